@@ -1,0 +1,39 @@
+"""Format generated Python with black, in-process, with a fixed mode.
+
+No settings come from the environment (no pyproject lookup): the golden
+record must not depend on where the generator runs.
+"""
+
+from __future__ import annotations
+
+import black
+
+from .errors import GeneratorError
+
+MODE = black.Mode(
+    target_versions={black.TargetVersion.PY310},
+    line_length=88,
+    string_normalization=True,
+    magic_trailing_comma=True,
+)
+
+
+def black_version() -> str:
+    return str(black.__version__)
+
+
+def format_files(files: dict[str, str]) -> dict[str, str]:
+    """Format every ``.py`` file; other files pass through unchanged."""
+    formatted: dict[str, str] = {}
+    for path, text in files.items():
+        if not path.endswith(".py"):
+            formatted[path] = text
+            continue
+        try:
+            formatted[path] = black.format_str(text, mode=MODE)
+        except black.InvalidInput as exc:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise GeneratorError(
+                f"rendered {path} is not valid Python ({first}); a template is broken"
+            ) from None
+    return formatted

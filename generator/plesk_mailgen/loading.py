@@ -1,0 +1,56 @@
+"""Parse and resolve one version's schemas with xsdata, used as a library.
+
+xsdata does the XSD work (includes, extensions, flattening of simple types);
+everything after ``analyze_classes`` is ours. The xsdata CLI is not used: it
+needs ruff on PATH and writes files we do not want.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from xsdata.codegen.models import Class
+from xsdata.codegen.transformer import ResourceTransformer
+from xsdata.models.config import GeneratorConfig
+
+from .errors import GeneratorError
+from .schemalock import LockedVersion
+
+# The xsdata class-model attributes the builder reads; tests/test_xsdata_probe.py
+# pins them so that an xsdata upgrade that renames one fails loudly.
+REQUIRED_CLASS_FIELDS = ("qname", "tag", "attrs", "inner", "extensions", "help", "parent")
+REQUIRED_ATTR_FIELDS = ("tag", "name", "types", "restrictions", "help", "default")
+REQUIRED_RESTRICTION_FIELDS = ("min_occurs", "max_occurs", "white_space", "path")
+
+
+def load_classes(version: LockedVersion) -> list[Class]:
+    """All classes xsdata resolves from the version's entry schemas."""
+    config = GeneratorConfig()
+    transformer = ResourceTransformer(config)
+    uris = [path.resolve().as_uri() for path in version.entry_paths()]
+    with _quiet_xsdata():
+        try:
+            transformer.process_sources(uris)
+            return transformer.analyze_classes(transformer.classes)
+        except GeneratorError:
+            raise
+        except Exception as exc:  # xsdata raises bare exceptions on odd schemas
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise GeneratorError(
+                f"xsdata could not read the {version.protocol} schemas in "
+                f"{version.folder}: {type(exc).__name__}: {first_line}"
+            ) from None
+
+
+@contextmanager
+def _quiet_xsdata() -> Iterator[None]:
+    """xsdata logs progress at INFO on its own logger; keep our output clean."""
+    logger = logging.getLogger("xsdata")
+    previous = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)

@@ -1,0 +1,102 @@
+"""Python names for schema names, and the override table that fixes poor ones.
+
+Rules are deliberately few; anything they get wrong goes in
+``schemas/names.toml``, keyed by where the type or element comes from.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import GeneratorError
+
+NAMES_PATH = Path("schemas") / "names.toml"
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_NAME_LENGTH = 40
+
+
+def words(name: str) -> list[str]:
+    """Split ``mailnameAddType``, ``mail-provider`` or ``end_date`` into words."""
+    return [w.lower() for w in _WORD.findall(name)]
+
+
+def pascal(name: str) -> str:
+    return "".join(w.capitalize() for w in words(name))
+
+
+def snake(name: str) -> str:
+    result = "_".join(words(name))
+    return result + "_" if keyword.iskeyword(result) else result
+
+
+def constant(value: str) -> str:
+    """Enum member name for a value such as ``text/html`` -> ``TEXT_HTML``."""
+    result = "_".join(w.upper() for w in words(value)) or "EMPTY"
+    return "_" + result if result[0].isdigit() else result
+
+
+def plural(name: str) -> str:
+    """English plural of a snake_case name's last word."""
+    if name.endswith(("s", "x", "ch", "sh")):
+        return name + "es"
+    if name.endswith("y") and len(name) > 1 and name[-2] not in "aeiou":
+        return name[:-1] + "ies"
+    return name + "s"
+
+
+def check_identifier(name: str, source: str) -> str:
+    if not _IDENTIFIER.match(name) or keyword.iskeyword(name):
+        raise GeneratorError(f"name {name!r} for {source} is not a Python identifier")
+    if len(name) > MAX_NAME_LENGTH:
+        raise GeneratorError(
+            f"name {name!r} for {source} is longer than {MAX_NAME_LENGTH} characters;"
+            f" give it a shorter one in {NAMES_PATH}"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """The override table: type names by source, field names by tag, flags."""
+
+    types: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    inline: frozenset[str] = frozenset()
+    secrets: frozenset[str] = frozenset()
+    operations: dict[str, str] = field(default_factory=dict)
+    path: Path = NAMES_PATH
+
+    def type_name(self, source: str, default: str) -> str:
+        return self.types.get(source, default)
+
+    def field_name(self, struct: str, tag: str, default: str) -> str:
+        return self.fields.get(f"{struct}.{tag}", self.fields.get(tag, default))
+
+    def operation_doc(self, operation: str) -> str | None:
+        return self.operations.get(operation)
+
+    def is_secret(self, struct: str, tag: str) -> bool:
+        return f"{struct}.{tag}" in self.secrets or tag in self.secrets
+
+
+def read_overrides(project_dir: Path) -> Overrides:
+    path = project_dir / NAMES_PATH
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Overrides(path=path)
+    except tomllib.TOMLDecodeError as exc:
+        raise GeneratorError(f"override table {path} is not valid TOML: {exc}") from None
+    return Overrides(
+        types=dict(data.get("types", {})),
+        fields=dict(data.get("fields", {})),
+        inline=frozenset(data.get("inline", ())),
+        secrets=frozenset(data.get("secrets", ())),
+        operations=dict(data.get("operations", {})),
+        path=path,
+    )

@@ -1,0 +1,38 @@
+"""The whole run: verify pins, load, build, render, format.
+
+Each stage lives in its own module; this one only wires them together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import __version__
+from .build import build_protocol
+from .formatting import black_version, format_files
+from .loading import load_classes
+from .model import Protocol
+from .naming import read_overrides
+from .render import BuildInfo, render
+from .schemalock import SchemaLock, verified_lock
+
+
+def version_key(protocol: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in protocol.split("."))
+
+
+def build_protocols(lock: SchemaLock, project_dir: Path) -> list[Protocol]:
+    overrides = read_overrides(project_dir)
+    protocols = []
+    for name in sorted(lock.versions, key=version_key):
+        version = lock.versions[name]
+        protocols.append(build_protocol(version, load_classes(version), overrides))
+    return protocols
+
+
+def generate_files(project_dir: Path, schema_root: Path | None = None) -> dict[str, str]:
+    """Every generated file, formatted, in memory."""
+    lock = verified_lock(project_dir, schema_root)
+    protocols = build_protocols(lock, project_dir)
+    info = BuildInfo(generator_version=__version__, black_version=black_version())
+    return format_files(render(protocols, info))

@@ -1,0 +1,100 @@
+"""Render the generated package from the operation models, in memory.
+
+Returns ``{relative path: text}``; formatting and writing come after, so a
+failure here never touches ``generated/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from . import __version__
+from .errors import GeneratorError
+from .filters import FILTERS
+from .model import Protocol
+
+PACKAGE = "plesk_mail"
+DISTRIBUTION = "plesk-mail"
+
+RUNTIME_FILES = ("__init__.py", "errors.py", "xml.py", "envelope.py")
+VERSION_FILES = ("__init__.py", "models.py", "codec.py")
+PACKAGE_FILES = {
+    "pyproject.toml": "pyproject.toml.jinja",
+    "README.md": "README.md.jinja",
+    f"{PACKAGE}/__init__.py": "package/__init__.py.jinja",
+    f"{PACKAGE}/_metadata.py": "package/_metadata.py.jinja",
+    f"{PACKAGE}/py.typed": "package/py.typed.jinja",
+}
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What the metadata file records about the run that produced the output."""
+
+    generator_version: str
+    black_version: str
+
+
+def templates_dir() -> Path:
+    """Templates ship inside the wheel; in a source checkout they sit at the top."""
+    packaged = Path(str(resources.files("plesk_mailgen"))) / "templates"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    if checkout.is_dir():
+        return checkout
+    raise GeneratorError("templates not found: the plesk-mailgen install is broken")
+
+
+def environment(template_dir: Path | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir or templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def exports(protocol: Protocol) -> list[str]:
+    """Public names of a version's models module."""
+    names = [e.name for e in protocol.enums] + [s.name for s in protocol.structs]
+    names += ["MailRequest", "MailResponse", "OperationName", "Reply"]
+    names += ["RequestPacket", "ResponsePacket"]
+    return sorted(names)
+
+
+def render(protocols: list[Protocol], info: BuildInfo) -> dict[str, str]:
+    env = environment()
+    context = {
+        "protocols": protocols,
+        "latest": protocols[-1],
+        "info": info,
+        "package": PACKAGE,
+        "distribution": DISTRIBUTION,
+        "generator_version": __version__,
+    }
+    files: dict[str, str] = {}
+    try:
+        for target, template in PACKAGE_FILES.items():
+            files[target] = env.get_template(template).render(context)
+        for name in RUNTIME_FILES:
+            files[f"{PACKAGE}/runtime/{name}"] = env.get_template(
+                f"runtime/{name}.jinja"
+            ).render(context)
+        for protocol in protocols:
+            version_context = {**context, "protocol": protocol, "exports": exports(protocol)}
+            for name in VERSION_FILES:
+                files[f"{PACKAGE}/{protocol.module}/{name}"] = env.get_template(
+                    f"version/{name}.jinja"
+                ).render(version_context)
+    except jinja2.TemplateError as exc:
+        raise GeneratorError(f"template error: {type(exc).__name__}: {exc}") from None
+    return dict(sorted(files.items()))

@@ -1,0 +1,215 @@
+"""The schema lock: which protocol versions exist and the sha256 of every XSD.
+
+Plesk's schema files are not part of the project; the lock pins them so that a
+changed file is caught before it silently changes the generated code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+from lxml import etree
+
+from .errors import GeneratorError
+
+LOCK_PATH = Path("schemas") / "versions.toml"
+SCHEMA_ROOT_ENV = "PLESK_MAILGEN_SCHEMA_ROOT"
+XS = "{http://www.w3.org/2001/XMLSchema}"
+HEADER = (
+    "# Schema lock of plesk-mailgen, rewritten by `plesk-mailgen lock`.\n"
+    "# `schema_root` is relative to the project folder; override it per run with\n"
+    f"# --schema-root or ${SCHEMA_ROOT_ENV}. Never edit the sha256 pins by hand.\n\n"
+)
+
+
+@dataclass(frozen=True)
+class LockedVersion:
+    """One protocol version as the lock records it."""
+
+    protocol: str
+    plesk: tuple[str, ...]
+    folder: Path
+    entry: tuple[str, ...]
+    files: dict[str, str]
+
+    @property
+    def module(self) -> str:
+        """Python module name of this version in the generated package."""
+        return "v" + self.protocol.replace(".", "_")
+
+    def entry_paths(self) -> list[Path]:
+        return [self.folder / name for name in self.entry]
+
+
+@dataclass(frozen=True)
+class SchemaLock:
+    """The whole lock file, with folders already resolved."""
+
+    path: Path
+    schema_root: Path
+    versions: dict[str, LockedVersion]
+
+    def version(self, protocol: str) -> LockedVersion:
+        try:
+            return self.versions[protocol]
+        except KeyError:
+            known = ", ".join(self.versions)
+            raise GeneratorError(
+                f"unknown protocol version {protocol!r}; known: {known}"
+            ) from None
+
+
+def read_lock(project_dir: Path, schema_root: Path | None = None) -> SchemaLock:
+    """Read ``schemas/versions.toml``; the folders are resolved, not yet verified."""
+    path = project_dir / LOCK_PATH
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GeneratorError(f"schema lock not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise GeneratorError(f"schema lock {path} is not valid TOML: {exc}") from None
+    root = _schema_root(project_dir, data, schema_root)
+    entry = tuple(data.get("entry", ()))
+    versions: dict[str, LockedVersion] = {}
+    for protocol, item in data.get("versions", {}).items():
+        folder = Path(item.get("folder", protocol))
+        versions[protocol] = LockedVersion(
+            protocol=protocol,
+            plesk=tuple(item.get("plesk", ())),
+            folder=folder if folder.is_absolute() else root / folder,
+            entry=tuple(item.get("entry", entry)),
+            files=dict(item.get("files", {})),
+        )
+    if not versions:
+        raise GeneratorError(f"schema lock {path} lists no protocol versions")
+    return SchemaLock(path=path, schema_root=root, versions=versions)
+
+
+def _schema_root(project_dir: Path, data: dict[str, object], given: Path | None) -> Path:
+    if given is not None:
+        return given
+    from_env = os.environ.get(SCHEMA_ROOT_ENV)
+    if from_env:
+        return Path(from_env)
+    return project_dir / str(data.get("schema_root", "../shared/plesk-schemas"))
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def include_closure(version: LockedVersion) -> list[str]:
+    """Names of the entry schemas and every file they include, sorted.
+
+    Reads ``xs:include``/``xs:import``/``xs:redefine`` locations with a parser
+    that never touches the network, so a missing or unreadable file is reported
+    here, with its name, before xsdata sees it.
+    """
+    if not version.folder.is_dir():
+        raise GeneratorError(
+            f"schema folder of {version.protocol} not found: {version.folder}"
+        )
+    seen: set[str] = set()
+    pending = list(version.entry)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = version.folder / name
+        if not path.is_file():
+            raise GeneratorError(
+                f"schema file of {version.protocol} not found: {path}"
+            )
+        try:
+            root = etree.parse(str(path), parser).getroot()
+        except etree.XMLSyntaxError as exc:
+            raise GeneratorError(f"schema file {path} is not XML: {exc}") from None
+        for tag in ("include", "import", "redefine"):
+            for node in root.iter(XS + tag):
+                location = node.get("schemaLocation")
+                if location is None:
+                    continue
+                if "/" in location or "\\" in location or location.startswith("."):
+                    raise GeneratorError(
+                        f"schema file {path} includes {location!r} outside its folder"
+                    )
+                pending.append(location)
+    return sorted(seen)
+
+
+def verify(version: LockedVersion) -> None:
+    """Refuse a missing, extra or changed schema file, naming it and both hashes."""
+    actual = {name: sha256_of(version.folder / name) for name in include_closure(version)}
+    for name, pinned in sorted(version.files.items()):
+        if name not in actual:
+            raise GeneratorError(
+                f"schema {version.protocol}/{name} is pinned (sha256 {pinned}) "
+                f"but missing from {version.folder}"
+            )
+        if actual[name] != pinned:
+            raise GeneratorError(
+                f"schema {version.protocol}/{name} changed: pinned sha256 {pinned}, "
+                f"found {actual[name]}; review it, then run `plesk-mailgen lock`"
+            )
+    for name in sorted(set(actual) - set(version.files)):
+        raise GeneratorError(
+            f"schema {version.protocol}/{name} (sha256 {actual[name]}) is included "
+            f"but not pinned; review it, then run `plesk-mailgen lock`"
+        )
+
+
+def verified_lock(project_dir: Path, schema_root: Path | None = None) -> SchemaLock:
+    lock = read_lock(project_dir, schema_root)
+    for version in lock.versions.values():
+        verify(version)
+    return lock
+
+
+def write_lock(
+    project_dir: Path,
+    schema_root: Path | None = None,
+    add: str | None = None,
+    plesk: tuple[str, ...] = (),
+) -> list[str]:
+    """Re-pin every version (and add ``add``); returns one line per change."""
+    path = project_dir / LOCK_PATH
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    lock = read_lock(project_dir, schema_root)
+    versions: dict[str, dict[str, object]] = data.setdefault("versions", {})
+    if add is not None:
+        if add in versions:
+            raise GeneratorError(f"protocol version {add} is already in the lock")
+        versions[add] = {"plesk": list(plesk), "folder": add, "files": {}}
+        lock = read_lock_after_add(lock, add, plesk)
+    changes: list[str] = []
+    for protocol, item in versions.items():
+        version = lock.version(protocol)
+        pins = {name: sha256_of(version.folder / name) for name in include_closure(version)}
+        old = dict(item.get("files", {}))  # type: ignore[call-overload]
+        for name in sorted(set(old) | set(pins)):
+            if old.get(name) != pins.get(name):
+                changes.append(
+                    f"{protocol}/{name}: {old.get(name, '-')} -> {pins.get(name, '-')}"
+                )
+        item["files"] = pins
+    path.write_text(HEADER + tomli_w.dumps(data), encoding="utf-8")
+    return changes
+
+
+def read_lock_after_add(lock: SchemaLock, protocol: str, plesk: tuple[str, ...]) -> SchemaLock:
+    some = next(iter(lock.versions.values()))
+    added = LockedVersion(
+        protocol=protocol,
+        plesk=plesk,
+        folder=lock.schema_root / protocol,
+        entry=some.entry,
+        files={},
+    )
+    return SchemaLock(lock.path, lock.schema_root, {**lock.versions, protocol: added})
