@@ -14,7 +14,16 @@ from dataclasses import dataclass, replace
 from xsdata.codegen.models import Attr, Class
 
 from .errors import GeneratorError
-from .model import Choice, Enum, EnumValue, Field, FieldType, Operation, Protocol, Struct
+from .model import (
+    Choice,
+    Enum,
+    EnumValue,
+    Field,
+    FieldType,
+    Operation,
+    Protocol,
+    Struct,
+)
 from .naming import Overrides, check_identifier, constant, pascal, plural, snake, words
 from .reachability import reachable
 from .schemalock import LockedVersion
@@ -25,13 +34,43 @@ RESULT_SOURCE = "resultType"
 UNBOUNDED = sys.maxsize
 
 _SCALARS: dict[str, tuple[str, int | None]] = {
-    **{n: ("str", None) for n in ("string", "normalizedString", "token", "anyURI",
-                                   "anySimpleType", "NMTOKEN", "Name", "NCName",
-                                   "language", "ID")},
-    **{n: ("int", None) for n in ("integer", "int", "long", "short", "byte",
-                                   "negativeInteger", "nonPositiveInteger")},
-    **{n: ("int", 0) for n in ("nonNegativeInteger", "unsignedInt", "unsignedLong",
-                                "unsignedShort", "unsignedByte")},
+    **{
+        n: ("str", None)
+        for n in (
+            "string",
+            "normalizedString",
+            "token",
+            "anyURI",
+            "anySimpleType",
+            "NMTOKEN",
+            "Name",
+            "NCName",
+            "language",
+            "ID",
+        )
+    },
+    **{
+        n: ("int", None)
+        for n in (
+            "integer",
+            "int",
+            "long",
+            "short",
+            "byte",
+            "negativeInteger",
+            "nonPositiveInteger",
+        )
+    },
+    **{
+        n: ("int", 0)
+        for n in (
+            "nonNegativeInteger",
+            "unsignedInt",
+            "unsignedLong",
+            "unsignedShort",
+            "unsignedByte",
+        )
+    },
     "positiveInteger": ("int", 1),
     "boolean": ("bool", None),
     "date": ("date", None),
@@ -56,7 +95,9 @@ def build_protocol(
 
 
 class _Builder:
-    def __init__(self, version: LockedVersion, classes: list[Class], overrides: Overrides):
+    def __init__(
+        self, version: LockedVersion, classes: list[Class], overrides: Overrides
+    ):
         self.version = version
         self.overrides = overrides
         self.by_qname = {cls.qname: cls for cls in classes}
@@ -106,7 +147,9 @@ class _Builder:
             schema_pins=dict(sorted(self.version.files.items())),
         )
 
-    def _operation_elements(self, root_name: str, suffix: str) -> dict[tuple[str, ...], str]:
+    def _operation_elements(
+        self, root_name: str, suffix: str
+    ) -> dict[tuple[str, ...], str]:
         """Map each operation path to the struct of its element's content."""
         if root_name not in self.by_name:
             raise GeneratorError(
@@ -118,10 +161,13 @@ class _Builder:
             self._require_element(attr, root_name)
             inner = self._inner_class(attr, root)
             variants = self._single_choice(inner) if inner is not None else None
+            path: tuple[str, ...]
             if inner is not None and variants is not None:
                 for sub in variants:
                     path = (attr.name, sub.name)
-                    found[path] = self._element_struct(sub, inner, root_name, path, suffix)
+                    found[path] = self._element_struct(
+                        sub, inner, root_name, path, suffix
+                    )
             else:
                 path = (attr.name,)
                 found[path] = self._element_struct(attr, root, root_name, path, suffix)
@@ -131,19 +177,28 @@ class _Builder:
         """The alternatives, if ``cls`` is nothing but one required choice of elements."""
         if not cls.attrs or cls.extensions:
             return None
-        keys = {tuple(a.restrictions.path[-1][:2]) for a in cls.attrs if a.restrictions.path}
+        keys = {
+            tuple(a.restrictions.path[-1][:2]) for a in cls.attrs if a.restrictions.path
+        }
         if len(keys) != 1 or any(len(a.restrictions.path) != 1 for a in cls.attrs):
             return None
         kind, _, low, high = cls.attrs[0].restrictions.path[0]
         if kind != "c" or low < 1 or high != 1:
             return None
-        if any(self._inner_class(a, cls) is None and self._named_class(a) is None
-               for a in cls.attrs):
+        if any(
+            self._inner_class(a, cls) is None and self._named_class(a) is None
+            for a in cls.attrs
+        ):
             return None
         return list(cls.attrs)
 
     def _element_struct(
-        self, attr: Attr, owner: Class, root_name: str, path: tuple[str, ...], suffix: str
+        self,
+        attr: Attr,
+        owner: Class,
+        root_name: str,
+        path: tuple[str, ...],
+        suffix: str,
     ) -> str:
         source = "/".join((root_name, *path))
         default = pascal("_".join(path)) + suffix
@@ -200,7 +255,9 @@ class _Builder:
                 f"of them another name under [types] in {self.overrides.path}"
             )
         else:
-            self.structs[struct.name] = replace(known, sources=known.sources + struct.sources)
+            self.structs[struct.name] = replace(
+                known, sources=known.sources + struct.sources
+            )
         return struct.name
 
     def _collect(self, cls: Class, struct_name: str, source: str) -> _Lifted:
@@ -235,16 +292,22 @@ class _Builder:
 
     @staticmethod
     def _note_choices(
-        attr: Attr, field_name: str, branches: dict[int, tuple[int, dict[object, list[str]]]]
+        attr: Attr,
+        field_name: str,
+        branches: dict[int, tuple[int, dict[object, list[str]]]],
     ) -> None:
         path = attr.restrictions.path
         for index, (kind, ident, low, high) in enumerate(path):
             if kind != "c" or high != 1:
                 continue
             branch = path[index + 1][1] if index + 1 < len(path) else field_name
-            branches.setdefault(ident, (low, {}))[1].setdefault(branch, []).append(field_name)
+            branches.setdefault(ident, (low, {}))[1].setdefault(branch, []).append(
+                field_name
+            )
 
-    def _lifted(self, attr: Attr, owner: Class, struct_name: str, source: str) -> _Lifted | None:
+    def _lifted(
+        self, attr: Attr, owner: Class, struct_name: str, source: str
+    ) -> _Lifted | None:
         """Children of an ``inline`` wrapper element, as fields of the enclosing class."""
         if attr.name not in self.overrides.inline:
             return None
@@ -274,7 +337,11 @@ class _Builder:
 
     def _field(self, attr: Attr, owner: Class, struct_name: str, source: str) -> Field:
         low = attr.restrictions.min_occurs or 0
-        high = attr.restrictions.max_occurs if attr.restrictions.max_occurs is not None else 1
+        high = (
+            attr.restrictions.max_occurs
+            if attr.restrictions.max_occurs is not None
+            else 1
+        )
         repeated = high > 1
         default = plural(snake(attr.name)) if repeated else snake(attr.name)
         name = self.overrides.field_name(struct_name, attr.name, default)
@@ -318,7 +385,9 @@ class _Builder:
         if attr_type.forward:
             ref = self._struct(target, source, self._anonymous_name(attr.name, owner))
         else:
-            ref = self._struct(target, target.name, self._default_type_name(target.name))
+            ref = self._struct(
+                target, target.name, self._default_type_name(target.name)
+            )
         return FieldType(kind="struct", ref=ref)
 
     def _anonymous_name(self, tag: str, owner: Class) -> str:
@@ -339,7 +408,9 @@ class _Builder:
             EnumValue(name=constant(str(attr.default)), value=str(attr.default))
             for attr in cls.attrs
         )
-        enum = Enum(name=name, values=values, doc=_clean_doc(cls.help), sources=(source,))
+        enum = Enum(
+            name=name, values=values, doc=_clean_doc(cls.help), sources=(source,)
+        )
         known = self.enums.get(name)
         if known is not None and known.signature() != enum.signature():
             raise GeneratorError(

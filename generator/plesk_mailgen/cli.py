@@ -36,7 +36,9 @@ def _one_line_errors(func: F) -> F:
             click.echo("plesk-mailgen: interrupted; nothing was changed", err=True)
             sys.exit(130)
         except OSError as exc:
-            click.echo(f"plesk-mailgen: error: {exc.strerror or exc}: {exc.filename}", err=True)
+            click.echo(
+                f"plesk-mailgen: error: {exc.strerror or exc}: {exc.filename}", err=True
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -66,17 +68,23 @@ def main(ctx: click.Context, project_dir: Path, schema_root: Path | None) -> Non
 
 
 @main.command()
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output is stale.")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 if the output is stale."
+)
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Output folder (default: PROJECT_DIR/generated).",
 )
-@click.option("--diff", "show_diff", is_flag=True, help="With --check, print a unified diff.")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="With --check, print a unified diff."
+)
 @click.pass_obj
 @_one_line_errors
-def generate(obj: dict[str, Any], check: bool, output: Path | None, show_diff: bool) -> None:
+def generate(
+    obj: dict[str, Any], check: bool, output: Path | None, show_diff: bool
+) -> None:
     """Verify the schema pins and (re)generate the client package."""
     project_dir: Path = obj["project_dir"]
     out_dir = output or project_dir / "generated"
@@ -99,7 +107,9 @@ def generate(obj: dict[str, Any], check: bool, output: Path | None, show_diff: b
 
 
 @main.command()
-@click.option("--add", "add", metavar="VERSION", default=None, help="Add a new protocol version.")
+@click.option(
+    "--add", "add", metavar="VERSION", default=None, help="Add a new protocol version."
+)
 @click.option(
     "--plesk",
     multiple=True,

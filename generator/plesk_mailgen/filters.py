@@ -88,7 +88,9 @@ def from_xml(field: Field, element: str) -> str:
     if kind == "enum":
         return f"rt.to_enum({field.type.ref}, {element})"
     if field.type.scalar == "str":
-        return f"rt.collapsed({element})" if field.type.collapse else f"rt.text({element})"
+        return (
+            f"rt.collapsed({element})" if field.type.collapse else f"rt.text({element})"
+        )
     return _FROM_XML[str(field.type.scalar)].format(e=element)
 
 

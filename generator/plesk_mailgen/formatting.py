@@ -6,12 +6,16 @@ record must not depend on where the generator runs.
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import black
+from black.mode import Mode, TargetVersion
+from black.parsing import InvalidInput
 
 from .errors import GeneratorError
 
-MODE = black.Mode(
-    target_versions={black.TargetVersion.PY310},
+MODE = Mode(
+    target_versions={TargetVersion.PY310},
     line_length=88,
     string_normalization=True,
     magic_trailing_comma=True,
@@ -19,7 +23,7 @@ MODE = black.Mode(
 
 
 def black_version() -> str:
-    return str(black.__version__)
+    return version("black")
 
 
 def format_files(files: dict[str, str]) -> dict[str, str]:
@@ -31,7 +35,7 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
             continue
         try:
             formatted[path] = black.format_str(text, mode=MODE)
-        except black.InvalidInput as exc:
+        except InvalidInput as exc:
             first = str(exc).splitlines()[0] if str(exc) else ""
             raise GeneratorError(
                 f"rendered {path} is not valid Python ({first}); a template is broken"

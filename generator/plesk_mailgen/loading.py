@@ -20,7 +20,15 @@ from .schemalock import LockedVersion
 
 # The xsdata class-model attributes the builder reads; tests/test_xsdata_probe.py
 # pins them so that an xsdata upgrade that renames one fails loudly.
-REQUIRED_CLASS_FIELDS = ("qname", "tag", "attrs", "inner", "extensions", "help", "parent")
+REQUIRED_CLASS_FIELDS = (
+    "qname",
+    "tag",
+    "attrs",
+    "inner",
+    "extensions",
+    "help",
+    "parent",
+)
 REQUIRED_ATTR_FIELDS = ("tag", "name", "types", "restrictions", "help", "default")
 REQUIRED_RESTRICTION_FIELDS = ("min_occurs", "max_occurs", "white_space", "path")
 

@@ -91,7 +91,9 @@ def read_overrides(project_dir: Path) -> Overrides:
     except FileNotFoundError:
         return Overrides(path=path)
     except tomllib.TOMLDecodeError as exc:
-        raise GeneratorError(f"override table {path} is not valid TOML: {exc}") from None
+        raise GeneratorError(
+            f"override table {path} is not valid TOML: {exc}"
+        ) from None
     return Overrides(
         types=dict(data.get("types", {})),
         fields=dict(data.get("fields", {})),

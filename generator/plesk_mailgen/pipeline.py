@@ -30,7 +30,9 @@ def build_protocols(lock: SchemaLock, project_dir: Path) -> list[Protocol]:
     return protocols
 
 
-def generate_files(project_dir: Path, schema_root: Path | None = None) -> dict[str, str]:
+def generate_files(
+    project_dir: Path, schema_root: Path | None = None
+) -> dict[str, str]:
     """Every generated file, formatted, in memory."""
     lock = verified_lock(project_dir, schema_root)
     protocols = build_protocols(lock, project_dir)

@@ -90,7 +90,11 @@ def render(protocols: list[Protocol], info: BuildInfo) -> dict[str, str]:
                 f"runtime/{name}.jinja"
             ).render(context)
         for protocol in protocols:
-            version_context = {**context, "protocol": protocol, "exports": exports(protocol)}
+            version_context = {
+                **context,
+                "protocol": protocol,
+                "exports": exports(protocol),
+            }
             for name in VERSION_FILES:
                 files[f"{PACKAGE}/{protocol.module}/{name}"] = env.get_template(
                     f"version/{name}.jinja"

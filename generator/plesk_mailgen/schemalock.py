@@ -90,7 +90,9 @@ def read_lock(project_dir: Path, schema_root: Path | None = None) -> SchemaLock:
     return SchemaLock(path=path, schema_root=root, versions=versions)
 
 
-def _schema_root(project_dir: Path, data: dict[str, object], given: Path | None) -> Path:
+def _schema_root(
+    project_dir: Path, data: dict[str, object], given: Path | None
+) -> Path:
     if given is not None:
         return given
     from_env = os.environ.get(SCHEMA_ROOT_ENV)
@@ -124,9 +126,7 @@ def include_closure(version: LockedVersion) -> list[str]:
         seen.add(name)
         path = version.folder / name
         if not path.is_file():
-            raise GeneratorError(
-                f"schema file of {version.protocol} not found: {path}"
-            )
+            raise GeneratorError(f"schema file of {version.protocol} not found: {path}")
         try:
             root = etree.parse(str(path), parser).getroot()
         except etree.XMLSyntaxError as exc:
@@ -146,7 +146,9 @@ def include_closure(version: LockedVersion) -> list[str]:
 
 def verify(version: LockedVersion) -> None:
     """Refuse a missing, extra or changed schema file, naming it and both hashes."""
-    actual = {name: sha256_of(version.folder / name) for name in include_closure(version)}
+    actual = {
+        name: sha256_of(version.folder / name) for name in include_closure(version)
+    }
     for name, pinned in sorted(version.files.items()):
         if name not in actual:
             raise GeneratorError(
@@ -191,7 +193,9 @@ def write_lock(
     changes: list[str] = []
     for protocol, item in versions.items():
         version = lock.version(protocol)
-        pins = {name: sha256_of(version.folder / name) for name in include_closure(version)}
+        pins = {
+            name: sha256_of(version.folder / name) for name in include_closure(version)
+        }
         old = dict(item.get("files", {}))  # type: ignore[call-overload]
         for name in sorted(set(old) | set(pins)):
             if old.get(name) != pins.get(name):
@@ -203,7 +207,9 @@ def write_lock(
     return changes
 
 
-def read_lock_after_add(lock: SchemaLock, protocol: str, plesk: tuple[str, ...]) -> SchemaLock:
+def read_lock_after_add(
+    lock: SchemaLock, protocol: str, plesk: tuple[str, ...]
+) -> SchemaLock:
     some = next(iter(lock.versions.values()))
     added = LockedVersion(
         protocol=protocol,

@@ -60,7 +60,9 @@ def existing_files(out_dir: Path) -> dict[str, str]:
     for path in sorted(out_dir.rglob("*")):
         relative = path.relative_to(out_dir)
         if path.is_file() and not _ignored(relative):
-            result[relative.as_posix()] = path.read_text(encoding="utf-8", errors="replace")
+            result[relative.as_posix()] = path.read_text(
+                encoding="utf-8", errors="replace"
+            )
     return result
 
 
@@ -91,7 +93,9 @@ def write_tree(files: dict[str, str], out_dir: Path) -> None:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
     except OSError as exc:
-        raise GeneratorError(f"cannot write to {parent}: {exc.strerror or exc}") from None
+        raise GeneratorError(
+            f"cannot write to {parent}: {exc.strerror or exc}"
+        ) from None
     try:
         for name, text in files.items():
             target = staging / name

@@ -1,0 +1,5 @@
+"""``python -m plesk_mailgen`` runs the CLI."""
+
+from .cli import main
+
+main()
