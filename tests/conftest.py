@@ -8,3 +8,5 @@ from tests.support.paths import GENERATED_DIR
 
 if str(GENERATED_DIR) not in sys.path:
     sys.path.insert(0, str(GENERATED_DIR))
+
+pytest_plugins = ["tests.emulator.fixtures"]

@@ -120,18 +120,7 @@ class _Builder:
                     f"but no response in {RESPONSE_ROOT}"
                 )
             response = self.structs[responses[path]]
-            results = [f for f in response.fields if f.tag == "result"]
-            name = snake("_".join(path))
-            operations.append(
-                Operation(
-                    name=check_identifier(name, "/".join(path)),
-                    path=path,
-                    request=request,
-                    response=response.name,
-                    result_field=results[0].name if len(results) == 1 else None,
-                    doc=self.overrides.operation_doc(name),
-                )
-            )
+            operations.append(self._operation(path, self.structs[request], response))
         for path in responses.keys() - requests.keys():
             raise GeneratorError(
                 f"{self.version.protocol}: operation {'/'.join(path)} has a response "
@@ -145,6 +134,28 @@ class _Builder:
             structs=_bases_first(sorted(self.structs.values(), key=lambda s: s.name)),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             schema_pins=dict(sorted(self.version.files.items())),
+        )
+
+    def _operation(
+        self, path: tuple[str, ...], request: Struct, response: Struct
+    ) -> Operation:
+        name = check_identifier(snake("_".join(path)), "/".join(path))
+        results = [f for f in response.fields if f.tag == "result"]
+        result = results[0] if len(results) == 1 else None
+        batch = next((f for f in request.fields if f.repeated), None)
+        return Operation(
+            name=name,
+            path=path,
+            request=request.name,
+            response=response.name,
+            result_field=result.name if result else None,
+            result_type=result.type.ref if result else None,
+            results_repeated=bool(result and result.repeated),
+            batch_field=batch.name if batch else None,
+            results_per_item=bool(
+                batch and batch.min_items >= 1 and result and result.repeated
+            ),
+            doc=self.overrides.operation_doc(name),
         )
 
     def _operation_elements(
@@ -217,6 +228,8 @@ class _Builder:
     def _struct(self, cls: Class, source: str, default: str) -> str:
         if id(cls) in self.built:
             return self.built[id(cls)]
+        if id(cls) in self.in_progress:  # a type that contains itself
+            return self.in_progress[id(cls)]
         name = check_identifier(self.overrides.type_name(source, default), source)
         base_name: str | None = None
         inherited: list[Field] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from .model import Field, FieldType
+from .model import Field, FieldType, Operation
 from .naming import snake
 
 _PY_SCALARS = {
@@ -74,7 +74,7 @@ def default(field: Field) -> str:
 def to_text(field: Field, value: str) -> str:
     """Expression turning ``value`` into element text."""
     if field.type.kind == "enum":
-        return f"{value}.value"
+        return f"str({value})"
     return _TO_TEXT[str(field.type.scalar)].format(v=value)
 
 
@@ -113,7 +113,37 @@ def docstring(text: str | None, indent: int = 4) -> str:
     return '"""' + f"\n{pad}".join(lines) + f"\n{pad}" + '"""'
 
 
+def param_annotation(field: Field) -> str:
+    """Type of a client method parameter: lists are accepted as any sequence."""
+    base = item_type(field.type)
+    if field.repeated:
+        return f"Sequence[{base}]"
+    if field.type.kind == "flag" or field.required:
+        return base
+    return f"{base} | None"
+
+
+def param_default(field: Field) -> str:
+    if field.repeated:
+        return "" if field.min_items > 0 else " = ()"
+    if field.required:
+        return ""
+    return " = False" if field.type.kind == "flag" else " = None"
+
+
+def returns(operation: Operation) -> str:
+    """What a client method returns: its results, or the whole response."""
+    if operation.result_type is None:
+        return operation.response
+    if operation.results_repeated:
+        return f"Results[{operation.result_type}]"
+    return operation.result_type
+
+
 FILTERS = {
+    "param_annotation": param_annotation,
+    "param_default": param_default,
+    "returns": returns,
     "snake": snake,
     "annotation": annotation,
     "field_default": default,

@@ -38,27 +38,52 @@ def load_classes(version: LockedVersion) -> list[Class]:
     config = GeneratorConfig()
     transformer = ResourceTransformer(config)
     uris = [path.resolve().as_uri() for path in version.entry_paths()]
-    with _quiet_xsdata():
+    with _xsdata_warnings() as warnings:
         try:
             transformer.process_sources(uris)
-            return transformer.analyze_classes(transformer.classes)
+            classes = transformer.analyze_classes(transformer.classes)
         except GeneratorError:
             raise
         except Exception as exc:  # xsdata raises bare exceptions on odd schemas
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise GeneratorError(
                 f"xsdata could not read the {version.protocol} schemas in "
-                f"{version.folder}: {type(exc).__name__}: {first_line}"
+                f"{version.folder}: {type(exc).__name__}: {first_line or 'not a schema?'}"
             ) from None
+    for message in warnings:
+        if message.startswith(FATAL_WARNINGS):
+            raise GeneratorError(
+                f"{version.protocol} schemas in {version.folder}: {message} "
+                "(a type is referenced but never declared)"
+            )
+    return classes
+
+
+# xsdata warnings that mean the schema is broken; xsdata itself carries on.
+FATAL_WARNINGS = ("Reset absent type",)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 @contextmanager
-def _quiet_xsdata() -> Iterator[None]:
-    """xsdata logs progress at INFO on its own logger; keep our output clean."""
+def _xsdata_warnings() -> Iterator[list[str]]:
+    """Collect xsdata's warnings instead of printing them (it logs on its own)."""
     logger = logging.getLogger("xsdata")
-    previous = logger.level
-    logger.setLevel(logging.ERROR)
+    handler = _Collect()
+    previous_level, previous_propagate = logger.level, logger.propagate
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(handler)
     try:
-        yield
+        yield handler.messages
     finally:
-        logger.setLevel(previous)
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+        logger.propagate = previous_propagate

@@ -146,6 +146,8 @@ class Operation:
     ``path`` is the element path under ``<mail>`` (``("update", "add")``),
     the same on the request and response side. ``result_field`` is the field of
     the response that holds the per-item results, when the response has one.
+    ``batch_field`` is the request list that may be split across packets;
+    ``results_per_item`` says Plesk answers one result per item of it, in order.
     """
 
     name: str
@@ -153,6 +155,10 @@ class Operation:
     request: str
     response: str
     result_field: str | None
+    result_type: str | None = None
+    results_repeated: bool = False
+    batch_field: str | None = None
+    results_per_item: bool = False
     doc: str | None = None
 
     @property

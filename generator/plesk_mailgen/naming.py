@@ -50,7 +50,7 @@ def plural(name: str) -> str:
 
 
 def check_identifier(name: str, source: str) -> str:
-    if not _IDENTIFIER.match(name) or keyword.iskeyword(name):
+    if not _IDENTIFIER.fullmatch(name) or keyword.iskeyword(name):
         raise GeneratorError(f"name {name!r} for {source} is not a Python identifier")
     if len(name) > MAX_NAME_LENGTH:
         raise GeneratorError(

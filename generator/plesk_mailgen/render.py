@@ -16,17 +16,27 @@ from . import __version__
 from .errors import GeneratorError
 from .filters import FILTERS
 from .model import Protocol
+from .paths import first_seen
 
 PACKAGE = "plesk_mail"
 DISTRIBUTION = "plesk-mail"
 
-RUNTIME_FILES = ("__init__.py", "errors.py", "xml.py", "envelope.py")
-VERSION_FILES = ("__init__.py", "models.py", "codec.py")
+RUNTIME_FILES = (
+    "__init__.py",
+    "client.py",
+    "envelope.py",
+    "errors.py",
+    "transport.py",
+    "validate.py",
+    "xml.py",
+)
+VERSION_FILES = ("__init__.py", "client.py", "codec.py", "models.py", "validation.py")
 PACKAGE_FILES = {
     "pyproject.toml": "pyproject.toml.jinja",
     "README.md": "README.md.jinja",
     f"{PACKAGE}/__init__.py": "package/__init__.py.jinja",
     f"{PACKAGE}/_metadata.py": "package/_metadata.py.jinja",
+    f"{PACKAGE}/_elements.py": "package/_elements.py.jinja",
     f"{PACKAGE}/py.typed": "package/py.typed.jinja",
 }
 
@@ -66,7 +76,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
 def exports(protocol: Protocol) -> list[str]:
     """Public names of a version's models module."""
     names = [e.name for e in protocol.enums] + [s.name for s in protocol.structs]
-    names += ["MailRequest", "MailResponse", "OperationName", "Reply"]
+    names += ["MailRequest", "MailResponse", "OPERATIONS", "OperationName", "Reply"]
     names += ["RequestPacket", "ResponsePacket"]
     return sorted(names)
 
@@ -80,6 +90,7 @@ def render(protocols: list[Protocol], info: BuildInfo) -> dict[str, str]:
         "package": PACKAGE,
         "distribution": DISTRIBUTION,
         "generator_version": __version__,
+        "first_seen": first_seen(protocols, "response"),
     }
     files: dict[str, str] = {}
     try:

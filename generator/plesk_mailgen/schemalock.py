@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 from lxml import etree
@@ -73,6 +74,7 @@ def read_lock(project_dir: Path, schema_root: Path | None = None) -> SchemaLock:
         raise GeneratorError(f"schema lock not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise GeneratorError(f"schema lock {path} is not valid TOML: {exc}") from None
+    _check_shape(path, data)
     root = _schema_root(project_dir, data, schema_root)
     entry = tuple(data.get("entry", ()))
     versions: dict[str, LockedVersion] = {}
@@ -90,9 +92,41 @@ def read_lock(project_dir: Path, schema_root: Path | None = None) -> SchemaLock:
     return SchemaLock(path=path, schema_root=root, versions=versions)
 
 
-def _schema_root(
-    project_dir: Path, data: dict[str, object], given: Path | None
-) -> Path:
+def _check_shape(path: Path, data: dict[str, Any]) -> None:
+    """Refuse a lock of the wrong shape with a line, not a traceback later."""
+
+    def require(ok: bool, what: str) -> None:
+        if not ok:
+            raise GeneratorError(f"schema lock {path}: {what}")
+
+    require(
+        isinstance(data.get("schema_root", ""), str), "schema_root must be a string"
+    )
+    require(_strings(data.get("entry", [])), "entry must be a list of file names")
+    versions = data.get("versions", {})
+    require(isinstance(versions, dict), "versions must be a table")
+    for protocol, item in versions.items():
+        where = f"versions.{protocol!r}"
+        require(isinstance(item, dict), f"{where} must be a table")
+        require(
+            _strings(item.get("plesk", [])), f"{where}.plesk must be a list of strings"
+        )
+        require(
+            isinstance(item.get("folder", ""), str), f"{where}.folder must be a string"
+        )
+        require(_strings(item.get("entry", [])), f"{where}.entry must be a list")
+        files = item.get("files", {})
+        require(
+            isinstance(files, dict) and all(isinstance(v, str) for v in files.values()),
+            f"{where}.files must map file names to sha256 strings",
+        )
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _schema_root(project_dir: Path, data: dict[str, Any], given: Path | None) -> Path:
     if given is not None:
         return given
     from_env = os.environ.get(SCHEMA_ROOT_ENV)
@@ -182,8 +216,8 @@ def write_lock(
 ) -> list[str]:
     """Re-pin every version (and add ``add``); returns one line per change."""
     path = project_dir / LOCK_PATH
+    lock = read_lock(project_dir, schema_root)  # reports a missing or invalid lock
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    lock = read_lock(project_dir, schema_root)
     versions: dict[str, dict[str, object]] = data.setdefault("versions", {})
     if add is not None:
         if add in versions:

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import contextvars
 import datetime
 import enum
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import NoReturn, TypeVar
 
 from lxml import etree
@@ -67,23 +72,60 @@ def path_of(element: Element) -> str:
     return str(element.getroottree().getpath(element))
 
 
-def unexpected(element: Element) -> NoReturn:
+@dataclass(frozen=True)
+class UnknownElement:
+    """An element a lenient decoder skipped: where it was, and its XML."""
+
+    path: str
+    xml: str
+
+
+_COLLECTOR: contextvars.ContextVar[list[UnknownElement] | None] = (
+    contextvars.ContextVar("plesk_mail_unknown_elements", default=None)
+)
+
+
+@contextlib.contextmanager
+def collecting_unknown() -> Iterator[list[UnknownElement]]:
+    """Within this block, unknown elements are collected instead of raising."""
+    collected: list[UnknownElement] = []
+    token = _COLLECTOR.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTOR.reset(token)
+
+
+def unexpected(element: Element) -> None:
+    """Refuse an element the schema does not have (or collect it, when lenient)."""
     path = path_of(element)
-    raise UnexpectedElementError(
-        f"unexpected element <{element.tag!s}> at {path}", path
+    collector = _COLLECTOR.get()
+    if collector is None:
+        raise UnexpectedElementError(
+            f"unexpected element <{element.tag!s}> at {path}", path
+        )
+    collector.append(
+        UnknownElement(
+            path, etree.tostring(element, encoding="unicode", with_tail=False)
+        )
     )
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def schema_path(path: str) -> str:
+    """``/packet/mail/get_info[2]/result[3]/x`` -> ``get_info/result/x``."""
+    return _INDEX.sub("", path).removeprefix("/packet/mail/")
 
 
 def missing(parent: Element, tag: str) -> NoReturn:
-    raise ResponseError(
-        f"element <{tag}> missing in {path_of(parent)}", path_of(parent)
-    )
+    raise ResponseError(f"element <{tag}> missing in {path_of(parent)}")
 
 
 def _bad(element: Element, kind: str) -> NoReturn:
-    raise ResponseError(
-        f"{path_of(element)}: {element.text!r} is not a valid {kind}", path_of(element)
-    )
+    value = (element.text or "")[:EXCERPT_LENGTH]
+    raise ResponseError(f"{path_of(element)}: {value!r} is not a valid {kind}")
 
 
 def text(element: Element) -> str:

@@ -57,6 +57,7 @@ from .models import (
     MailnameResult,
     NewMailAccount,
     NonexistentUserPolicy,
+    OPERATIONS,
     OperationName,
     Password,
     PasswordInfo,
@@ -108,7 +109,7 @@ def _encode_autoresponder(parent: rt.Element, tag: str, obj: Autoresponder) -> N
     if obj.subject is not None:
         SubElement(el, "subject").text = obj.subject
     if obj.content_type is not None:
-        SubElement(el, "content_type").text = obj.content_type.value
+        SubElement(el, "content_type").text = str(obj.content_type)
     if obj.charset is not None:
         SubElement(el, "charset").text = obj.charset
     if obj.text is not None:
@@ -192,7 +193,7 @@ def _encode_autoresponder_info(
     if obj.subject is not None:
         SubElement(el, "subject").text = obj.subject
     if obj.content_type is not None:
-        SubElement(el, "content_type").text = obj.content_type.value
+        SubElement(el, "content_type").text = str(obj.content_type)
     if obj.charset is not None:
         SubElement(el, "charset").text = obj.charset
     if obj.text is not None:
@@ -293,7 +294,7 @@ def _decode_create_response(el: rt.Element) -> CreateResponse:
 
 def _encode_result(parent: rt.Element, tag: str, obj: Result) -> None:
     el = SubElement(parent, tag)
-    SubElement(el, "status").text = obj.status.value
+    SubElement(el, "status").text = str(obj.status)
     if obj.errcode is not None:
         SubElement(el, "errcode").text = str(obj.errcode)
     if obj.errtext is not None:
@@ -325,7 +326,7 @@ def _decode_result(el: rt.Element) -> Result:
 
 def _encode_create_result(parent: rt.Element, tag: str, obj: CreateResult) -> None:
     el = SubElement(parent, tag)
-    SubElement(el, "status").text = obj.status.value
+    SubElement(el, "status").text = str(obj.status)
     if obj.errcode is not None:
         SubElement(el, "errcode").text = str(obj.errcode)
     if obj.errtext is not None:
@@ -697,7 +698,7 @@ def _decode_get_info_response(el: rt.Element) -> GetInfoResponse:
 
 def _encode_get_info_result(parent: rt.Element, tag: str, obj: GetInfoResult) -> None:
     el = SubElement(parent, tag)
-    SubElement(el, "status").text = obj.status.value
+    SubElement(el, "status").text = str(obj.status)
     if obj.errcode is not None:
         SubElement(el, "errcode").text = str(obj.errcode)
     if obj.errtext is not None:
@@ -783,7 +784,7 @@ def _decode_get_prefs_response(el: rt.Element) -> GetPrefsResponse:
 
 def _encode_get_prefs_result(parent: rt.Element, tag: str, obj: GetPrefsResult) -> None:
     el = SubElement(parent, tag)
-    SubElement(el, "status").text = obj.status.value
+    SubElement(el, "status").text = str(obj.status)
     if obj.errcode is not None:
         SubElement(el, "errcode").text = str(obj.errcode)
     if obj.errtext is not None:
@@ -845,7 +846,7 @@ def _encode_mail_account_info(
     if obj.user_guid is not None:
         SubElement(el, "user-guid").text = obj.user_guid
     if obj.antivirus is not None:
-        SubElement(el, "antivir").text = obj.antivirus.value
+        SubElement(el, "antivir").text = str(obj.antivirus)
     if obj.outgoing_messages_mbox_limit is not None:
         SubElement(el, "outgoing-messages-mbox-limit").text = (
             obj.outgoing_messages_mbox_limit
@@ -977,7 +978,7 @@ def _encode_mail_account_update(
     if obj.user_guid is not None:
         SubElement(el, "user-guid").text = obj.user_guid
     if obj.antivirus is not None:
-        SubElement(el, "antivir").text = obj.antivirus.value
+        SubElement(el, "antivir").text = str(obj.antivirus)
     if obj.outgoing_messages_mbox_limit is not None:
         SubElement(el, "outgoing-messages-mbox-limit").text = (
             obj.outgoing_messages_mbox_limit
@@ -1260,7 +1261,7 @@ def _decode_mailname_response(el: rt.Element) -> MailnameResponse:
 
 def _encode_mailname_result(parent: rt.Element, tag: str, obj: MailnameResult) -> None:
     el = SubElement(parent, tag)
-    SubElement(el, "status").text = obj.status.value
+    SubElement(el, "status").text = str(obj.status)
     if obj.errcode is not None:
         SubElement(el, "errcode").text = str(obj.errcode)
     if obj.errtext is not None:
@@ -1312,7 +1313,7 @@ def _encode_new_mail_account(parent: rt.Element, tag: str, obj: NewMailAccount) 
     if obj.password is not None:
         _encode_password(el, "password", obj.password)
     if obj.antivirus is not None:
-        SubElement(el, "antivir").text = obj.antivirus.value
+        SubElement(el, "antivir").text = str(obj.antivirus)
     if obj.outgoing_messages_mbox_limit is not None:
         SubElement(el, "outgoing-messages-mbox-limit").text = (
             obj.outgoing_messages_mbox_limit
@@ -1409,7 +1410,7 @@ def _encode_password(parent: rt.Element, tag: str, obj: Password) -> None:
     el = SubElement(parent, tag)
     SubElement(el, "value").text = obj.value
     if obj.type is not None:
-        SubElement(el, "type").text = obj.type.value
+        SubElement(el, "type").text = str(obj.type)
 
 
 def _decode_password(el: rt.Element) -> Password:
@@ -1436,7 +1437,7 @@ def _encode_password_info(parent: rt.Element, tag: str, obj: PasswordInfo) -> No
     if obj.value is not None:
         SubElement(el, "value").text = obj.value
     if obj.type is not None:
-        SubElement(el, "type").text = obj.type.value
+        SubElement(el, "type").text = str(obj.type)
 
 
 def _decode_password_info(el: rt.Element) -> PasswordInfo:
@@ -1461,7 +1462,7 @@ def _encode_password_update(parent: rt.Element, tag: str, obj: PasswordUpdate) -
     if obj.value is not None:
         SubElement(el, "value").text = obj.value
     if obj.type is not None:
-        SubElement(el, "type").text = obj.type.value
+        SubElement(el, "type").text = str(obj.type)
 
 
 def _decode_password_update(el: rt.Element) -> PasswordUpdate:
@@ -1624,7 +1625,7 @@ def _decode_set_prefs_response(el: rt.Element) -> SetPrefsResponse:
 
 def _encode_set_prefs_result(parent: rt.Element, tag: str, obj: SetPrefsResult) -> None:
     el = SubElement(parent, tag)
-    SubElement(el, "status").text = obj.status.value
+    SubElement(el, "status").text = str(obj.status)
     if obj.errcode is not None:
         SubElement(el, "errcode").text = str(obj.errcode)
     if obj.errtext is not None:

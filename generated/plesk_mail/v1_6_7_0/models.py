@@ -588,6 +588,25 @@ OperationName = Literal[
     "get_available_mail_providers",
 ]
 
+OPERATIONS: dict[str, tuple[type, type]] = {
+    "create": (CreateRequest, CreateResponse),
+    "update_add": (UpdateAddRequest, MailnameResponse),
+    "update_remove": (UpdateRemoveRequest, MailnameResponse),
+    "update_set": (UpdateSetRequest, MailnameResponse),
+    "get_info": (GetInfoRequest, GetInfoResponse),
+    "remove": (RemoveRequest, MailnameResponse),
+    "enable": (EnableRequest, EnableResponse),
+    "disable": (DisableRequest, DisableResponse),
+    "set_prefs": (SetPrefsRequest, SetPrefsResponse),
+    "get_prefs": (GetPrefsRequest, GetPrefsResponse),
+    "rename": (RenameRequest, RenameResponse),
+    "get_available_mail_providers": (
+        GetAvailableMailProvidersRequest,
+        GetAvailableMailProvidersResponse,
+    ),
+}
+"""Request and response class of every operation."""
+
 
 class Reply(NamedTuple):
     """One operation's answer in a response packet."""

@@ -1,0 +1,42 @@
+"""pytest fixtures: an HTTPS emulator on a free loopback port, and clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.protocols import VERSIONS, protocol_model
+from tests.support.xsd import schema_errors
+
+from .server import Emulator
+from .tls import TestTLS, make_tls
+
+SITE_ID = 1
+
+
+def new_emulator(tls: TestTLS | None, **kwargs: object) -> Emulator:
+    emulator = Emulator(
+        versions={v: protocol_model(v).module for v in VERSIONS},
+        validator=schema_errors,
+        tls_context=tls.server_context if tls else None,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    emulator.store.add_site(SITE_ID)
+    return emulator
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TestTLS:
+    return make_tls(Path(tmp_path_factory.mktemp("tls")))
+
+
+@pytest.fixture
+def emulator(tls: TestTLS) -> Iterator[Emulator]:
+    server = new_emulator(tls).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        assert not server.response_errors, server.response_errors
