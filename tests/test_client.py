@@ -149,9 +149,7 @@ def test_batch_sends_many_operations_in_one_packet(
 ) -> None:
     m = generated_module(VERSIONS[-1])
     with connect(emulator, tls, VERSIONS[-1]) as client, client.batch() as batch:
-        created = batch.create(
-            site_id=SITE_ID, mailnames=[m.NewMailAccount(name="x")]
-        )
+        created = batch.create(site_id=SITE_ID, mailnames=[m.NewMailAccount(name="x")])
         renamed = batch.rename(site_id=SITE_ID, name="x", new_name="y")
         info = batch.get_info(site_id=SITE_ID, names=["y"])
         missing = batch.rename(site_id=SITE_ID, name="nobody", new_name="z")

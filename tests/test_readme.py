@@ -1,0 +1,49 @@
+"""The README's client example runs as written against the loopback emulator."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from tests.emulator.server import Emulator
+from tests.emulator.tls import TestTLS
+from tests.support.paths import GENERATED_DIR, PROJECT_DIR
+
+
+def readme_block(marker: str) -> str:
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        rf"<!-- example: {marker}\b.*?-->\s*```python\n(.*?)```", text, re.S
+    )
+    assert match, f"README has no example marked {marker!r}"
+    return match.group(1)
+
+
+def test_readme_client_example(emulator: Emulator, tls: TestTLS) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(GENERATED_DIR),
+        "PLESK_HOST": "127.0.0.1",
+        "PLESK_PORT": str(emulator.port),
+        "PLESK_LOGIN": emulator.login,
+        "PLESK_PASSWORD": emulator.password,
+        "PLESK_CA_FILE": str(tls.ca_file),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", readme_block("client")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("info []") and lines[1].endswith("sales ['orders']")
+    assert lines[2] == "rename: True"
+    assert lines[3] == "removed: ['info', 'team']"
+    assert emulator.store.sites[1].accounts == {}
+    assert len(emulator.exchanges) == 4  # create (one packet), get_info, rename, remove
+    assert all(not e.request_errors for e in emulator.exchanges)
