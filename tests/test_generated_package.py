@@ -74,7 +74,7 @@ def test_generated_package_installs_and_imports_on_its_own(tmp_path: Path) -> No
         "import importlib, importlib.util, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "banned = ['jinja2', 'black', 'xsdata', 'plesk_mailgen', 'click']\n"
+        "banned = ['jinja2', 'black', 'xsdata', 'plesk_mailgen', 'toposort']\n"
         "present = [m for m in banned if importlib.util.find_spec(m)]\n"
         "assert not present, present\n"
         "import plesk_mail\n"
@@ -102,6 +102,10 @@ def test_generated_package_installs_and_imports_on_its_own(tmp_path: Path) -> No
         cwd=tmp_path,
     )
     assert typed.stdout.strip() == "True"
+    command = subprocess.run(
+        [str(venv / "bin" / "plesk-mail"), "--help"], capture_output=True, text=True, check=False
+    )
+    assert command.returncode == 0 and "get-available-mail-providers" in command.stdout
 
 
 def test_importing_the_package_does_not_import_any_version() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -47,3 +49,44 @@ def test_readme_client_example(emulator: Emulator, tls: TestTLS) -> None:
     assert emulator.store.sites[1].accounts == {}
     assert len(emulator.exchanges) == 4  # create (one packet), get_info, rename, remove
     assert all(not e.request_errors for e in emulator.exchanges)
+
+
+def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- example: cli -->\s*```console\n(.*?)```", text, re.S)
+    assert match, "README has no CLI session"
+    commands = [
+        line[2:] for line in match.group(1).splitlines() if line.startswith("$ ")
+    ]
+    assert [c.split()[1] for c in commands] == [
+        "create",
+        "get-info",
+        "rename",
+        "remove",
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(GENERATED_DIR),
+        "PLESK_HOST": "127.0.0.1",
+        "PLESK_PORT": str(emulator.port),
+        "PLESK_LOGIN": emulator.login,
+        "PLESK_PASSWORD": emulator.password,
+        "PLESK_CA_FILE": str(tls.ca_file),
+    }
+    outputs = []
+    for command in commands:
+        words = shlex.split(command)
+        assert words[0] == "plesk-mail"
+        result = subprocess.run(
+            [sys.executable, "-m", "plesk_mail", *words[1:]],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        outputs.append(result.stdout)
+    assert "info" in outputs[0]
+    assert json.loads(outputs[1])["results"][0]["mailname"]["name"] == "info"
+    assert emulator.store.sites[1].accounts == {}

@@ -69,6 +69,8 @@ class Overrides:
     inline: frozenset[str] = frozenset()
     secrets: frozenset[str] = frozenset()
     operations: dict[str, str] = field(default_factory=dict)
+    cli: dict[str, str] = field(default_factory=dict)
+    cli_sizes: frozenset[str] = frozenset()
     path: Path = NAMES_PATH
 
     def type_name(self, source: str, default: str) -> str:
@@ -100,5 +102,7 @@ def read_overrides(project_dir: Path) -> Overrides:
         inline=frozenset(data.get("inline", ())),
         secrets=frozenset(data.get("secrets", ())),
         operations=dict(data.get("operations", {})),
+        cli={k: v for k, v in data.get("cli", {}).items() if k != "sizes"},
+        cli_sizes=frozenset(data.get("cli", {}).get("sizes", ())),
         path=path,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import build_protocol
+from .cli_model import build_commands
 from .formatting import black_version, format_files
 from .loading import load_classes
 from .model import Protocol
@@ -36,5 +37,6 @@ def generate_files(
     """Every generated file, formatted, in memory."""
     lock = verified_lock(project_dir, schema_root)
     protocols = build_protocols(lock, project_dir)
+    commands = build_commands(protocols, read_overrides(project_dir))
     info = BuildInfo(generator_version=__version__, black_version=black_version())
-    return format_files(render(protocols, info))
+    return format_files(render(protocols, commands, info))

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .cli_model import CliCommand
 from .errors import GeneratorError
 from .filters import FILTERS
 from .model import Protocol
@@ -23,6 +24,7 @@ DISTRIBUTION = "plesk-mail"
 
 RUNTIME_FILES = (
     "__init__.py",
+    "cli.py",
     "client.py",
     "envelope.py",
     "errors.py",
@@ -37,6 +39,8 @@ PACKAGE_FILES = {
     f"{PACKAGE}/__init__.py": "package/__init__.py.jinja",
     f"{PACKAGE}/_metadata.py": "package/_metadata.py.jinja",
     f"{PACKAGE}/_elements.py": "package/_elements.py.jinja",
+    f"{PACKAGE}/cli.py": "package/cli.py.jinja",
+    f"{PACKAGE}/__main__.py": "package/__main__.py.jinja",
     f"{PACKAGE}/py.typed": "package/py.typed.jinja",
 }
 
@@ -81,7 +85,9 @@ def exports(protocol: Protocol) -> list[str]:
     return sorted(names)
 
 
-def render(protocols: list[Protocol], info: BuildInfo) -> dict[str, str]:
+def render(
+    protocols: list[Protocol], commands: tuple[CliCommand, ...], info: BuildInfo
+) -> dict[str, str]:
     env = environment()
     context = {
         "protocols": protocols,
@@ -91,6 +97,7 @@ def render(protocols: list[Protocol], info: BuildInfo) -> dict[str, str]:
         "distribution": DISTRIBUTION,
         "generator_version": __version__,
         "first_seen": first_seen(protocols, "response"),
+        "commands": commands,
     }
     files: dict[str, str] = {}
     try:

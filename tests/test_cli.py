@@ -1,0 +1,398 @@
+"""``plesk-mail`` against the loopback emulator, for every command of every version.
+
+The packet the server receives must validate against that version's XSD and
+carry exactly the options given; bad input gives one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from plesk_mail.cli import COMMANDS, main
+from plesk_mail.runtime.cli import Command, Option
+
+from tests.emulator.fixtures import SITE_ID
+from tests.emulator.mail import Account
+from tests.emulator.server import Emulator
+from tests.emulator.tls import TestTLS
+from tests.support.instances import choice_fields
+from tests.support.protocols import VERSIONS, generated_module, protocol_model
+
+LATEST = VERSIONS[-1]
+EXISTING = "existing"
+
+
+def invoke(
+    emulator: Emulator, tls: TestTLS, *args: str, env: dict[str, str] | None = None
+) -> Result:
+    environment = {
+        "PLESK_HOST": "127.0.0.1",
+        "PLESK_PORT": str(emulator.port),
+        "PLESK_LOGIN": emulator.login,
+        "PLESK_PASSWORD": emulator.password,
+        "PLESK_CA_FILE": str(tls.ca_file),
+        "PLESK_SECRET_KEY": "",
+    }
+    environment.update(env or {})
+    return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=True)
+
+
+def sample(option: Option) -> tuple[list[str], Any]:
+    """Command-line words for ``option`` and the value the request must carry."""
+    if option.kind == "flag":
+        return [option.flag], True
+    if option.kind == "bool":
+        return [option.flag], True
+    if option.kind == "int":
+        value = SITE_ID if option.dest == "site_id" else 7
+        return [option.flag, str(value)], value
+    if option.kind == "size":
+        return [option.flag, "2M"], 2 * 2**20
+    if option.kind == "enum":
+        return [option.flag, option.choices[-1]], option.choices[-1]
+    if option.kind == "date":
+        return [option.flag, "2026-12-31"], datetime.date(2026, 12, 31)
+    if option.dest == "name":
+        return [option.flag, EXISTING], EXISTING
+    return [option.flag, f"v-{option.dest}"], f"v-{option.dest}"
+
+
+def usable(version: str, command: Command, option: Option) -> bool:
+    """In this version, and in the first branch of every choice along its path."""
+    if version not in option.versions:
+        return False
+    protocol = protocol_model(version)
+    operation = next(op for op in protocol.operations if op.name == command.operation)
+    struct = protocol.struct(command.item_class or operation.request)
+    if option.target == "request":
+        struct = protocol.struct(operation.request)
+    for part in option.path:
+        excluded, _ = choice_fields(struct, 0)
+        if part in excluded:
+            return False
+        field = struct.field_named(part)
+        if field.type.kind != "struct":
+            break
+        struct = protocol.struct(str(field.type.ref))
+    return True
+
+
+def leaves(value: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """Every set leaf of a request object, by attribute path."""
+    found: dict[tuple[str, ...], Any] = {}
+    for item in dataclasses.fields(value):
+        inner = getattr(value, item.name)
+        path = (*prefix, item.name)
+        if dataclasses.is_dataclass(inner):
+            found.update(leaves(inner, path))
+        elif inner not in (None, False, []):
+            found[path] = inner
+    return found
+
+
+def normal(value: Any) -> Any:
+    if isinstance(value, list):
+        return [normal(v) for v in value]
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+CASES = [(v, name) for v in VERSIONS for name in COMMANDS]
+
+
+@pytest.mark.parametrize(("version", "name"), CASES, ids=[f"{v}-{n}" for v, n in CASES])
+def test_every_command_sends_exactly_the_options_given(
+    emulator: Emulator, tls: TestTLS, version: str, name: str
+) -> None:
+    emulator.store.sites[SITE_ID].accounts[EXISTING] = Account(id=99, name=EXISTING)
+    command = COMMANDS[name]
+    words: list[str] = []
+    expected: dict[tuple[str, ...], Any] = {}
+    for option in command.options:
+        if not usable(version, command, option):
+            continue
+        args, value = sample(option)
+        words += args
+        if option.target == "item" and command.item_class:
+            path = (str(command.item_field), *option.path)
+        else:
+            path = option.path
+        expected[path] = [value] if option.multiple else value
+    result = invoke(emulator, tls, "--protocol", version, name, *words)
+    assert result.exit_code in (0, 1), result.output
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    )
+    [exchange] = emulator.exchanges
+    assert not exchange.request_errors, exchange.request_errors
+    [request] = generated_module(version).decode_request(exchange.body).operations
+    sent: dict[tuple[str, ...], Any] = {}
+    for path, value in leaves(request).items():
+        if command.item_class and path[0] == command.item_field:
+            for index, item in enumerate(value):
+                sent.update(
+                    {(path[0], *k): v for k, v in leaves(item).items()}
+                    if index == 0
+                    else {}
+                )
+        else:
+            sent[path] = value
+    assert {k: normal(v) for k, v in sent.items()} == expected
+
+
+def test_item_failures_exit_1_and_are_reported(
+    emulator: Emulator, tls: TestTLS
+) -> None:
+    result = invoke(
+        emulator, tls, "rename", "--site-id", "1", "--name", "ghost", "--new-name", "x"
+    )
+    assert result.exit_code == 1
+    assert "1013" in result.stdout
+
+
+def test_json_output_is_one_stable_document(emulator: Emulator, tls: TestTLS) -> None:
+    assert (
+        invoke(emulator, tls, "create", "--site-id", "1", "--name", "info").exit_code
+        == 0
+    )
+    result = invoke(emulator, tls, "get-info", "--site-id", "1", "--mailbox", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert sorted(document) == ["command", "failed_rows", "ok", "protocol", "results"]
+    assert document["results"][0]["mailname"]["name"] == "info"
+    assert document["results"][0]["status"] == "ok"
+
+
+BAD_USAGE = [
+    pytest.param(
+        ["create", "--site-id", "1", "--name", "a", "--colour", "red"],
+        "No such option",
+        id="unknown-option",
+    ),
+    pytest.param(
+        ["enable", "--site-id", "one"], "is not a valid integer", id="wrong-type"
+    ),
+    pytest.param(["enable"], "Missing option '--site-id'", id="missing-required"),
+    pytest.param(
+        ["create", "--site-id", "1"], "missing option --name", id="missing-item-option"
+    ),
+    pytest.param(
+        ["create", "--site-id", "1", "--name", "a", "--mailbox-quota", "lots"],
+        "is not a size",
+        id="bad-size",
+    ),
+    pytest.param(
+        ["create", "--site-id", "1", "--name", "a", "--antivirus", "maybe"],
+        "is not one of",
+        id="bad-enum",
+    ),
+    pytest.param(
+        [
+            "create",
+            "--site-id",
+            "1",
+            "--name",
+            "a",
+            "--autoresponder-end-date",
+            "31.12.2026",
+        ],
+        "does not match the format",
+        id="bad-date",
+    ),
+    pytest.param(
+        [
+            "--protocol",
+            "1.6.6.0",
+            "create",
+            "--site-id",
+            "1",
+            "--name",
+            "a",
+            "--autoresponder-end-date",
+            "2026-12-31",
+        ],
+        "needs protocol 1.6.7.0 or newer",
+        id="newer-option-1.6.6.0",
+    ),
+    pytest.param(
+        [
+            "--protocol",
+            "1.6.7.0",
+            "set-prefs",
+            "--site-id",
+            "1",
+            "--webmail-certificate",
+            "c",
+        ],
+        "needs protocol 1.6.8.0 or newer",
+        id="newer-option-1.6.7.0",
+    ),
+    pytest.param(
+        ["--protocol", "9.9", "enable", "--site-id", "1"],
+        "is not one of",
+        id="unknown-protocol",
+    ),
+    pytest.param(
+        ["enable", "--site-id", "0"],
+        "enable.site_id: must be at least 1",
+        id="site-id-zero",
+    ),
+    pytest.param(
+        ["set-prefs", "--no-preferences", "--greylisting"],
+        "exclude each other",
+        id="choice-conflict",
+    ),
+    pytest.param(
+        ["create", "--site-id", "1", "--name", "a", "--mailbox-quota", "1G"],
+        "--mailbox-enabled is required",
+        id="nested-required",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_USAGE)
+def test_bad_usage_is_one_line_and_exit_2(
+    emulator: Emulator, tls: TestTLS, args: list[str], message: str
+) -> None:
+    result = invoke(emulator, tls, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert not emulator.exchanges
+
+
+@pytest.mark.parametrize(
+    ("env", "args"),
+    [
+        ({"PLESK_PASSWORD": "wrong"}, ["enable", "--site-id", "1"]),
+        ({"PLESK_PORT": "1"}, ["enable", "--site-id", "1"]),
+        ({"PLESK_CA_FILE": ""}, ["enable", "--site-id", "1"]),
+    ],
+    ids=["authentication", "refused", "tls"],
+)
+def test_connection_failures_exit_3(
+    emulator: Emulator, tls: TestTLS, env: dict[str, str], args: list[str]
+) -> None:
+    result = invoke(emulator, tls, *args, env=env)
+    assert result.exit_code == 3, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("plesk-mail: error:")
+
+
+def test_from_file_processes_valid_rows_and_reports_bad_ones(
+    emulator: Emulator, tls: TestTLS, tmp_path: Path
+) -> None:
+    rows = tmp_path / "accounts.csv"
+    rows.write_text(
+        "name,alias,mailbox-enabled,mailbox-quota\n"
+        "anna,a1;a2,true,1G\n"
+        "bert,,true,lots\n"
+        "carl,,,\n"
+        ",,,\n"
+        "anna,,,\n"
+        "dora,,yes,100M\n"
+    )
+    result = invoke(
+        emulator,
+        tls,
+        "--chunk-size",
+        "2",
+        "create",
+        "--site-id",
+        "1",
+        "--from-file",
+        str(rows),
+    )
+    assert result.exit_code == 1, result.output
+    accounts = emulator.store.sites[SITE_ID].accounts
+    assert sorted(accounts) == ["anna", "carl", "dora"]
+    assert accounts["anna"].aliases == ["a1", "a2"] and accounts["anna"].quota == 2**30
+    assert (
+        "row 3: mailbox-quota" in result.stderr
+        and "row 5: missing name" in result.stderr
+    )
+    assert "1007" in result.stdout  # the duplicate anna, reported with its row
+    assert len(emulator.exchanges) == 2  # 4 valid rows in packets of 2
+    for exchange in emulator.exchanges:
+        assert not exchange.request_errors
+
+
+def test_from_file_json_lines(emulator: Emulator, tls: TestTLS, tmp_path: Path) -> None:
+    rows = tmp_path / "accounts.jsonl"
+    rows.write_text(
+        '{"name": "eva", "alias": ["x", "y"]}\nnot json\n{"name": "fred", "antivirus": "in"}\n'
+    )
+    result = invoke(
+        emulator, tls, "--json", "create", "--site-id", "1", "--from-file", str(rows)
+    )
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["failed_rows"] == [{"row": 2, "error": "not JSON: Expecting value"}]
+    assert [r["mailname"]["name"] for r in document["results"]] == ["eva", "fred"]
+    assert emulator.store.sites[SITE_ID].accounts["eva"].aliases == ["x", "y"]
+
+
+def test_remove_from_file_of_names(
+    emulator: Emulator, tls: TestTLS, tmp_path: Path
+) -> None:
+    for name in ("a", "b", "c"):
+        emulator.store.sites[SITE_ID].accounts[name] = Account(id=1, name=name)
+    rows = tmp_path / "names.csv"
+    rows.write_text("name\na\nc\n")
+    result = invoke(emulator, tls, "remove", "--site-id", "1", "--from-file", str(rows))
+    assert result.exit_code == 0, result.output
+    assert sorted(emulator.store.sites[SITE_ID].accounts) == ["b"]
+
+
+def test_password_never_printed(emulator: Emulator, tls: TestTLS) -> None:
+    result = invoke(
+        emulator,
+        tls,
+        "-vv",
+        "create",
+        "--site-id",
+        "1",
+        "--name",
+        "z",
+        "--account-password",
+        "Zz-S3cret-123",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Zz-S3cret-123" not in result.output
+    assert emulator.password not in result.output
+    assert "request body" in result.stderr  # -vv logs packets, masked
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from plesk_mail.cli import main\n"
+        "result = CliRunner().invoke(main, ['--help'])\n"
+        "assert result.exit_code == 0\n"
+        "result = CliRunner().invoke(main, ['create', '--help'])\n"
+        "assert result.exit_code == 0\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('httpx', 'lxml')"
+        " or m.startswith('plesk_mail.v')]\n"
+        "print(heavy)\n"
+    )
+    from tests.support.paths import GENERATED_DIR
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(GENERATED_DIR), "PATH": ""},
+    )
+    assert result.stdout.strip() == "[]"
