@@ -58,6 +58,8 @@ _MODULES = {
     "1.6.8.0": "v1_6_8_0",
     "1.6.9.1": "v1_6_9_1",
 }
+AUTO = "auto"
+"""``connect(protocol=AUTO)`` negotiates the version with the server."""
 DEFAULT_PORT = 8443
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CHUNK_SIZE = 100
@@ -187,6 +189,9 @@ def connect(
 ) -> BaseClient:
     """A ``MailClient`` of ``protocol`` for the Plesk server at ``host``.
 
+    ``protocol="auto"`` asks the server which versions it speaks and takes the
+    newest one this package knows too.
+
     Authenticate with ``login`` and ``password``, or with a ``secret_key``.
     ``verify`` is True (system CAs), a CA file path, or False (no TLS checks:
     only for a server you trust on a network you trust). Requests are checked
@@ -194,15 +199,13 @@ def connect(
     than ``chunk_size`` are split across packets; ``lenient`` keeps elements of a
     newer schema on the results instead of failing.
     """
-    module = protocol_module = _MODULES.get(protocol)
-    if module is None:
+    if protocol != AUTO and protocol not in _MODULES:
         known = ", ".join(PROTOCOL_VERSIONS)
         raise UnknownProtocolError(
-            f"unknown Plesk protocol version {protocol!r}; known: {known}"
+            f"unknown Plesk protocol version {protocol!r}; known: {known} (or {AUTO!r})"
         )
     from .runtime.transport import Credentials, Transport
 
-    client_module = importlib.import_module(f".{protocol_module}.client", __name__)
     transport = Transport(
         host,
         Credentials(login=login, password=password, secret_key=secret_key),
@@ -211,6 +214,15 @@ def connect(
         verify=verify,
         max_response_size=max_response_size,
     )
+    if protocol == AUTO:
+        from .runtime.negotiate import choose, server_protocols
+
+        try:
+            protocol = choose(server_protocols(transport), PROTOCOL_VERSIONS)
+        except BaseException:
+            transport.close()
+            raise
+    client_module = importlib.import_module(f".{_MODULES[protocol]}.client", __name__)
     client: BaseClient = client_module.MailClient(
         transport, validate=validate, chunk_size=chunk_size, lenient=lenient
     )
@@ -218,6 +230,7 @@ def connect(
 
 
 __all__ = [
+    "AUTO",
     "LATEST_PROTOCOL",
     "PLESK_RELEASES",
     "PROTOCOL_VERSIONS",

@@ -20,6 +20,7 @@ PROTOCOLS = (
     "1.6.8.0",
     "1.6.9.1",
 )
+AUTO = "auto"
 
 COMMANDS: dict[str, Command] = {
     "create": Command(
@@ -1377,9 +1378,10 @@ or server failure. Shell completion (bash): eval "$(_PLESK_MAIL_COMPLETE=bash_so
 @click.option(
     "--protocol",
     envvar="PLESK_PROTOCOL",
-    type=click.Choice(PROTOCOLS),
+    type=click.Choice((*PROTOCOLS, AUTO)),
     default=PROTOCOLS[-1],
     show_default=True,
+    help="'auto' asks the server and takes the newest common version.",
 )
 @click.option(
     "--ca-file",

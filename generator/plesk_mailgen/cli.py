@@ -7,6 +7,7 @@ Expected failures print one line on stderr and exit 1; usage errors exit 2
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +124,33 @@ def lock(obj: dict[str, Any], add: str | None, plesk: tuple[str, ...]) -> None:
     for line in changes:
         click.echo(line)
     click.echo(f"lock written: {len(changes)} pin(s) changed")
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document.")
+@click.pass_obj
+@_one_line_errors
+def diff_command(obj: dict[str, Any], old: str, new: str, as_json: bool) -> None:
+    """What changed in the mail operator between protocol versions OLD and NEW."""
+    from .diff import as_json as json_document
+    from .diff import as_text, diff
+    from .pipeline import build_protocols
+
+    lock = verified_lock(obj["project_dir"], obj["schema_root"])
+    for version in (old, new):
+        lock.version(version)  # an unknown version is one clear line
+    protocols = {
+        p.version: p for p in build_protocols(lock, obj["project_dir"], only=(old, new))
+    }
+    changes = diff(protocols[old], protocols[new])
+    if as_json:
+        click.echo(
+            json.dumps(json_document(protocols[old], protocols[new], changes), indent=2)
+        )
+    else:
+        click.echo(as_text(protocols[old], protocols[new], changes))
 
 
 @main.command()

@@ -22,10 +22,14 @@ def version_key(protocol: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else 0 for part in protocol.split("."))
 
 
-def build_protocols(lock: SchemaLock, project_dir: Path) -> list[Protocol]:
+def build_protocols(
+    lock: SchemaLock, project_dir: Path, only: tuple[str, ...] | None = None
+) -> list[Protocol]:
     overrides = read_overrides(project_dir)
     protocols = []
     for name in sorted(lock.versions, key=version_key):
+        if only is not None and name not in only:
+            continue
         version = lock.versions[name]
         protocols.append(build_protocol(version, load_classes(version), overrides))
     return protocols

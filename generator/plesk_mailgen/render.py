@@ -16,6 +16,8 @@ from . import __version__
 from .cli_model import CliCommand
 from .errors import GeneratorError
 from .filters import FILTERS
+from .inventory import same_api
+from .matrix import matrix
 from .model import Protocol
 from .paths import first_seen
 
@@ -28,11 +30,13 @@ RUNTIME_FILES = (
     "client.py",
     "envelope.py",
     "errors.py",
+    "negotiate.py",
     "transport.py",
     "validate.py",
     "xml.py",
 )
 VERSION_FILES = ("__init__.py", "client.py", "codec.py", "models.py", "validation.py")
+ALIAS_FILES = ("__init__.py", "client.py")
 PACKAGE_FILES = {
     "pyproject.toml": "pyproject.toml.jinja",
     "README.md": "README.md.jinja",
@@ -40,6 +44,8 @@ PACKAGE_FILES = {
     f"{PACKAGE}/_metadata.py": "package/_metadata.py.jinja",
     f"{PACKAGE}/_elements.py": "package/_elements.py.jinja",
     f"{PACKAGE}/cli.py": "package/cli.py.jinja",
+    f"{PACKAGE}/compatibility.py": "package/compatibility.py.jinja",
+    "COMPATIBILITY.md": "COMPATIBILITY.md.jinja",
     f"{PACKAGE}/__main__.py": "package/__main__.py.jinja",
     f"{PACKAGE}/py.typed": "package/py.typed.jinja",
 }
@@ -85,10 +91,27 @@ def exports(protocol: Protocol) -> list[str]:
     return sorted(names)
 
 
+def shared_versions(protocols: list[Protocol]) -> dict[str, str]:
+    """Versions whose API equals an older one's, mapped to the oldest such version.
+
+    Such a version gets a thin module over the older one's models and codecs;
+    a later version identical to both maps to the same, oldest, module, so the
+    modules that exist never change when a version is added.
+    """
+    shared: dict[str, str] = {}
+    for index, protocol in enumerate(protocols):
+        for older in protocols[:index]:
+            if older.version not in shared and same_api(older, protocol):
+                shared[protocol.version] = older.version
+                break
+    return shared
+
+
 def render(
     protocols: list[Protocol], commands: tuple[CliCommand, ...], info: BuildInfo
 ) -> dict[str, str]:
     env = environment()
+    shared = shared_versions(protocols)
     context = {
         "protocols": protocols,
         "latest": protocols[-1],
@@ -98,24 +121,33 @@ def render(
         "generator_version": __version__,
         "first_seen": first_seen(protocols, "response"),
         "commands": commands,
+        "matrix": matrix(protocols),
+        "shared": shared,
     }
     files: dict[str, str] = {}
     try:
-        for target, template in PACKAGE_FILES.items():
-            files[target] = env.get_template(template).render(context)
+        for path, template in PACKAGE_FILES.items():
+            files[path] = env.get_template(template).render(context)
         for name in RUNTIME_FILES:
             files[f"{PACKAGE}/runtime/{name}"] = env.get_template(
                 f"runtime/{name}.jinja"
             ).render(context)
+        by_version = {p.version: p for p in protocols}
         for protocol in protocols:
             version_context = {
                 **context,
                 "protocol": protocol,
                 "exports": exports(protocol),
             }
-            for name in VERSION_FILES:
+            target = shared.get(protocol.version)
+            if target is not None:
+                version_context["target"] = by_version[target]
+            folder, names = (
+                ("version_alias", ALIAS_FILES) if target else ("version", VERSION_FILES)
+            )
+            for name in names:
                 files[f"{PACKAGE}/{protocol.module}/{name}"] = env.get_template(
-                    f"version/{name}.jinja"
+                    f"{folder}/{name}.jinja"
                 ).render(version_context)
     except jinja2.TemplateError as exc:
         raise GeneratorError(f"template error: {type(exc).__name__}: {exc}") from None

@@ -371,8 +371,52 @@ def run(
 
     if not settings.host:
         raise click.UsageError("no host: use --host or PLESK_HOST")
-    check_versions(command, values, settings.protocol)
+    negotiate = settings.protocol == plesk_mail.AUTO
+    if not negotiate:
+        check_versions(command, values, settings.protocol)
     configure_logging(settings.verbose)
+    password = password_of(settings) if not settings.secret_key else None
+    try:
+        # No network traffic yet, unless the version is negotiated.
+        client = plesk_mail.connect(
+            settings.host,
+            login=None if settings.secret_key else (settings.login or "admin"),
+            password=password,
+            secret_key=settings.secret_key,
+            protocol=settings.protocol,
+            port=settings.port,
+            timeout=settings.timeout,
+            verify=False if settings.insecure else (settings.ca_file or True),
+            chunk_size=settings.chunk_size,
+        )
+    except (TransportError, PacketError, ResponseError) as exc:
+        fail(str(exc), EXIT_CONNECTION)
+    with client:
+        if negotiate:
+            settings.protocol = client.protocol_version
+            check_versions(command, values, settings.protocol)
+        items, kwargs, bad_rows, row_numbers = _inputs(
+            command, values, from_file, settings
+        )
+        try:
+            answer = _call(
+                client, command, kwargs, items, settings, from_file is not None
+            )
+        except ValidationError as exc:
+            fail(str(exc), EXIT_USAGE)
+        except (TransportError, PacketError, ResponseError) as exc:
+            fail(str(exc), EXIT_CONNECTION)
+    _print(settings, command, answer, bad_rows, row_numbers)
+    failed = any(not getattr(r, "ok", True) for r in _as_list(answer))
+    sys.exit(EXIT_ITEMS_FAILED if failed or bad_rows else EXIT_OK)
+
+
+def _inputs(
+    command: Command, values: dict[str, Any], from_file: str | None, settings: Settings
+) -> tuple[list[Any] | None, dict[str, Any], list[dict[str, Any]], list[int]]:
+    """Request arguments, batch items, and the file rows that could not become items."""
+    import plesk_mail
+
     models = plesk_mail.protocol(settings.protocol)
     request_options = [o for o in command.options if o.target == "request"]
     item_options = [o for o in command.options if o.target == "item"]
@@ -406,30 +450,7 @@ def run(
             items = [_item(models, command, item_options, values)]
         else:
             items = list(values.get(item_options[0].dest) or ()) if item_options else []
-    password = password_of(settings) if not settings.secret_key else None
-    try:
-        client = plesk_mail.connect(
-            settings.host,
-            login=None if settings.secret_key else (settings.login or "admin"),
-            password=password,
-            secret_key=settings.secret_key,
-            protocol=settings.protocol,
-            port=settings.port,
-            timeout=settings.timeout,
-            verify=False if settings.insecure else (settings.ca_file or True),
-            chunk_size=settings.chunk_size,
-        )
-        with client:
-            answer = _call(
-                client, command, kwargs, items, settings, from_file is not None
-            )
-    except ValidationError as exc:
-        fail(str(exc), EXIT_USAGE)
-    except (TransportError, PacketError, ResponseError) as exc:
-        fail(str(exc), EXIT_CONNECTION)
-    _print(settings, command, answer, bad_rows, row_numbers)
-    failed = any(not getattr(r, "ok", True) for r in _as_list(answer))
-    sys.exit(EXIT_ITEMS_FAILED if failed or bad_rows else EXIT_OK)
+    return items, kwargs, bad_rows, row_numbers
 
 
 def _message(exc: Exception) -> str:

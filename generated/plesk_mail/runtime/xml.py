@@ -141,7 +141,8 @@ def to_int(element: Element) -> int:
     try:
         return int((element.text or "").strip())
     except ValueError:
-        _bad(element, "integer")
+        pass
+    _bad(element, "integer")
 
 
 def to_bool(element: Element) -> bool:
@@ -157,35 +158,40 @@ def to_date(element: Element) -> datetime.date:
     try:
         return datetime.date.fromisoformat((element.text or "").strip())
     except ValueError:
-        _bad(element, "date")
+        pass
+    _bad(element, "date")
 
 
 def to_datetime(element: Element) -> datetime.datetime:
     try:
         return datetime.datetime.fromisoformat((element.text or "").strip())
     except ValueError:
-        _bad(element, "date and time")
+        pass
+    _bad(element, "date and time")
 
 
 def to_float(element: Element) -> float:
     try:
         return float((element.text or "").strip())
     except ValueError:
-        _bad(element, "number")
+        pass
+    _bad(element, "number")
 
 
 def to_bytes(element: Element) -> bytes:
     try:
         return base64.b64decode("".join((element.text or "").split()), validate=True)
     except (ValueError, binascii.Error):
-        _bad(element, "base64 value")
+        pass
+    _bad(element, "base64 value")
 
 
 def to_enum(enum_type: type[E], element: Element) -> E:
     try:
         return enum_type(" ".join((element.text or "").split()))
     except ValueError:
-        _bad(element, f"{enum_type.__name__} value")
+        pass
+    _bad(element, f"{enum_type.__name__} value")
 
 
 def float_text(value: float) -> str:
