@@ -94,3 +94,36 @@ def test_no_timestamps_in_generated_files() -> None:
         if stamp.search(text)
     ]
     assert not offenders
+
+
+def test_check_fast_path_trusts_hashes_but_catches_edits(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "generated"
+    shutil.copytree(GENERATED_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    command = [
+        sys.executable,
+        "-m",
+        "plesk_mailgen",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "generate",
+        "--check",
+        "--output",
+        str(copy),
+    ]
+    clean = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert clean.returncode == 0, clean.stderr
+    assert "match their hashes" in clean.stdout  # answered without regenerating
+    target = copy / "plesk_mail" / "v1_6_6_0" / "models.py"
+    target.write_text(
+        target.read_text().replace("class Mailbox:", "class Mailbox:  # edited")
+    )
+    edited = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert edited.returncode == 1
+    assert "1 differ (plesk_mail/v1_6_6_0/models.py)" in edited.stderr
+    (copy / "plesk_mail" / "stray.py").write_text("")
+    target.unlink()
+    broken = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert broken.returncode == 1
+    assert "missing" in broken.stderr and "extra" in broken.stderr

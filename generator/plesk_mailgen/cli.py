@@ -17,7 +17,6 @@ import click
 
 from . import __version__
 from .errors import GeneratorError
-from .pipeline import generate_files
 from .schemalock import SCHEMA_ROOT_ENV, verified_lock, write_lock
 from .writing import compare, write_tree
 
@@ -89,6 +88,16 @@ def generate(
     """Verify the schema pins and (re)generate the client package."""
     project_dir: Path = obj["project_dir"]
     out_dir = output or project_dir / "generated"
+    if check:
+        from .fingerprint import unchanged
+        from .render import templates_dir
+
+        verified_lock(project_dir, obj["schema_root"])  # the pins, always
+        if unchanged(project_dir, templates_dir(), out_dir):
+            click.echo(f"{out_dir} is up to date (inputs and files match their hashes)")
+            return
+    from .pipeline import generate_files
+
     files = generate_files(project_dir, obj["schema_root"])
     if check:
         drift = compare(files, out_dir)

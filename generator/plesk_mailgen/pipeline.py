@@ -10,11 +10,12 @@ from pathlib import Path
 from . import __version__
 from .build import build_protocol
 from .cli_model import build_commands
-from .formatting import black_version, format_files
+from .fingerprint import METADATA, inputs_fingerprint, manifest
+from .formatting import black_version, format_files, format_source
 from .loading import load_classes
 from .model import Protocol
 from .naming import read_overrides
-from .render import BuildInfo, render
+from .render import BuildInfo, render, render_metadata, templates_dir
 from .schemalock import SchemaLock, verified_lock
 
 
@@ -43,4 +44,8 @@ def generate_files(
     protocols = build_protocols(lock, project_dir)
     commands = build_commands(protocols, read_overrides(project_dir))
     info = BuildInfo(generator_version=__version__, black_version=black_version())
-    return format_files(render(protocols, commands, info))
+    files = format_files(render(protocols, commands, info))
+    fingerprint = inputs_fingerprint(project_dir, templates_dir())
+    metadata = render_metadata(protocols, info, fingerprint, manifest(files))
+    files[METADATA] = format_source(METADATA, metadata)
+    return dict(sorted(files.items()))

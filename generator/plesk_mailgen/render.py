@@ -41,7 +41,6 @@ PACKAGE_FILES = {
     "pyproject.toml": "pyproject.toml.jinja",
     "README.md": "README.md.jinja",
     f"{PACKAGE}/__init__.py": "package/__init__.py.jinja",
-    f"{PACKAGE}/_metadata.py": "package/_metadata.py.jinja",
     f"{PACKAGE}/_elements.py": "package/_elements.py.jinja",
     f"{PACKAGE}/cli.py": "package/cli.py.jinja",
     f"{PACKAGE}/compatibility.py": "package/compatibility.py.jinja",
@@ -89,6 +88,16 @@ def exports(protocol: Protocol) -> list[str]:
     names += ["MailRequest", "MailResponse", "OPERATIONS", "OperationName", "Reply"]
     names += ["RequestPacket", "ResponsePacket"]
     return sorted(names)
+
+
+def render_metadata(
+    protocols: list[Protocol], info: BuildInfo, fingerprint: str, files: dict[str, str]
+) -> str:
+    """``_metadata.py``: rendered last, since it records every other file's hash."""
+    template = environment().get_template("package/_metadata.py.jinja")
+    return template.render(
+        protocols=protocols, info=info, fingerprint=fingerprint, manifest=files
+    )
 
 
 def shared_versions(protocols: list[Protocol]) -> dict[str, str]:
