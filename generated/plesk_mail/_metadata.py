@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "13c405b57bc2cf76601a39593cfc195826f4669631b27cd545989b66b030be14"
+INPUTS_FINGERPRINT = "9fd429bd386a2a169fc4f9b73f2b8cbe51092c4efe8533e3bc5cba2cf1137e14"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -67,17 +67,17 @@ FILES: dict[str, str] = {
     "plesk_mail/v1_6_6_0/client.py": "e55f33c5275e3df6e4669804693b9128968bdad99fcae478a8828352eb9b250c",
     "plesk_mail/v1_6_6_0/codec.py": "9a17f310d0ff02e7a8cf0172584c0f9f63cf08527977adf298bb8da559d5319d",
     "plesk_mail/v1_6_6_0/models.py": "2359e80d0fbd5fe32210eb21f0b80ac93c214c6a234cb2af8b78f361fb914f0d",
-    "plesk_mail/v1_6_6_0/validation.py": "c26db0a112440cc784d864dd9db4087b689611ba639df4ab1f13aa720ed1da60",
+    "plesk_mail/v1_6_6_0/validation.py": "de0f0c6723e5ac94b37f4ef463a52b2427ac5963823df2afa37c7c3721dec090",
     "plesk_mail/v1_6_7_0/__init__.py": "bdef6d47f4a6de3c56b6d0203eeb2b3af302e4f9cdc2630bc7bcbba892bc6f5d",
     "plesk_mail/v1_6_7_0/client.py": "018744ae56ac93c9d0ea34ea1b2c7fd6d9504a7c05e2f8cea4b6c15f31a25e73",
     "plesk_mail/v1_6_7_0/codec.py": "d91e00b464d3a970fa13184b46dbb5a3c7c47faabdc4f5f0e111a5c064a8007c",
     "plesk_mail/v1_6_7_0/models.py": "e71c37adde5044fdaf1aa040c3a57b3374909307e6af13540fd56577900e9d70",
-    "plesk_mail/v1_6_7_0/validation.py": "fb5ce12fdafbb33fc4a01e4ff4dce37f8873a1b402baf66a1a1e6327d92b748f",
+    "plesk_mail/v1_6_7_0/validation.py": "a91e83700ec43ac7d8d451ec97bb4d6c49f2a5e2c6151ddf0f4d2a4c5d06a5ea",
     "plesk_mail/v1_6_8_0/__init__.py": "8111923f5b16ca094208245979efb7a2469fe568941c4f1d4928ff4aff010bd4",
     "plesk_mail/v1_6_8_0/client.py": "936a5893ff97dab7c3b38effe587dcc446a1dffb54b1e738207ff732c424a6d3",
     "plesk_mail/v1_6_8_0/codec.py": "3bd51b658e30410bf408909ad12e07b61f6ccb9ff1377b3154faf6dd72f36204",
     "plesk_mail/v1_6_8_0/models.py": "ddbbad6a03c6b20d0b2026f95834076d4b6d6910e2cfa89a8a1cda7793997e21",
-    "plesk_mail/v1_6_8_0/validation.py": "96729b476990271070ad55cf27f8a974b2f37ea7ecc7325dcea8996cadb2c40d",
+    "plesk_mail/v1_6_8_0/validation.py": "f3383ab0cbd59c34a46c4ae01756652f62ae0f383d4a21fb8d53182bb5440d71",
     "plesk_mail/v1_6_9_1/__init__.py": "99ad34142757dfe1f18eba60e650ff64ff50a82a894ea57a2a1dfd0d6e1a4c95",
     "plesk_mail/v1_6_9_1/client.py": "631d5057a7c83137df2053b1e265a3036e5bb35f0361607e88caeec966c9b83c",
     "pyproject.toml": "0d620af2d08370446136bf263a96af438f71a6995f7bdd7fb5e2326e480a7e27",

@@ -187,6 +187,26 @@ class Protocol:
             result.setdefault(operation.path[0], []).append(operation)
         return tuple((tag, tuple(ops)) for tag, ops in result.items())
 
+    @property
+    def request_structs(self) -> tuple[Struct, ...]:
+        """Classes a request can contain (what local validation has to check)."""
+        pending = [op.request for op in self.operations]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            struct = self.struct(name)
+            if struct.base:
+                pending.append(struct.base)
+            pending += [
+                f.type.ref
+                for f in struct.fields
+                if f.type.kind == "struct" and f.type.ref
+            ]
+        return tuple(s for s in self.structs if s.name in seen)
+
     def struct(self, name: str) -> Struct:
         for item in self.structs:
             if item.name == name:

@@ -113,28 +113,6 @@ def _check_autoresponder_attachment(obj: Any, path: str) -> None:
         v.text(obj.file_name, f"{path}.file_name")
 
 
-def _check_autoresponder_info(obj: Any, path: str) -> None:
-    v.instance(obj, AutoresponderInfo, path)
-    if obj.enabled is not None:
-        v.boolean(obj.enabled, f"{path}.enabled")
-    if obj.subject is not None:
-        v.text(obj.subject, f"{path}.subject")
-    if obj.content_type is not None:
-        v.enum_member(obj.content_type, ContentType, f"{path}.content_type")
-    if obj.charset is not None:
-        v.text(obj.charset, f"{path}.charset")
-    if obj.text is not None:
-        v.text(obj.text, f"{path}.text")
-    for index, item in enumerate(
-        v.items(obj.attachments, f"{path}.attachments", 0, None)
-    ):
-        _check_autoresponder_attachment(item, f"{path}.attachments[{index}]")
-    if obj.forward is not None:
-        v.text(obj.forward, f"{path}.forward")
-    if obj.end_date is not None:
-        v.date(obj.end_date, f"{path}.end_date")
-
-
 def _check_create_request(obj: Any, path: str) -> None:
     v.instance(obj, CreateRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
@@ -143,52 +121,10 @@ def _check_create_request(obj: Any, path: str) -> None:
         _check_new_mail_account(item, f"{path}.mailnames[{index}]")
 
 
-def _check_create_response(obj: Any, path: str) -> None:
-    v.instance(obj, CreateResponse, path)
-    for index, item in enumerate(v.items(obj.results, f"{path}.results", 1, None)):
-        _check_create_result(item, f"{path}.results[{index}]")
-
-
-def _check_result(obj: Any, path: str) -> None:
-    v.instance(obj, Result, path)
-    v.present(obj.status, f"{path}.status")
-    v.enum_member(obj.status, ResultStatus, f"{path}.status")
-    if obj.errcode is not None:
-        v.integer(obj.errcode, f"{path}.errcode", 0)
-    if obj.errtext is not None:
-        v.text(obj.errtext, f"{path}.errtext")
-
-
-def _check_create_result(obj: Any, path: str) -> None:
-    v.instance(obj, CreateResult, path)
-    v.present(obj.status, f"{path}.status")
-    v.enum_member(obj.status, ResultStatus, f"{path}.status")
-    if obj.errcode is not None:
-        v.integer(obj.errcode, f"{path}.errcode", 0)
-    if obj.errtext is not None:
-        v.text(obj.errtext, f"{path}.errtext")
-    if obj.mailname is not None:
-        _check_created_mailname(obj.mailname, f"{path}.mailname")
-
-
-def _check_created_mailname(obj: Any, path: str) -> None:
-    v.instance(obj, CreatedMailname, path)
-    if obj.id is not None:
-        v.integer(obj.id, f"{path}.id", 1)
-    v.present(obj.name, f"{path}.name")
-    v.text(obj.name, f"{path}.name")
-
-
 def _check_disable_request(obj: Any, path: str) -> None:
     v.instance(obj, DisableRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
     v.integer(obj.site_id, f"{path}.site_id", 1)
-
-
-def _check_disable_response(obj: Any, path: str) -> None:
-    v.instance(obj, DisableResponse, path)
-    for index, item in enumerate(v.items(obj.results, f"{path}.results", 1, None)):
-        _check_result(item, f"{path}.results[{index}]")
 
 
 def _check_enable_request(obj: Any, path: str) -> None:
@@ -197,25 +133,11 @@ def _check_enable_request(obj: Any, path: str) -> None:
     v.integer(obj.site_id, f"{path}.site_id", 1)
 
 
-def _check_enable_response(obj: Any, path: str) -> None:
-    v.instance(obj, EnableResponse, path)
-    for index, item in enumerate(v.items(obj.results, f"{path}.results", 1, None)):
-        _check_result(item, f"{path}.results[{index}]")
-
-
 def _check_forwarding(obj: Any, path: str) -> None:
     v.instance(obj, Forwarding, path)
     v.present(obj.enabled, f"{path}.enabled")
     v.boolean(obj.enabled, f"{path}.enabled")
     for index, item in enumerate(v.items(obj.addresses, f"{path}.addresses", 1, None)):
-        v.text(item, f"{path}.addresses[{index}]")
-
-
-def _check_forwarding_info(obj: Any, path: str) -> None:
-    v.instance(obj, ForwardingInfo, path)
-    if obj.enabled is not None:
-        v.boolean(obj.enabled, f"{path}.enabled")
-    for index, item in enumerate(v.items(obj.addresses, f"{path}.addresses", 0, None)):
         v.text(item, f"{path}.addresses[{index}]")
 
 
@@ -239,26 +161,6 @@ def _check_get_available_mail_providers_request(obj: Any, path: str) -> None:
     v.instance(obj, GetAvailableMailProvidersRequest, path)
 
 
-def _check_get_available_mail_providers_response(obj: Any, path: str) -> None:
-    v.instance(obj, GetAvailableMailProvidersResponse, path)
-    for index, item in enumerate(v.items(obj.results, f"{path}.results", 1, None)):
-        _check_get_available_mail_providers_result(item, f"{path}.results[{index}]")
-
-
-def _check_get_available_mail_providers_result(obj: Any, path: str) -> None:
-    v.instance(obj, GetAvailableMailProvidersResult, path)
-    v.present(obj.status, f"{path}.status")
-    v.enum_member(obj.status, ResultStatus, f"{path}.status")
-    if obj.errcode is not None:
-        v.integer(obj.errcode, f"{path}.errcode", 0)
-    if obj.errtext is not None:
-        v.text(obj.errtext, f"{path}.errtext")
-    for index, item in enumerate(
-        v.items(obj.mail_providers, f"{path}.mail_providers", 0, None)
-    ):
-        _check_mail_provider(item, f"{path}.mail_providers[{index}]")
-
-
 def _check_get_info_request(obj: Any, path: str) -> None:
     v.instance(obj, GetInfoRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
@@ -277,82 +179,10 @@ def _check_get_info_request(obj: Any, path: str) -> None:
         v.boolean(obj.autoresponder, f"{path}.autoresponder")
 
 
-def _check_get_info_response(obj: Any, path: str) -> None:
-    v.instance(obj, GetInfoResponse, path)
-    for index, item in enumerate(v.items(obj.results, f"{path}.results", 1, None)):
-        _check_get_info_result(item, f"{path}.results[{index}]")
-
-
-def _check_get_info_result(obj: Any, path: str) -> None:
-    v.instance(obj, GetInfoResult, path)
-    v.present(obj.status, f"{path}.status")
-    v.enum_member(obj.status, ResultStatus, f"{path}.status")
-    if obj.errcode is not None:
-        v.integer(obj.errcode, f"{path}.errcode", 0)
-    if obj.errtext is not None:
-        v.text(obj.errtext, f"{path}.errtext")
-    if obj.mailname is not None:
-        _check_mail_account_info(obj.mailname, f"{path}.mailname")
-
-
 def _check_get_prefs_request(obj: Any, path: str) -> None:
     v.instance(obj, GetPrefsRequest, path)
     for index, item in enumerate(v.items(obj.site_ids, f"{path}.site_ids", 0, None)):
         v.integer(item, f"{path}.site_ids[{index}]", 1)
-
-
-def _check_get_prefs_response(obj: Any, path: str) -> None:
-    v.instance(obj, GetPrefsResponse, path)
-    for index, item in enumerate(v.items(obj.results, f"{path}.results", 1, None)):
-        _check_get_prefs_result(item, f"{path}.results[{index}]")
-
-
-def _check_get_prefs_result(obj: Any, path: str) -> None:
-    v.instance(obj, GetPrefsResult, path)
-    v.present(obj.status, f"{path}.status")
-    v.enum_member(obj.status, ResultStatus, f"{path}.status")
-    if obj.errcode is not None:
-        v.integer(obj.errcode, f"{path}.errcode", 0)
-    if obj.errtext is not None:
-        v.text(obj.errtext, f"{path}.errtext")
-    if obj.site_id is not None:
-        v.integer(obj.site_id, f"{path}.site_id", 1)
-    if obj.prefs is not None:
-        _check_mail_preferences(obj.prefs, f"{path}.prefs")
-
-
-def _check_mail_account_info(obj: Any, path: str) -> None:
-    v.instance(obj, MailAccountInfo, path)
-    if obj.id is not None:
-        v.integer(obj.id, f"{path}.id", 1)
-    v.present(obj.name, f"{path}.name")
-    v.text(obj.name, f"{path}.name")
-    if obj.mailbox is not None:
-        _check_mailbox_info(obj.mailbox, f"{path}.mailbox")
-    if obj.forwarding is not None:
-        _check_forwarding_info(obj.forwarding, f"{path}.forwarding")
-    for index, item in enumerate(v.items(obj.aliases, f"{path}.aliases", 0, None)):
-        v.text(item, f"{path}.aliases[{index}]")
-    if obj.autoresponder is not None:
-        _check_autoresponder_info(obj.autoresponder, f"{path}.autoresponder")
-    if obj.password is not None:
-        _check_password_info(obj.password, f"{path}.password")
-    if obj.user_guid is not None:
-        v.text(obj.user_guid, f"{path}.user_guid")
-    if obj.antivirus is not None:
-        v.enum_member(obj.antivirus, Antivirus, f"{path}.antivirus")
-    if obj.outgoing_messages_mbox_limit is not None:
-        v.text(obj.outgoing_messages_mbox_limit, f"{path}.outgoing_messages_mbox_limit")
-    if obj.description is not None:
-        v.text(obj.description, f"{path}.description")
-    v.choice(
-        path,
-        (
-            ("password", obj.password is not None),
-            ("user_guid", obj.user_guid is not None),
-        ),
-        required=False,
-    )
 
 
 def _check_mail_account_list_change(obj: Any, path: str) -> None:
@@ -471,46 +301,12 @@ def _check_mailbox(obj: Any, path: str) -> None:
         v.integer(obj.quota, f"{path}.quota")
 
 
-def _check_mailbox_info(obj: Any, path: str) -> None:
-    v.instance(obj, MailboxInfo, path)
-    if obj.enabled is not None:
-        v.boolean(obj.enabled, f"{path}.enabled")
-    if obj.quota is not None:
-        v.integer(obj.quota, f"{path}.quota")
-    if obj.usage is not None:
-        v.integer(obj.usage, f"{path}.usage")
-
-
 def _check_mailbox_update(obj: Any, path: str) -> None:
     v.instance(obj, MailboxUpdate, path)
     if obj.enabled is not None:
         v.boolean(obj.enabled, f"{path}.enabled")
     if obj.quota is not None:
         v.integer(obj.quota, f"{path}.quota")
-
-
-def _check_mailname_ref(obj: Any, path: str) -> None:
-    v.instance(obj, MailnameRef, path)
-    v.present(obj.name, f"{path}.name")
-    v.text(obj.name, f"{path}.name")
-
-
-def _check_mailname_response(obj: Any, path: str) -> None:
-    v.instance(obj, MailnameResponse, path)
-    for index, item in enumerate(v.items(obj.results, f"{path}.results", 1, None)):
-        _check_mailname_result(item, f"{path}.results[{index}]")
-
-
-def _check_mailname_result(obj: Any, path: str) -> None:
-    v.instance(obj, MailnameResult, path)
-    v.present(obj.status, f"{path}.status")
-    v.enum_member(obj.status, ResultStatus, f"{path}.status")
-    if obj.errcode is not None:
-        v.integer(obj.errcode, f"{path}.errcode", 0)
-    if obj.errtext is not None:
-        v.text(obj.errtext, f"{path}.errtext")
-    if obj.mailname is not None:
-        _check_mailname_ref(obj.mailname, f"{path}.mailname")
 
 
 def _check_new_mail_account(obj: Any, path: str) -> None:
@@ -564,14 +360,6 @@ def _check_password(obj: Any, path: str) -> None:
         v.enum_member(obj.type, PasswordType, f"{path}.type")
 
 
-def _check_password_info(obj: Any, path: str) -> None:
-    v.instance(obj, PasswordInfo, path)
-    if obj.value is not None:
-        v.text(obj.value, f"{path}.value")
-    if obj.type is not None:
-        v.enum_member(obj.type, PasswordType, f"{path}.type")
-
-
 def _check_password_update(obj: Any, path: str) -> None:
     v.instance(obj, PasswordUpdate, path)
     if obj.value is not None:
@@ -598,36 +386,12 @@ def _check_rename_request(obj: Any, path: str) -> None:
     v.text(obj.new_name, f"{path}.new_name")
 
 
-def _check_rename_response(obj: Any, path: str) -> None:
-    v.instance(obj, RenameResponse, path)
-    v.present(obj.result, f"{path}.result")
-    _check_result(obj.result, f"{path}.result")
-
-
 def _check_set_prefs_request(obj: Any, path: str) -> None:
     v.instance(obj, SetPrefsRequest, path)
     for index, item in enumerate(v.items(obj.site_ids, f"{path}.site_ids", 0, None)):
         v.integer(item, f"{path}.site_ids[{index}]", 1)
     v.present(obj.prefs, f"{path}.prefs")
     _check_mail_preferences(obj.prefs, f"{path}.prefs")
-
-
-def _check_set_prefs_response(obj: Any, path: str) -> None:
-    v.instance(obj, SetPrefsResponse, path)
-    for index, item in enumerate(v.items(obj.results, f"{path}.results", 1, None)):
-        _check_set_prefs_result(item, f"{path}.results[{index}]")
-
-
-def _check_set_prefs_result(obj: Any, path: str) -> None:
-    v.instance(obj, SetPrefsResult, path)
-    v.present(obj.status, f"{path}.status")
-    v.enum_member(obj.status, ResultStatus, f"{path}.status")
-    if obj.errcode is not None:
-        v.integer(obj.errcode, f"{path}.errcode", 0)
-    if obj.errtext is not None:
-        v.text(obj.errtext, f"{path}.errtext")
-    if obj.site_id is not None:
-        v.integer(obj.site_id, f"{path}.site_id", 1)
 
 
 def _check_update_add_request(obj: Any, path: str) -> None:
