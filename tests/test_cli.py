@@ -2,6 +2,8 @@
 
 The packet the server receives must validate against that version's XSD and
 carry exactly the options given; bad input gives one line and exit code 2.
+The bad-usage, connection-failure and bad-row cases are part of the bad-input
+corpus (see test_bad_input_corpus.py).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from plesk_mail.cli import COMMANDS, main
 from plesk_mail.runtime.cli import Command, Option
 
 from tests.emulator.fixtures import SITE_ID
-from tests.emulator.mail import Account
 from tests.emulator.server import Emulator
+from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
+from tests.support.corpus import assert_clean_exit, assert_no_traceback
 from tests.support.instances import choice_fields
 from tests.support.protocols import VERSIONS, generated_module, protocol_model
 
@@ -111,7 +114,7 @@ CASES = [(v, name) for v in VERSIONS for name in COMMANDS]
 def test_every_command_sends_exactly_the_options_given(
     emulator: Emulator, tls: TestTLS, version: str, name: str
 ) -> None:
-    emulator.store.sites[SITE_ID].accounts[EXISTING] = Account(id=99, name=EXISTING)
+    emulator.store.add_account(SITE_ID, Account(name=EXISTING))
     command = COMMANDS[name]
     words: list[str] = []
     expected: dict[tuple[str, ...], Any] = {}
@@ -150,11 +153,15 @@ def test_every_command_sends_exactly_the_options_given(
 def test_item_failures_exit_1_and_are_reported(
     emulator: Emulator, tls: TestTLS
 ) -> None:
+    emulator.store.add_account(SITE_ID, Account(name="kept"))
     result = invoke(
         emulator, tls, "rename", "--site-id", "1", "--name", "ghost", "--new-name", "x"
     )
+    assert_no_traceback(result)
     assert result.exit_code == 1
-    assert "1013" in result.stdout
+    [row] = [line for line in result.stdout.splitlines() if "1013" in line]
+    assert "ghost does not exist" in row
+    assert list(emulator.store.accounts(SITE_ID)) == ["kept"]
 
 
 def test_json_output_is_one_stable_document(emulator: Emulator, tls: TestTLS) -> None:
@@ -262,29 +269,33 @@ def test_bad_usage_is_one_line_and_exit_2(
     emulator: Emulator, tls: TestTLS, args: list[str], message: str
 ) -> None:
     result = invoke(emulator, tls, *args)
-    assert result.exit_code == 2, result.output
-    assert message in result.output
-    assert "Traceback" not in result.output
+    assert_clean_exit(result, 2, message)
     assert isinstance(result.exception, SystemExit)
-    assert not emulator.exchanges
+    assert not emulator.exchanges  # nothing sent, so nothing changed
 
 
 @pytest.mark.parametrize(
-    ("env", "args"),
+    ("env", "args", "expected"),
     [
-        ({"PLESK_PASSWORD": "wrong"}, ["enable", "--site-id", "1"]),
-        ({"PLESK_PORT": "1"}, ["enable", "--site-id", "1"]),
-        ({"PLESK_CA_FILE": ""}, ["enable", "--site-id", "1"]),
+        ({"PLESK_PASSWORD": "wrong"}, ["enable", "--site-id", "1"], "1001"),
+        ({"PLESK_PORT": "1"}, ["enable", "--site-id", "1"], "cannot connect"),
+        ({"PLESK_CA_FILE": ""}, ["enable", "--site-id", "1"], "TLS verification"),
     ],
     ids=["authentication", "refused", "tls"],
 )
 def test_connection_failures_exit_3(
-    emulator: Emulator, tls: TestTLS, env: dict[str, str], args: list[str]
+    emulator: Emulator,
+    tls: TestTLS,
+    env: dict[str, str],
+    args: list[str],
+    expected: str,
 ) -> None:
+    emulator.store.add_account(SITE_ID, Account(name="kept"))
     result = invoke(emulator, tls, *args, env=env)
-    assert result.exit_code == 3, result.output
+    assert_clean_exit(result, 3, expected)
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("plesk-mail: error:")
+    assert list(emulator.store.accounts(SITE_ID)) == ["kept"]
 
 
 def test_from_file_processes_valid_rows_and_reports_bad_ones(
@@ -311,8 +322,9 @@ def test_from_file_processes_valid_rows_and_reports_bad_ones(
         "--from-file",
         str(rows),
     )
+    assert_no_traceback(result)
     assert result.exit_code == 1, result.output
-    accounts = emulator.store.sites[SITE_ID].accounts
+    accounts = emulator.store.accounts(SITE_ID)
     assert sorted(accounts) == ["anna", "carl", "dora"]
     assert accounts["anna"].aliases == ["a1", "a2"] and accounts["anna"].quota == 2**30
     assert (
@@ -333,23 +345,24 @@ def test_from_file_json_lines(emulator: Emulator, tls: TestTLS, tmp_path: Path) 
     result = invoke(
         emulator, tls, "--json", "create", "--site-id", "1", "--from-file", str(rows)
     )
+    assert_no_traceback(result)
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert document["failed_rows"] == [{"row": 2, "error": "not JSON: Expecting value"}]
     assert [r["mailname"]["name"] for r in document["results"]] == ["eva", "fred"]
-    assert emulator.store.sites[SITE_ID].accounts["eva"].aliases == ["x", "y"]
+    assert emulator.store.accounts(SITE_ID)["eva"].aliases == ["x", "y"]
 
 
 def test_remove_from_file_of_names(
     emulator: Emulator, tls: TestTLS, tmp_path: Path
 ) -> None:
     for name in ("a", "b", "c"):
-        emulator.store.sites[SITE_ID].accounts[name] = Account(id=1, name=name)
+        emulator.store.add_account(SITE_ID, Account(name=name))
     rows = tmp_path / "names.csv"
     rows.write_text("name\na\nc\n")
     result = invoke(emulator, tls, "remove", "--site-id", "1", "--from-file", str(rows))
     assert result.exit_code == 0, result.output
-    assert sorted(emulator.store.sites[SITE_ID].accounts) == ["b"]
+    assert sorted(emulator.store.accounts(SITE_ID)) == ["b"]
 
 
 def test_password_never_printed(emulator: Emulator, tls: TestTLS) -> None:

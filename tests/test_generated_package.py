@@ -103,7 +103,10 @@ def test_generated_package_installs_and_imports_on_its_own(tmp_path: Path) -> No
     )
     assert typed.stdout.strip() == "True"
     command = subprocess.run(
-        [str(venv / "bin" / "plesk-mail"), "--help"], capture_output=True, text=True, check=False
+        [str(venv / "bin" / "plesk-mail"), "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert command.returncode == 0 and "get-available-mail-providers" in command.stdout
 

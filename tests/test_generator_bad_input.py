@@ -320,6 +320,9 @@ CASES = [
 def test_bad_input_is_one_line(
     tree: Tree, break_it: Callable[[Tree], list[str]], command: list[str]
 ) -> None:
+    previous = tree.project / "generated"
+    previous.mkdir()
+    (previous / "sentinel.txt").write_text("previous output\n", encoding="utf-8")
     expected = break_it(tree)
     lock_before = tree.lock_file.read_bytes() if tree.lock_file.exists() else None
     result = tree.invoke(*command)
@@ -328,6 +331,10 @@ def test_bad_input_is_one_line(
         assert (
             tree.lock_file.read_bytes() == lock_before
         ), "a failed run changed the lock"
+    assert [p.name for p in previous.iterdir()] == ["sentinel.txt"]
+    assert (previous / "sentinel.txt").read_text(
+        encoding="utf-8"
+    ) == "previous output\n"
 
 
 # -- output folder ------------------------------------------------------------

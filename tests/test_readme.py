@@ -46,7 +46,7 @@ def test_readme_client_example(emulator: Emulator, tls: TestTLS) -> None:
     assert lines[0].endswith("info []") and lines[1].endswith("sales ['orders']")
     assert lines[2] == "rename: True"
     assert lines[3] == "removed: ['info', 'team']"
-    assert emulator.store.sites[1].accounts == {}
+    assert emulator.store.accounts(1) == {}
     assert len(emulator.exchanges) == 4  # create (one packet), get_info, rename, remove
     assert all(not e.request_errors for e in emulator.exchanges)
 
@@ -89,4 +89,4 @@ def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
         outputs.append(result.stdout)
     assert "info" in outputs[0]
     assert json.loads(outputs[1])["results"][0]["mailname"]["name"] == "info"
-    assert emulator.store.sites[1].accounts == {}
+    assert emulator.store.accounts(1) == {}

@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "9fd429bd386a2a169fc4f9b73f2b8cbe51092c4efe8533e3bc5cba2cf1137e14"
+INPUTS_FINGERPRINT = "a5567658110564bc5c3f65fb38af7aa7fa84b58716fe16801a067149bb65bd36"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -61,23 +61,23 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/errors.py": "73308faaf23bbdbb2ee9a2f320ba33d1ccb1d37fc9dcc7480f579c85c12f8641",
     "plesk_mail/runtime/negotiate.py": "124f8206414fafa7e6f9bcce37f904e787c94b23b2bd80ed05a1beeb22161b42",
     "plesk_mail/runtime/transport.py": "b4edd4a77324ae7e29a98f11ee53b0eb53b1e2eed33cfec785f03424ad2ce2d8",
-    "plesk_mail/runtime/validate.py": "b287281005f7979d752ce9e1eeb9a196801ec85b8df07740c5c8bf14893c12e6",
-    "plesk_mail/runtime/xml.py": "6601af41f8273d9f6fefa6d651bf0967462f3e11a966b91569c4c250ab3bbaf8",
+    "plesk_mail/runtime/validate.py": "449376a474a1c1e7ccbfed0e471a00d488c68315cbcd84167d87c9b2d3f1ef9f",
+    "plesk_mail/runtime/xml.py": "57d80ad630a8c748dd5ae4b91ce5a82649b514407ff5b1e430bf755c6c3b44ae",
     "plesk_mail/v1_6_6_0/__init__.py": "488e1fe80afbaba5c7a6862f98301f8818469abb3714a8449f0ae09ade0501dd",
     "plesk_mail/v1_6_6_0/client.py": "e55f33c5275e3df6e4669804693b9128968bdad99fcae478a8828352eb9b250c",
-    "plesk_mail/v1_6_6_0/codec.py": "9a17f310d0ff02e7a8cf0172584c0f9f63cf08527977adf298bb8da559d5319d",
+    "plesk_mail/v1_6_6_0/codec.py": "91b04af64212c26628f9f68597ea922163f17c99b94c48ac198f4e132b1541cc",
     "plesk_mail/v1_6_6_0/models.py": "2359e80d0fbd5fe32210eb21f0b80ac93c214c6a234cb2af8b78f361fb914f0d",
-    "plesk_mail/v1_6_6_0/validation.py": "de0f0c6723e5ac94b37f4ef463a52b2427ac5963823df2afa37c7c3721dec090",
+    "plesk_mail/v1_6_6_0/validation.py": "d042ae3eeb3f604bc66ba10357cace6e16554df15cd124213bfa2fb2092ea421",
     "plesk_mail/v1_6_7_0/__init__.py": "bdef6d47f4a6de3c56b6d0203eeb2b3af302e4f9cdc2630bc7bcbba892bc6f5d",
     "plesk_mail/v1_6_7_0/client.py": "018744ae56ac93c9d0ea34ea1b2c7fd6d9504a7c05e2f8cea4b6c15f31a25e73",
-    "plesk_mail/v1_6_7_0/codec.py": "d91e00b464d3a970fa13184b46dbb5a3c7c47faabdc4f5f0e111a5c064a8007c",
+    "plesk_mail/v1_6_7_0/codec.py": "b4ea357ecf6e8c50ac5ba166a8c543316edf1b537392bbd4691528bc2ccc705d",
     "plesk_mail/v1_6_7_0/models.py": "e71c37adde5044fdaf1aa040c3a57b3374909307e6af13540fd56577900e9d70",
-    "plesk_mail/v1_6_7_0/validation.py": "a91e83700ec43ac7d8d451ec97bb4d6c49f2a5e2c6151ddf0f4d2a4c5d06a5ea",
+    "plesk_mail/v1_6_7_0/validation.py": "1144058eae5907f45ce6f6ae194ed75a2d8820bf08262c4e7a3534eece1a3e04",
     "plesk_mail/v1_6_8_0/__init__.py": "8111923f5b16ca094208245979efb7a2469fe568941c4f1d4928ff4aff010bd4",
     "plesk_mail/v1_6_8_0/client.py": "936a5893ff97dab7c3b38effe587dcc446a1dffb54b1e738207ff732c424a6d3",
-    "plesk_mail/v1_6_8_0/codec.py": "3bd51b658e30410bf408909ad12e07b61f6ccb9ff1377b3154faf6dd72f36204",
+    "plesk_mail/v1_6_8_0/codec.py": "c3b6a60d96d1e0e21944a462df973081818fbf65f59fd663368f9f1291481970",
     "plesk_mail/v1_6_8_0/models.py": "ddbbad6a03c6b20d0b2026f95834076d4b6d6910e2cfa89a8a1cda7793997e21",
-    "plesk_mail/v1_6_8_0/validation.py": "f3383ab0cbd59c34a46c4ae01756652f62ae0f383d4a21fb8d53182bb5440d71",
+    "plesk_mail/v1_6_8_0/validation.py": "cdc38d039fb926306935a0fbe2360b2c98411eee52cf67e5241fbf8d0c90df7b",
     "plesk_mail/v1_6_9_1/__init__.py": "99ad34142757dfe1f18eba60e650ff64ff50a82a894ea57a2a1dfd0d6e1a4c95",
     "plesk_mail/v1_6_9_1/client.py": "631d5057a7c83137df2053b1e265a3036e5bb35f0361607e88caeec966c9b83c",
     "pyproject.toml": "0d620af2d08370446136bf263a96af438f71a6995f7bdd7fb5e2326e480a7e27",

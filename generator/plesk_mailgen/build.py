@@ -33,9 +33,9 @@ RESPONSE_ROOT = "MailResponseType"
 RESULT_SOURCE = "resultType"
 UNBOUNDED = sys.maxsize
 
-_SCALARS: dict[str, tuple[str, int | None]] = {
+_SCALARS: dict[str, tuple[str, int | None, int | None]] = {
     **{
-        n: ("str", None)
+        n: ("str", None, None)
         for n in (
             "string",
             "normalizedString",
@@ -49,34 +49,25 @@ _SCALARS: dict[str, tuple[str, int | None]] = {
             "ID",
         )
     },
-    **{
-        n: ("int", None)
-        for n in (
-            "integer",
-            "int",
-            "long",
-            "short",
-            "byte",
-            "negativeInteger",
-            "nonPositiveInteger",
-        )
-    },
-    **{
-        n: ("int", 0)
-        for n in (
-            "nonNegativeInteger",
-            "unsignedInt",
-            "unsignedLong",
-            "unsignedShort",
-            "unsignedByte",
-        )
-    },
-    "positiveInteger": ("int", 1),
-    "boolean": ("bool", None),
-    "date": ("date", None),
-    "dateTime": ("datetime", None),
-    **{n: ("float", None) for n in ("double", "float", "decimal")},
-    "base64Binary": ("bytes", None),
+    # XSD value ranges, so local validation refuses what the schema refuses.
+    "integer": ("int", None, None),
+    "long": ("int", -(2**63), 2**63 - 1),
+    "int": ("int", -(2**31), 2**31 - 1),
+    "short": ("int", -(2**15), 2**15 - 1),
+    "byte": ("int", -(2**7), 2**7 - 1),
+    "negativeInteger": ("int", None, -1),
+    "nonPositiveInteger": ("int", None, 0),
+    "nonNegativeInteger": ("int", 0, None),
+    "positiveInteger": ("int", 1, None),
+    "unsignedLong": ("int", 0, 2**64 - 1),
+    "unsignedInt": ("int", 0, 2**32 - 1),
+    "unsignedShort": ("int", 0, 2**16 - 1),
+    "unsignedByte": ("int", 0, 2**8 - 1),
+    "boolean": ("bool", None, None),
+    "date": ("date", None, None),
+    "dateTime": ("datetime", None, None),
+    **{n: ("float", None, None) for n in ("double", "float", "decimal")},
+    "base64Binary": ("bytes", None, None),
 }
 
 
@@ -381,12 +372,13 @@ class _Builder:
                 return FieldType(kind="flag")
             if local not in _SCALARS:
                 raise GeneratorError(f"{source}: XSD type {local!r} is not supported")
-            scalar, min_value = _SCALARS[local]
+            scalar, min_value, max_value = _SCALARS[local]
             return FieldType(
                 kind="scalar",
                 scalar=scalar,  # type: ignore[arg-type]
                 collapse=collapse and scalar == "str",
                 min_value=min_value,
+                max_value=max_value,
             )
         target = self._inner_class(attr, owner) or self._named_class(attr)
         if target is None:

@@ -78,20 +78,45 @@ def to_text(field: Field, value: str) -> str:
     return _TO_TEXT[str(field.type.scalar)].format(v=value)
 
 
+def enum_table(name: str) -> str:
+    """Name of the generated ``{value: member}`` dict of enum ``name``."""
+    return f"_{snake(name).upper()}_VALUES"
+
+
 def from_xml(field: Field, element: str) -> str:
-    """Expression reading one value of ``field`` from ``element``."""
+    """Expression reading one value of ``field`` from ``element``.
+
+    Common, well-formed values take an inline fast path; anything else (odd
+    whitespace, bad values) falls back to the strict helper in ``runtime.xml``,
+    which also produces the error message.
+    """
     kind = field.type.kind
     if kind == "flag":
         return "True"
     if kind == "struct":
         return f"_decode_{snake(str(field.type.ref))}({element})"
     if kind == "enum":
-        return f"rt.to_enum({field.type.ref}, {element})"
-    if field.type.scalar == "str":
+        ref = field.type.ref
         return (
-            f"rt.collapsed({element})" if field.type.collapse else f"rt.text({element})"
+            f"e if (e := {enum_table(str(ref))}.get({element}.text)) is not None"
+            f" else rt.to_enum({ref}, {element})"
         )
-    return _FROM_XML[str(field.type.scalar)].format(e=element)
+    scalar = field.type.scalar
+    if scalar == "str":
+        if field.type.collapse:
+            return f'_collapse(t) if (t := {element}.text) else ""'
+        return f'{element}.text or ""'
+    if scalar == "int":
+        return (
+            f"int(t) if (t := {element}.text) and t.isdigit() and t.isascii()"
+            f" else rt.to_int({element})"
+        )
+    if scalar == "bool":
+        return (
+            f'True if (t := {element}.text) == "true" else False if t == "false"'
+            f" else rt.to_bool({element})"
+        )
+    return _FROM_XML[str(scalar)].format(e=element)
 
 
 def pyrepr(value: Any) -> str:
@@ -141,6 +166,7 @@ def returns(operation: Operation) -> str:
 
 
 FILTERS = {
+    "enum_table": enum_table,
     "param_annotation": param_annotation,
     "param_default": param_default,
     "returns": returns,

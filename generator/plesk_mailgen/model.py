@@ -23,9 +23,17 @@ class FieldType:
     ref: str | None = None
     collapse: bool = False
     min_value: int | None = None
+    max_value: int | None = None
 
     def signature(self) -> tuple[object, ...]:
-        return (self.kind, self.scalar, self.ref, self.collapse, self.min_value)
+        return (
+            self.kind,
+            self.scalar,
+            self.ref,
+            self.collapse,
+            self.min_value,
+            self.max_value,
+        )
 
 
 @dataclass(frozen=True)

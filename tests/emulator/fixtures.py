@@ -1,9 +1,10 @@
-"""pytest fixtures: an HTTPS emulator on a free loopback port, and clients for it."""
+"""pytest fixtures: an HTTPS emulator on a free loopback port, and its TLS."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,19 +12,30 @@ from tests.support.protocols import VERSIONS, protocol_model
 from tests.support.xsd import schema_errors
 
 from .server import Emulator
+from .store import Store
 from .tls import TestTLS, make_tls
 
 SITE_ID = 1
 
 
-def new_emulator(tls: TestTLS | None, **kwargs: object) -> Emulator:
+def new_emulator(
+    tls: TestTLS | None,
+    *,
+    store: Store | None = None,
+    sites: tuple[int, ...] = (SITE_ID,),
+    **kwargs: Any,
+) -> Emulator:
+    """An emulator speaking every locked version, checking every packet both
+    ways against its XSDs, with ``sites`` seeded (started by the caller)."""
     emulator = Emulator(
         versions={v: protocol_model(v).module for v in VERSIONS},
         validator=schema_errors,
         tls_context=tls.server_context if tls else None,
-        **kwargs,  # type: ignore[arg-type]
+        store=store,
+        **kwargs,
     )
-    emulator.store.add_site(SITE_ID)
+    for site in sites:
+        emulator.store.add_site(site)
     return emulator
 
 
@@ -39,4 +51,5 @@ def emulator(tls: TestTLS) -> Iterator[Emulator]:
         yield server
     finally:
         server.stop()
+        server.store.close()
         assert not server.response_errors, server.response_errors

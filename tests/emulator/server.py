@@ -1,9 +1,20 @@
 """HTTP(S) front of the emulator: authentication, envelope, validation, dispatch.
 
-Answers like Plesk: packet-level failures as ``<system>`` errors (1001 bad
-login, 11003 bad key, 1005 unknown version, 1014 invalid packet), everything
-else per operation. Tests can script raw answers to exercise the client's
-error paths.
+Answers like Plesk, on ``POST /enterprise/control/agent.php`` only (other
+paths 404, other methods 405). Packet-level failures are ``<system>`` errors:
+1001 bad login or password, 11003 bad secret key, 1014 a packet that is not
+XML or does not validate against the version's schema (with the parser's
+message), 1005 a version the emulator has no schemas for. Everything else is
+answered per operation by ``MailOperator`` against the SQLite ``Store``;
+``<server><get_protos/></server>`` lists the versions it speaks.
+
+With a ``validator`` (the tests' and the standalone emulator's case) every
+request is checked before it is answered and every answer after it is built;
+an answer that does not validate is a bug in the emulator: it is recorded in
+``response_errors`` and, when ``strict``, sent as HTTP 500 instead so the
+test that caused it fails at once.
+
+Tests can script raw answers (``scripted``) to exercise a client's error paths.
 """
 
 from __future__ import annotations
@@ -19,19 +30,38 @@ from typing import Any
 
 from lxml import etree
 
-from .mail import MailOperator, Store
+from . import protos as get_protos
+from .mail import MailOperator
+from .store import Store
 
 AGENT_PATH = "/enterprise/control/agent.php"
+HANDSHAKE_TIMEOUT = 10.0
+IDLE_TIMEOUT = 60.0
+
+AUTHENTICATION_FAILED = 1001
+PROTOCOL_VERSION_NOT_SUPPORTED = 1005
+PARSE_ERROR = 1014
+SECRET_KEY_VALIDATION_FAILED = 11003
+
+Validator = Callable[[str, str, bytes], list[str]]
 
 
 @dataclass
 class RawAnswer:
-    """A scripted answer: status, body and an optional delay before it."""
+    """A scripted (or computed) answer.
+
+    ``declared_length`` announces a ``Content-Length`` other than the body's
+    (larger: the connection drops mid-body); ``close_delimited`` sends no
+    length at all and ends the body by closing the connection.
+    """
 
     body: bytes
     status: int = 200
     delay: float = 0.0
     content_type: str = "text/xml"
+    headers: dict[str, str] = field(default_factory=dict)
+    declared_length: int | None = None
+    close_delimited: bool = False
 
 
 @dataclass
@@ -42,16 +72,61 @@ class Exchange:
     body: bytes
     answer: bytes = b""
     request_errors: list[str] = field(default_factory=list)
+    response_errors: list[str] = field(default_factory=list)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def _system_error(version: str, code: int, text: str) -> bytes:
     from plesk_mail.runtime.envelope import SystemResult, encode_system
 
-    return encode_system(version or "1.6.9.1", SystemResult(errcode=code, errtext=text))
+    return encode_system(version, SystemResult(errcode=code, errtext=text))
+
+
+def _parse(body: bytes) -> tuple[etree._Element | None, str]:
+    """The packet's root element, or the parser's message."""
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        return etree.fromstring(body, parser), ""
+    except etree.XMLSyntaxError as exc:
+        return None, str(exc) or "empty document"
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """One thread per connection; the TLS handshake runs in that thread too,
+    so a client that connects and says nothing cannot stall the others."""
+
+    daemon_threads = True
+    request_queue_size = 128
+    tls_context: ssl.SSLContext | None = None
+    connection_errors: list[str]
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls_context is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        with self.tls_context.wrap_socket(request, server_side=True) as secure:
+            super().finish_request(secure, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Failed handshakes and clients that hang up (tests do both on purpose).
+        import sys
+
+        self.connection_errors.append(repr(sys.exc_info()[1]))
 
 
 class Emulator:
-    """A Plesk XML API endpoint on 127.0.0.1 for the ``mail`` operator."""
+    """A Plesk XML API endpoint on 127.0.0.1 for the ``mail`` operator.
+
+    ``versions`` maps each protocol version to its generated module name
+    (``{"1.6.9.1": "v1_6_9_1"}``); ``protos`` is what ``get_protos``
+    announces (default: those versions, newest first).
+    """
 
     def __init__(
         self,
@@ -60,22 +135,39 @@ class Emulator:
         password: str = "setup-password",
         secret_key: str = "0123456789abcdef0123456789abcdef",
         versions: dict[str, str] | None = None,
-        validator: Callable[[str, str, bytes], list[str]] | None = None,
+        validator: Validator | None = None,
         tls_context: ssl.SSLContext | None = None,
         store: Store | None = None,
+        protos: list[str] | None = None,
+        strict: bool = True,
     ) -> None:
         self.login = login
         self.password = password
         self.secret_key = secret_key
-        self.versions = versions or {}
+        self.versions = dict(versions or {})
         self.validator = validator
         self.tls_context = tls_context
-        self.store = store or Store()
+        self.store = store if store is not None else Store()
+        self.strict = strict
+        self._protos = list(protos) if protos is not None else None
         self.exchanges: list[Exchange] = []
-        self.scripted: list[RawAnswer] = []
+        self.scripted: list[RawAnswer | None] = []
+        """Answers to send instead of the emulator's own, in order; ``None``
+        lets one request through to the emulator."""
         self.response_errors: list[str] = []
+        self.responses_checked = 0
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _HTTPServer | None = None
+
+    @property
+    def protos(self) -> list[str]:
+        if self._protos is not None:
+            return list(self._protos)
+        return sorted(self.versions, key=_version_key, reverse=True)
+
+    @property
+    def newest(self) -> str:
+        return max(self.versions, key=_version_key, default="1.6.9.1")
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -84,38 +176,55 @@ class Emulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = IDLE_TIMEOUT
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
+                length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                status, answer, content_type, delay = emulator.handle(
-                    self.path, dict(self.headers), body
+                answer = emulator.handle(self.path, dict(self.headers), body)
+                if answer.delay:
+                    time.sleep(answer.delay)
+                self.send(answer)
+
+            def not_allowed(self) -> None:
+                self.send(
+                    RawAnswer(
+                        b"<html><body>Method Not Allowed</body></html>",
+                        405,
+                        content_type="text/html",
+                        headers={"Allow": "POST"},
+                    )
                 )
-                if delay:
-                    time.sleep(delay)
+
+            do_GET = do_PUT = do_DELETE = do_PATCH = not_allowed
+
+            def send(self, answer: RawAnswer) -> None:
                 try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(answer)))
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", answer.content_type)
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    if answer.close_delimited:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    else:
+                        length = answer.declared_length
+                        if length is None:
+                            length = len(answer.body)
+                        self.send_header("Content-Length", str(length))
+                        if length != len(answer.body):
+                            self.close_connection = True
                     self.end_headers()
-                    self.wfile.write(answer)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                    self.wfile.write(answer.body)
+                except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                    self.close_connection = True
 
-            def do_GET(self) -> None:
-                self.send_response(405)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        server.daemon_threads = True
-        if self.tls_context is not None:
-            server.socket = self.tls_context.wrap_socket(
-                server.socket, server_side=True
-            )
+        server = _HTTPServer(("127.0.0.1", port), Handler)
+        server.tls_context = self.tls_context
+        server.connection_errors = []
         self._server = server
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return self
@@ -125,6 +234,11 @@ class Emulator:
         assert self._server is not None
         return int(self._server.server_address[1])
 
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{AGENT_PATH}"
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
@@ -133,76 +247,113 @@ class Emulator:
 
     # -- handling ------------------------------------------------------------
 
-    def handle(
-        self, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, bytes, str, float]:
+    def handle(self, path: str, headers: dict[str, str], body: bytes) -> RawAnswer:
         exchange = Exchange(headers=headers, body=body)
         with self._lock:
             self.exchanges.append(exchange)
             scripted = self.scripted.pop(0) if self.scripted else None
         if scripted is not None:
             exchange.answer = scripted.body
-            return scripted.status, scripted.body, scripted.content_type, scripted.delay
+            return scripted
         if path != AGENT_PATH:
-            return 404, b"<html><body>Not Found</body></html>", "text/html", 0.0
-        answer = self._answer(headers, body, exchange)
+            return RawAnswer(
+                b"<html><body>Not Found</body></html>", 404, content_type="text/html"
+            )
+        try:
+            version, answer, check = self._answer(headers, body, exchange)
+        except Exception as exc:  # a bug in the emulator, never the client's fault
+            self._bug(exchange, f"emulator failed: {exc!r}")
+            return RawAnswer(b"emulator failed", 500, content_type="text/plain")
         exchange.answer = answer
-        return 200, answer, "text/xml", 0.0
+        if self.validator is not None:
+            errors = check(version, answer)
+            with self._lock:
+                self.responses_checked += 1
+            if errors:
+                self._bug(exchange, *errors)
+                if self.strict:
+                    text = "emulator answer does not validate: " + errors[0]
+                    return RawAnswer(text.encode(), 500, content_type="text/plain")
+        return RawAnswer(answer)
+
+    def _bug(self, exchange: Exchange, *errors: str) -> None:
+        exchange.response_errors.extend(errors)
+        with self._lock:
+            self.response_errors.extend(errors)
+
+    def _mail_errors(self, version: str, answer: bytes) -> list[str]:
+        assert self.validator is not None
+        return self.validator(version, "response", answer)
 
     def _answer(
         self, headers: dict[str, str], body: bytes, exchange: Exchange
-    ) -> bytes:
-        version = _packet_version(body)
+    ) -> tuple[str, bytes, Callable[[str, bytes], list[str]]]:
+        """(version, answer, how to check the answer) for one request."""
+        root, parse_error = _parse(body)
+        asked = root.get("version", "") if root is not None else ""
+        version = asked if asked in self.versions else self.newest
+
+        def system(code: int, text: str) -> tuple[str, bytes, Any]:
+            return version, _system_error(version, code, text), self._mail_errors
+
         lowered = {k.lower(): v for k, v in headers.items()}
         if "key" in lowered:
             if lowered["key"] != self.secret_key:
-                return _system_error(version, 11003, "Secret key validation failed")
+                return system(
+                    SECRET_KEY_VALIDATION_FAILED, "Secret key validation failed"
+                )
         elif (lowered.get("http_auth_login"), lowered.get("http_auth_passwd")) != (
             self.login,
             self.password,
         ):
-            return _system_error(
-                version, 1001, "Authentication failed - wrong password."
+            return system(
+                AUTHENTICATION_FAILED, "Authentication failed - wrong password."
             )
-        if version not in self.versions:
-            return _system_error(
-                version, 1005, f"Protocol version {version!r} is not supported"
+        if root is None:
+            return system(PARSE_ERROR, f"Parser error: {parse_error}")
+        if get_protos.is_get_protos(root):
+            return self._get_protos(body, version, exchange, system)
+        if not asked:
+            return system(PARSE_ERROR, "Parser error: the packet has no version")
+        if asked not in self.versions:
+            return system(
+                PROTOCOL_VERSION_NOT_SUPPORTED,
+                f"Protocol version {asked!r} is not supported",
             )
-        module = importlib.import_module(f"plesk_mail.{self.versions[version]}")
         if self.validator is not None:
             exchange.request_errors = self.validator(version, "request", body)
             if exchange.request_errors:
-                return _system_error(
-                    version, 1014, "Parser error: " + exchange.request_errors[0]
+                return system(
+                    PARSE_ERROR, "Parser error: " + exchange.request_errors[0]
                 )
+        module = importlib.import_module(f"plesk_mail.{self.versions[version]}")
         try:
             packet = module.decode_request(body)
-        except (
-            Exception
-        ) as exc:  # the emulator answers anything it cannot read with 1014
-            return _system_error(version, 1014, f"Parser error: {exc}")
+        except Exception as exc:  # answer whatever it cannot read with 1014
+            return system(PARSE_ERROR, f"Parser error: {exc}")
         operator = MailOperator(module, self.store)
         names = {request: name for name, (request, _) in module.OPERATIONS.items()}
-        with self._lock:
-            replies = [
-                module.Reply(names[type(op)], operator.answer(names[type(op)], op))
-                for op in packet.operations
-            ]
+        replies = [
+            module.Reply(names[type(op)], operator.answer(names[type(op)], op))
+            for op in packet.operations
+        ]
         answer: bytes = module.encode_response(
             module.ResponsePacket(replies=replies, version=version)
         )
+        return version, answer, self._mail_errors
+
+    def _get_protos(
+        self, body: bytes, version: str, exchange: Exchange, system: Any
+    ) -> tuple[str, bytes, Callable[[str, bytes], list[str]]]:
         if self.validator is not None:
-            errors = self.validator(version, "response", answer)
-            if errors:
-                self.response_errors.extend(errors)
-        return answer
-
-
-def _packet_version(body: bytes) -> str:
-    try:
-        parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False
+            exchange.request_errors = get_protos.schema_errors("request", body)
+            if exchange.request_errors:
+                return system(  # type: ignore[no-any-return]
+                    PARSE_ERROR, "Parser error: " + exchange.request_errors[0]
+                )
+        answer = get_protos.answer(version, self.protos)
+        return (
+            version,
+            answer,
+            lambda _, data: get_protos.schema_errors("response", data),
         )
-        return str(etree.fromstring(body, parser).get("version", ""))
-    except etree.XMLSyntaxError:
-        return ""

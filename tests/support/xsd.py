@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,7 @@ from lxml import etree
 from .paths import ENVELOPE_DIR, PROJECT_DIR
 
 Side = Literal["request", "response"]
+_lock = threading.Lock()  # building a schema, and its shared error_log, across threads
 
 
 @functools.cache
@@ -26,11 +28,14 @@ def envelope_schema(protocol: str, side: Side) -> etree.XMLSchema:
 
 
 def schema_errors(protocol: str, side: Side, data: bytes) -> list[str]:
-    schema = envelope_schema(protocol, side)
-    document = etree.fromstring(data)
-    if schema.validate(document):
-        return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    """Every error of ``data`` against the envelope of ``protocol`` (thread-safe)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    document = etree.fromstring(data, parser)
+    with _lock:
+        schema = envelope_schema(protocol, side)
+        if schema.validate(document):
+            return []
+        return [f"line {e.line}: {e.message}" for e in schema.error_log]
 
 
 def assert_valid(protocol: str, side: Side, data: bytes) -> None:

@@ -41,11 +41,15 @@ def text(value: object, path: str) -> None:
         fail(path, f"character {match.group()!r} cannot be sent in XML")
 
 
-def integer(value: object, path: str, min_value: int | None = None) -> None:
+def integer(
+    value: object, path: str, min_value: int | None = None, max_value: int | None = None
+) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         fail(path, f"expected an integer, got {_type_name(value)}")
     if min_value is not None and value < min_value:
         fail(path, f"must be at least {min_value}, got {value}")
+    if max_value is not None and value > max_value:
+        fail(path, f"must be at most {max_value}, got {value}")
 
 
 def boolean(value: object, path: str) -> None:

@@ -15,6 +15,7 @@ import contextvars
 import datetime
 import enum
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NoReturn, TypeVar
@@ -35,6 +36,26 @@ def excerpt(data: bytes) -> str:
     return " ".join(text.split())
 
 
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """One safe parser per thread (lxml parsers must not be shared across threads)."""
+    parser: etree.XMLParser | None = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        _LOCAL.parser = parser
+    return parser
+
+
 def parse(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Element:
     """Parse untrusted bytes into an element tree, or raise ``ResponseError``."""
     if len(data) > max_size:
@@ -44,15 +65,7 @@ def parse(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Element:
         )
     if not data.strip():
         raise ResponseError("empty response", "")
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = _parser()
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
@@ -132,21 +145,45 @@ def text(element: Element) -> str:
     return element.text or ""
 
 
+_XML_SPACE = re.compile("[ \t\n\r]+")
+_XML_SPACE_CHARS = " \t\n\r"
+
+
+def collapse(text: str) -> str:
+    """XSD ``whiteSpace=collapse``: only space, tab, CR and LF count as whitespace.
+
+    (``str.split()`` would also eat U+00A0 and friends, which are content.)
+    """
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text:
+        return _XML_SPACE.sub(" ", text).strip(" ")
+    if text[:1] == " " or text[-1:] == " ":
+        return text.strip(" ")
+    return text
+
+
 def collapsed(element: Element) -> str:
-    """Text with whitespace collapsed, as Plesk's ``string`` type defines it."""
-    return " ".join((element.text or "").split())
+    """Element text collapsed, as Plesk's ``string`` type defines it."""
+    text = element.text
+    return collapse(text) if text else ""
+
+
+def _token(element: Element) -> str:
+    return (element.text or "").strip(_XML_SPACE_CHARS)
 
 
 def to_int(element: Element) -> int:
-    try:
-        return int((element.text or "").strip())
-    except ValueError:
-        pass
+    text = _token(element)
+    # int() would also take "1_000" and non-ASCII digits; xs:integer does not.
+    if text.isascii() and "_" not in text:
+        try:
+            return int(text)
+        except ValueError:
+            pass
     _bad(element, "integer")
 
 
 def to_bool(element: Element) -> bool:
-    value = (element.text or "").strip()
+    value = _token(element)
     if value in ("true", "1"):
         return True
     if value in ("false", "0"):
@@ -156,7 +193,7 @@ def to_bool(element: Element) -> bool:
 
 def to_date(element: Element) -> datetime.date:
     try:
-        return datetime.date.fromisoformat((element.text or "").strip())
+        return datetime.date.fromisoformat(_token(element))
     except ValueError:
         pass
     _bad(element, "date")
@@ -164,7 +201,7 @@ def to_date(element: Element) -> datetime.date:
 
 def to_datetime(element: Element) -> datetime.datetime:
     try:
-        return datetime.datetime.fromisoformat((element.text or "").strip())
+        return datetime.datetime.fromisoformat(_token(element))
     except ValueError:
         pass
     _bad(element, "date and time")
@@ -172,7 +209,7 @@ def to_datetime(element: Element) -> datetime.datetime:
 
 def to_float(element: Element) -> float:
     try:
-        return float((element.text or "").strip())
+        return float(_token(element))
     except ValueError:
         pass
     _bad(element, "number")
@@ -180,7 +217,7 @@ def to_float(element: Element) -> float:
 
 def to_bytes(element: Element) -> bytes:
     try:
-        return base64.b64decode("".join((element.text or "").split()), validate=True)
+        return base64.b64decode(_XML_SPACE.sub("", element.text or ""), validate=True)
     except (ValueError, binascii.Error):
         pass
     _bad(element, "base64 value")
@@ -188,7 +225,7 @@ def to_bytes(element: Element) -> bytes:
 
 def to_enum(enum_type: type[E], element: Element) -> E:
     try:
-        return enum_type(" ".join((element.text or "").split()))
+        return enum_type(collapse(element.text or ""))
     except ValueError:
         pass
     _bad(element, f"{enum_type.__name__} value")

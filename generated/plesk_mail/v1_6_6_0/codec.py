@@ -80,6 +80,15 @@ from .models import (
 )
 
 SubElement = etree.SubElement
+_collapse = rt.collapse
+_ANTIVIRUS_VALUES: dict[str | None, Antivirus] = {m.value: m for m in Antivirus}
+_CONTENT_TYPE_VALUES: dict[str | None, ContentType] = {m.value: m for m in ContentType}
+_PASSWORD_TYPE_VALUES: dict[str | None, PasswordType] = {
+    m.value: m for m in PasswordType
+}
+_RESULT_STATUS_VALUES: dict[str | None, ResultStatus] = {
+    m.value: m for m in ResultStatus
+}
 
 
 def _encode_aps_provider(parent: rt.Element, tag: str, obj: ApsProvider) -> None:
@@ -89,10 +98,10 @@ def _encode_aps_provider(parent: rt.Element, tag: str, obj: ApsProvider) -> None
 
 def _decode_aps_provider(el: rt.Element) -> ApsProvider:
     v_package_uid: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "package-uid":
-            v_package_uid = rt.collapsed(child)
+            v_package_uid = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     if v_package_uid is None:
@@ -128,22 +137,30 @@ def _decode_autoresponder(el: rt.Element) -> Autoresponder:
     v_text: str | None = None
     v_attachments: list[AutoresponderAttachment] = []
     v_forward: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "subject":
-            v_subject = rt.text(child)
+            v_subject = child.text or ""
         elif tag == "content_type":
-            v_content_type = rt.to_enum(ContentType, child)
+            v_content_type = (
+                e
+                if (e := _CONTENT_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(ContentType, child)
+            )
         elif tag == "charset":
-            v_charset = rt.text(child)
+            v_charset = child.text or ""
         elif tag == "text":
-            v_text = rt.text(child)
+            v_text = child.text or ""
         elif tag == "attachment":
             v_attachments.append(_decode_autoresponder_attachment(child))
         elif tag == "forward":
-            v_forward = rt.text(child)
+            v_forward = child.text or ""
         else:
             rt.unexpected(child)
     return Autoresponder(
@@ -170,12 +187,12 @@ def _encode_autoresponder_attachment(
 def _decode_autoresponder_attachment(el: rt.Element) -> AutoresponderAttachment:
     v_tmp_name: str | None = None
     v_file_name: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "tmp-name":
-            v_tmp_name = rt.collapsed(child)
+            v_tmp_name = _collapse(t) if (t := child.text) else ""
         elif tag == "file-name":
-            v_file_name = rt.collapsed(child)
+            v_file_name = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     return AutoresponderAttachment(
@@ -212,22 +229,30 @@ def _decode_autoresponder_info(el: rt.Element) -> AutoresponderInfo:
     v_text: str | None = None
     v_attachments: list[AutoresponderAttachment] = []
     v_forward: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "subject":
-            v_subject = rt.text(child)
+            v_subject = child.text or ""
         elif tag == "content_type":
-            v_content_type = rt.to_enum(ContentType, child)
+            v_content_type = (
+                e
+                if (e := _CONTENT_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(ContentType, child)
+            )
         elif tag == "charset":
-            v_charset = rt.text(child)
+            v_charset = child.text or ""
         elif tag == "text":
-            v_text = rt.text(child)
+            v_text = child.text or ""
         elif tag == "attachment":
             v_attachments.append(_decode_autoresponder_attachment(child))
         elif tag == "forward":
-            v_forward = rt.text(child)
+            v_forward = child.text or ""
         else:
             rt.unexpected(child)
     return AutoresponderInfo(
@@ -252,13 +277,17 @@ def _encode_create_request(parent: rt.Element, tag: str, obj: CreateRequest) -> 
 def _decode_create_request(el: rt.Element) -> CreateRequest:
     v_site_id: int | None = None
     v_mailnames: list[NewMailAccount] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_new_mail_account(sub))
                 else:
@@ -281,7 +310,7 @@ def _encode_create_response(parent: rt.Element, tag: str, obj: CreateResponse) -
 
 def _decode_create_response(el: rt.Element) -> CreateResponse:
     v_results: list[CreateResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_create_result(child))
@@ -305,14 +334,22 @@ def _decode_result(el: rt.Element) -> Result:
     v_status: ResultStatus | None = None
     v_errcode: int | None = None
     v_errtext: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         else:
             rt.unexpected(child)
     if v_status is None:
@@ -340,14 +377,22 @@ def _decode_create_result(el: rt.Element) -> CreateResult:
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_mailname: CreatedMailname | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "mailname":
             v_mailname = _decode_created_mailname(child)
         else:
@@ -374,12 +419,16 @@ def _encode_created_mailname(
 def _decode_created_mailname(el: rt.Element) -> CreatedMailname:
     v_id: int | None = None
     v_name: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "id":
-            v_id = rt.to_int(child)
+            v_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -397,10 +446,14 @@ def _encode_disable_request(parent: rt.Element, tag: str, obj: DisableRequest) -
 
 def _decode_disable_request(el: rt.Element) -> DisableRequest:
     v_site_id: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     if v_site_id is None:
@@ -420,7 +473,7 @@ def _encode_disable_response(
 
 def _decode_disable_response(el: rt.Element) -> DisableResponse:
     v_results: list[Result] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_result(child))
@@ -438,10 +491,14 @@ def _encode_enable_request(parent: rt.Element, tag: str, obj: EnableRequest) -> 
 
 def _decode_enable_request(el: rt.Element) -> EnableRequest:
     v_site_id: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     if v_site_id is None:
@@ -459,7 +516,7 @@ def _encode_enable_response(parent: rt.Element, tag: str, obj: EnableResponse) -
 
 def _decode_enable_response(el: rt.Element) -> EnableResponse:
     v_results: list[Result] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_result(child))
@@ -480,12 +537,16 @@ def _encode_forwarding(parent: rt.Element, tag: str, obj: Forwarding) -> None:
 def _decode_forwarding(el: rt.Element) -> Forwarding:
     v_enabled: bool | None = None
     v_addresses: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "address":
-            v_addresses.append(rt.collapsed(child))
+            v_addresses.append(_collapse(t) if (t := child.text) else "")
         else:
             rt.unexpected(child)
     if v_enabled is None:
@@ -507,12 +568,16 @@ def _encode_forwarding_info(parent: rt.Element, tag: str, obj: ForwardingInfo) -
 def _decode_forwarding_info(el: rt.Element) -> ForwardingInfo:
     v_enabled: bool | None = None
     v_addresses: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "address":
-            v_addresses.append(rt.collapsed(child))
+            v_addresses.append(_collapse(t) if (t := child.text) else "")
         else:
             rt.unexpected(child)
     return ForwardingInfo(
@@ -534,12 +599,16 @@ def _encode_forwarding_list_change(
 def _decode_forwarding_list_change(el: rt.Element) -> ForwardingListChange:
     v_enabled: bool | None = None
     v_addresses: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "address":
-            v_addresses.append(rt.collapsed(child))
+            v_addresses.append(_collapse(t) if (t := child.text) else "")
         else:
             rt.unexpected(child)
     return ForwardingListChange(
@@ -561,12 +630,16 @@ def _encode_forwarding_update(
 def _decode_forwarding_update(el: rt.Element) -> ForwardingUpdate:
     v_enabled: bool | None = None
     v_addresses: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "address":
-            v_addresses.append(rt.collapsed(child))
+            v_addresses.append(_collapse(t) if (t := child.text) else "")
         else:
             rt.unexpected(child)
     return ForwardingUpdate(
@@ -584,7 +657,7 @@ def _encode_get_available_mail_providers_request(
 def _decode_get_available_mail_providers_request(
     el: rt.Element,
 ) -> GetAvailableMailProvidersRequest:
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         rt.unexpected(child)
     return GetAvailableMailProvidersRequest()
@@ -602,7 +675,7 @@ def _decode_get_available_mail_providers_response(
     el: rt.Element,
 ) -> GetAvailableMailProvidersResponse:
     v_mail_providers: list[MailProvider] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "mail-provider":
             v_mail_providers.append(_decode_mail_provider(child))
@@ -639,15 +712,19 @@ def _decode_get_info_request(el: rt.Element) -> GetInfoRequest:
     v_forwarding: bool = False
     v_aliases: bool = False
     v_autoresponder: bool = False
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "name":
-                    v_names.append(rt.collapsed(sub))
+                    v_names.append(_collapse(t) if (t := sub.text) else "")
                 else:
                     rt.unexpected(sub)
         elif tag == "mailbox":
@@ -685,7 +762,7 @@ def _encode_get_info_response(
 
 def _decode_get_info_response(el: rt.Element) -> GetInfoResponse:
     v_results: list[GetInfoResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_get_info_result(child))
@@ -712,14 +789,22 @@ def _decode_get_info_result(el: rt.Element) -> GetInfoResult:
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_mailname: MailAccountInfo | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "mailname":
             v_mailname = _decode_mail_account_info(child)
         else:
@@ -745,13 +830,17 @@ def _encode_get_prefs_request(
 
 def _decode_get_prefs_request(el: rt.Element) -> GetPrefsRequest:
     v_site_ids: list[int] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_ids.append(rt.to_int(sub))
+                    v_site_ids.append(
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 else:
                     rt.unexpected(sub)
         else:
@@ -771,7 +860,7 @@ def _encode_get_prefs_response(
 
 def _decode_get_prefs_response(el: rt.Element) -> GetPrefsResponse:
     v_results: list[GetPrefsResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_get_prefs_result(child))
@@ -801,16 +890,28 @@ def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
     v_errtext: str | None = None
     v_site_id: int | None = None
     v_prefs: MailPreferences | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "prefs":
             v_prefs = _decode_mail_preferences(child)
         else:
@@ -867,30 +968,38 @@ def _decode_mail_account_info(el: rt.Element) -> MailAccountInfo:
     v_antivirus: Antivirus | None = None
     v_outgoing_messages_mbox_limit: str | None = None
     v_description: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "id":
-            v_id = rt.to_int(child)
+            v_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "mailbox":
             v_mailbox = _decode_mailbox_info(child)
         elif tag == "forwarding":
             v_forwarding = _decode_forwarding_info(child)
         elif tag == "alias":
-            v_aliases.append(rt.text(child))
+            v_aliases.append(child.text or "")
         elif tag == "autoresponder":
             v_autoresponder = _decode_autoresponder_info(child)
         elif tag == "password":
             v_password = _decode_password_info(child)
         elif tag == "user-guid":
-            v_user_guid = rt.collapsed(child)
+            v_user_guid = _collapse(t) if (t := child.text) else ""
         elif tag == "antivir":
-            v_antivirus = rt.to_enum(Antivirus, child)
+            v_antivirus = (
+                e
+                if (e := _ANTIVIRUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(Antivirus, child)
+            )
         elif tag == "outgoing-messages-mbox-limit":
-            v_outgoing_messages_mbox_limit = rt.collapsed(child)
+            v_outgoing_messages_mbox_limit = _collapse(t) if (t := child.text) else ""
         elif tag == "description":
-            v_description = rt.text(child)
+            v_description = child.text or ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -931,16 +1040,20 @@ def _decode_mail_account_list_change(el: rt.Element) -> MailAccountListChange:
     v_forwarding: ForwardingListChange | None = None
     v_aliases: list[str] = []
     v_autoresponder: Autoresponder | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "cp-access":
-            v_cp_access = rt.to_bool(child)
+            v_cp_access = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "forwarding":
             v_forwarding = _decode_forwarding_list_change(child)
         elif tag == "alias":
-            v_aliases.append(rt.text(child))
+            v_aliases.append(child.text or "")
         elif tag == "autoresponder":
             v_autoresponder = _decode_autoresponder(child)
         else:
@@ -1000,32 +1113,44 @@ def _decode_mail_account_update(el: rt.Element) -> MailAccountUpdate:
     v_antivirus: Antivirus | None = None
     v_outgoing_messages_mbox_limit: str | None = None
     v_description: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "id":
-            v_id = rt.to_int(child)
+            v_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "cp-access":
-            v_cp_access = rt.to_bool(child)
+            v_cp_access = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "mailbox":
             v_mailbox = _decode_mailbox_update(child)
         elif tag == "forwarding":
             v_forwarding = _decode_forwarding_update(child)
         elif tag == "alias":
-            v_aliases.append(rt.text(child))
+            v_aliases.append(child.text or "")
         elif tag == "autoresponder":
             v_autoresponder = _decode_autoresponder(child)
         elif tag == "password":
             v_password = _decode_password_update(child)
         elif tag == "user-guid":
-            v_user_guid = rt.collapsed(child)
+            v_user_guid = _collapse(t) if (t := child.text) else ""
         elif tag == "antivir":
-            v_antivirus = rt.to_enum(Antivirus, child)
+            v_antivirus = (
+                e
+                if (e := _ANTIVIRUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(Antivirus, child)
+            )
         elif tag == "outgoing-messages-mbox-limit":
-            v_outgoing_messages_mbox_limit = rt.collapsed(child)
+            v_outgoing_messages_mbox_limit = _collapse(t) if (t := child.text) else ""
         elif tag == "description":
-            v_description = rt.text(child)
+            v_description = child.text or ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -1079,22 +1204,34 @@ def _decode_mail_preferences(el: rt.Element) -> MailPreferences:
     v_mailservice: bool | None = None
     v_ip_addresses: list[str] = []
     v_mail_provider: MailProvider | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "none":
             v_none = True
         elif tag == "nonexistent-user":
             v_nonexistent_user = _decode_nonexistent_user_policy(child)
         elif tag == "webmail":
-            v_webmail = rt.collapsed(child)
+            v_webmail = _collapse(t) if (t := child.text) else ""
         elif tag == "spam-protect-sign":
-            v_spam_protect_sign = rt.to_bool(child)
+            v_spam_protect_sign = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "greylisting":
-            v_greylisting = rt.to_bool(child)
+            v_greylisting = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "mailservice":
-            v_mailservice = rt.to_bool(child)
+            v_mailservice = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "ip_address":
-            v_ip_addresses.append(rt.collapsed(child))
+            v_ip_addresses.append(_collapse(t) if (t := child.text) else "")
         elif tag == "mail-provider":
             v_mail_provider = _decode_mail_provider(child)
         else:
@@ -1122,7 +1259,7 @@ def _encode_mail_provider(parent: rt.Element, tag: str, obj: MailProvider) -> No
 def _decode_mail_provider(el: rt.Element) -> MailProvider:
     v_local: bool = False
     v_aps: ApsProvider | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "local":
             v_local = True
@@ -1146,12 +1283,20 @@ def _encode_mailbox(parent: rt.Element, tag: str, obj: Mailbox) -> None:
 def _decode_mailbox(el: rt.Element) -> Mailbox:
     v_enabled: bool | None = None
     v_quota: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "quota":
-            v_quota = rt.to_int(child)
+            v_quota = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     if v_enabled is None:
@@ -1176,14 +1321,26 @@ def _decode_mailbox_info(el: rt.Element) -> MailboxInfo:
     v_enabled: bool | None = None
     v_quota: int | None = None
     v_usage: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "quota":
-            v_quota = rt.to_int(child)
+            v_quota = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "usage":
-            v_usage = rt.to_int(child)
+            v_usage = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     return MailboxInfo(
@@ -1204,12 +1361,20 @@ def _encode_mailbox_update(parent: rt.Element, tag: str, obj: MailboxUpdate) -> 
 def _decode_mailbox_update(el: rt.Element) -> MailboxUpdate:
     v_enabled: bool | None = None
     v_quota: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "quota":
-            v_quota = rt.to_int(child)
+            v_quota = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     return MailboxUpdate(
@@ -1225,10 +1390,10 @@ def _encode_mailname_ref(parent: rt.Element, tag: str, obj: MailnameRef) -> None
 
 def _decode_mailname_ref(el: rt.Element) -> MailnameRef:
     v_name: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -1248,7 +1413,7 @@ def _encode_mailname_response(
 
 def _decode_mailname_response(el: rt.Element) -> MailnameResponse:
     v_results: list[MailnameResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_mailname_result(child))
@@ -1275,14 +1440,22 @@ def _decode_mailname_result(el: rt.Element) -> MailnameResult:
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_mailname: MailnameRef | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "mailname":
             v_mailname = _decode_mailname_ref(child)
         else:
@@ -1333,28 +1506,36 @@ def _decode_new_mail_account(el: rt.Element) -> NewMailAccount:
     v_antivirus: Antivirus | None = None
     v_outgoing_messages_mbox_limit: str | None = None
     v_description: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "cp-access":
-            v_cp_access = rt.to_bool(child)
+            v_cp_access = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "mailbox":
             v_mailbox = _decode_mailbox(child)
         elif tag == "forwarding":
             v_forwarding = _decode_forwarding(child)
         elif tag == "alias":
-            v_aliases.append(rt.text(child))
+            v_aliases.append(child.text or "")
         elif tag == "autoresponder":
             v_autoresponder = _decode_autoresponder(child)
         elif tag == "password":
             v_password = _decode_password(child)
         elif tag == "antivir":
-            v_antivirus = rt.to_enum(Antivirus, child)
+            v_antivirus = (
+                e
+                if (e := _ANTIVIRUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(Antivirus, child)
+            )
         elif tag == "outgoing-messages-mbox-limit":
-            v_outgoing_messages_mbox_limit = rt.collapsed(child)
+            v_outgoing_messages_mbox_limit = _collapse(t) if (t := child.text) else ""
         elif tag == "description":
-            v_description = rt.text(child)
+            v_description = child.text or ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -1389,12 +1570,12 @@ def _decode_nonexistent_user_policy(el: rt.Element) -> NonexistentUserPolicy:
     v_bounce: str | None = None
     v_forward: str | None = None
     v_reject: bool = False
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "bounce":
-            v_bounce = rt.collapsed(child)
+            v_bounce = _collapse(t) if (t := child.text) else ""
         elif tag == "forward":
-            v_forward = rt.collapsed(child)
+            v_forward = _collapse(t) if (t := child.text) else ""
         elif tag == "reject":
             v_reject = True
         else:
@@ -1416,12 +1597,16 @@ def _encode_password(parent: rt.Element, tag: str, obj: Password) -> None:
 def _decode_password(el: rt.Element) -> Password:
     v_value: str | None = None
     v_type: PasswordType | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "value":
-            v_value = rt.text(child)
+            v_value = child.text or ""
         elif tag == "type":
-            v_type = rt.to_enum(PasswordType, child)
+            v_type = (
+                e
+                if (e := _PASSWORD_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(PasswordType, child)
+            )
         else:
             rt.unexpected(child)
     if v_value is None:
@@ -1443,12 +1628,16 @@ def _encode_password_info(parent: rt.Element, tag: str, obj: PasswordInfo) -> No
 def _decode_password_info(el: rt.Element) -> PasswordInfo:
     v_value: str | None = None
     v_type: PasswordType | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "value":
-            v_value = rt.text(child)
+            v_value = child.text or ""
         elif tag == "type":
-            v_type = rt.to_enum(PasswordType, child)
+            v_type = (
+                e
+                if (e := _PASSWORD_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(PasswordType, child)
+            )
         else:
             rt.unexpected(child)
     return PasswordInfo(
@@ -1468,12 +1657,16 @@ def _encode_password_update(parent: rt.Element, tag: str, obj: PasswordUpdate) -
 def _decode_password_update(el: rt.Element) -> PasswordUpdate:
     v_value: str | None = None
     v_type: PasswordType | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "value":
-            v_value = rt.text(child)
+            v_value = child.text or ""
         elif tag == "type":
-            v_type = rt.to_enum(PasswordType, child)
+            v_type = (
+                e
+                if (e := _PASSWORD_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(PasswordType, child)
+            )
         else:
             rt.unexpected(child)
     return PasswordUpdate(
@@ -1493,15 +1686,19 @@ def _encode_remove_request(parent: rt.Element, tag: str, obj: RemoveRequest) -> 
 def _decode_remove_request(el: rt.Element) -> RemoveRequest:
     v_site_id: int | None = None
     v_names: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "name":
-                    v_names.append(rt.collapsed(sub))
+                    v_names.append(_collapse(t) if (t := sub.text) else "")
                 else:
                     rt.unexpected(sub)
         else:
@@ -1525,14 +1722,18 @@ def _decode_rename_request(el: rt.Element) -> RenameRequest:
     v_site_id: int | None = None
     v_name: str | None = None
     v_new_name: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "new-name":
-            v_new_name = rt.collapsed(child)
+            v_new_name = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     if v_site_id is None:
@@ -1555,7 +1756,7 @@ def _encode_rename_response(parent: rt.Element, tag: str, obj: RenameResponse) -
 
 def _decode_rename_response(el: rt.Element) -> RenameResponse:
     v_result: Result | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_result = _decode_result(child)
@@ -1581,13 +1782,17 @@ def _encode_set_prefs_request(
 def _decode_set_prefs_request(el: rt.Element) -> SetPrefsRequest:
     v_site_ids: list[int] = []
     v_prefs: MailPreferences | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_ids.append(rt.to_int(sub))
+                    v_site_ids.append(
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 else:
                     rt.unexpected(sub)
         elif tag == "prefs":
@@ -1612,7 +1817,7 @@ def _encode_set_prefs_response(
 
 def _decode_set_prefs_response(el: rt.Element) -> SetPrefsResponse:
     v_results: list[SetPrefsResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_set_prefs_result(child))
@@ -1639,16 +1844,28 @@ def _decode_set_prefs_result(el: rt.Element) -> SetPrefsResult:
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_site_id: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     if v_status is None:
@@ -1674,13 +1891,17 @@ def _encode_update_add_request(
 def _decode_update_add_request(el: rt.Element) -> UpdateAddRequest:
     v_site_id: int | None = None
     v_mailnames: list[MailAccountListChange] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_list_change(sub))
                 else:
@@ -1708,13 +1929,17 @@ def _encode_update_remove_request(
 def _decode_update_remove_request(el: rt.Element) -> UpdateRemoveRequest:
     v_site_id: int | None = None
     v_mailnames: list[MailAccountListChange] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_list_change(sub))
                 else:
@@ -1742,13 +1967,17 @@ def _encode_update_set_request(
 def _decode_update_set_request(el: rt.Element) -> UpdateSetRequest:
     v_site_id: int | None = None
     v_mailnames: list[MailAccountUpdate] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_update(sub))
                 else:

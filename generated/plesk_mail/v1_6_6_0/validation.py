@@ -113,7 +113,7 @@ def _check_autoresponder_attachment(obj: Any, path: str) -> None:
 def _check_create_request(obj: Any, path: str) -> None:
     v.instance(obj, CreateRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
     for index, item in enumerate(v.items(obj.mailnames, f"{path}.mailnames", 1, None)):
         _check_new_mail_account(item, f"{path}.mailnames[{index}]")
 
@@ -121,13 +121,13 @@ def _check_create_request(obj: Any, path: str) -> None:
 def _check_disable_request(obj: Any, path: str) -> None:
     v.instance(obj, DisableRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
 
 
 def _check_enable_request(obj: Any, path: str) -> None:
     v.instance(obj, EnableRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
 
 
 def _check_forwarding(obj: Any, path: str) -> None:
@@ -161,7 +161,7 @@ def _check_get_available_mail_providers_request(obj: Any, path: str) -> None:
 def _check_get_info_request(obj: Any, path: str) -> None:
     v.instance(obj, GetInfoRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
     for index, item in enumerate(v.items(obj.names, f"{path}.names", 0, None)):
         v.text(item, f"{path}.names[{index}]")
     if obj.mailbox is not None:
@@ -179,7 +179,7 @@ def _check_get_info_request(obj: Any, path: str) -> None:
 def _check_get_prefs_request(obj: Any, path: str) -> None:
     v.instance(obj, GetPrefsRequest, path)
     for index, item in enumerate(v.items(obj.site_ids, f"{path}.site_ids", 0, None)):
-        v.integer(item, f"{path}.site_ids[{index}]", 1)
+        v.integer(item, f"{path}.site_ids[{index}]", 1, None)
 
 
 def _check_mail_account_list_change(obj: Any, path: str) -> None:
@@ -199,7 +199,7 @@ def _check_mail_account_list_change(obj: Any, path: str) -> None:
 def _check_mail_account_update(obj: Any, path: str) -> None:
     v.instance(obj, MailAccountUpdate, path)
     if obj.id is not None:
-        v.integer(obj.id, f"{path}.id", 1)
+        v.integer(obj.id, f"{path}.id", 1, None)
     v.present(obj.name, f"{path}.name")
     v.text(obj.name, f"{path}.name")
     if obj.cp_access is not None:
@@ -292,7 +292,7 @@ def _check_mailbox(obj: Any, path: str) -> None:
     v.present(obj.enabled, f"{path}.enabled")
     v.boolean(obj.enabled, f"{path}.enabled")
     if obj.quota is not None:
-        v.integer(obj.quota, f"{path}.quota")
+        v.integer(obj.quota, f"{path}.quota", -9223372036854775808, 9223372036854775807)
 
 
 def _check_mailbox_update(obj: Any, path: str) -> None:
@@ -300,7 +300,7 @@ def _check_mailbox_update(obj: Any, path: str) -> None:
     if obj.enabled is not None:
         v.boolean(obj.enabled, f"{path}.enabled")
     if obj.quota is not None:
-        v.integer(obj.quota, f"{path}.quota")
+        v.integer(obj.quota, f"{path}.quota", -9223372036854775808, 9223372036854775807)
 
 
 def _check_new_mail_account(obj: Any, path: str) -> None:
@@ -365,7 +365,7 @@ def _check_password_update(obj: Any, path: str) -> None:
 def _check_remove_request(obj: Any, path: str) -> None:
     v.instance(obj, RemoveRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
     for index, item in enumerate(v.items(obj.names, f"{path}.names", 0, None)):
         v.text(item, f"{path}.names[{index}]")
 
@@ -373,7 +373,7 @@ def _check_remove_request(obj: Any, path: str) -> None:
 def _check_rename_request(obj: Any, path: str) -> None:
     v.instance(obj, RenameRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
     v.present(obj.name, f"{path}.name")
     v.text(obj.name, f"{path}.name")
     v.present(obj.new_name, f"{path}.new_name")
@@ -383,7 +383,7 @@ def _check_rename_request(obj: Any, path: str) -> None:
 def _check_set_prefs_request(obj: Any, path: str) -> None:
     v.instance(obj, SetPrefsRequest, path)
     for index, item in enumerate(v.items(obj.site_ids, f"{path}.site_ids", 0, None)):
-        v.integer(item, f"{path}.site_ids[{index}]", 1)
+        v.integer(item, f"{path}.site_ids[{index}]", 1, None)
     v.present(obj.prefs, f"{path}.prefs")
     _check_mail_preferences(obj.prefs, f"{path}.prefs")
 
@@ -391,7 +391,7 @@ def _check_set_prefs_request(obj: Any, path: str) -> None:
 def _check_update_add_request(obj: Any, path: str) -> None:
     v.instance(obj, UpdateAddRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
     for index, item in enumerate(v.items(obj.mailnames, f"{path}.mailnames", 1, None)):
         _check_mail_account_list_change(item, f"{path}.mailnames[{index}]")
 
@@ -399,7 +399,7 @@ def _check_update_add_request(obj: Any, path: str) -> None:
 def _check_update_remove_request(obj: Any, path: str) -> None:
     v.instance(obj, UpdateRemoveRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
     for index, item in enumerate(v.items(obj.mailnames, f"{path}.mailnames", 1, None)):
         _check_mail_account_list_change(item, f"{path}.mailnames[{index}]")
 
@@ -407,7 +407,7 @@ def _check_update_remove_request(obj: Any, path: str) -> None:
 def _check_update_set_request(obj: Any, path: str) -> None:
     v.instance(obj, UpdateSetRequest, path)
     v.present(obj.site_id, f"{path}.site_id")
-    v.integer(obj.site_id, f"{path}.site_id", 1)
+    v.integer(obj.site_id, f"{path}.site_id", 1, None)
     for index, item in enumerate(v.items(obj.mailnames, f"{path}.mailnames", 1, None)):
         _check_mail_account_update(item, f"{path}.mailnames[{index}]")
 

@@ -81,6 +81,15 @@ from .models import (
 )
 
 SubElement = etree.SubElement
+_collapse = rt.collapse
+_ANTIVIRUS_VALUES: dict[str | None, Antivirus] = {m.value: m for m in Antivirus}
+_CONTENT_TYPE_VALUES: dict[str | None, ContentType] = {m.value: m for m in ContentType}
+_PASSWORD_TYPE_VALUES: dict[str | None, PasswordType] = {
+    m.value: m for m in PasswordType
+}
+_RESULT_STATUS_VALUES: dict[str | None, ResultStatus] = {
+    m.value: m for m in ResultStatus
+}
 
 
 def _encode_aps_provider(parent: rt.Element, tag: str, obj: ApsProvider) -> None:
@@ -90,10 +99,10 @@ def _encode_aps_provider(parent: rt.Element, tag: str, obj: ApsProvider) -> None
 
 def _decode_aps_provider(el: rt.Element) -> ApsProvider:
     v_package_uid: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "package-uid":
-            v_package_uid = rt.collapsed(child)
+            v_package_uid = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     if v_package_uid is None:
@@ -132,22 +141,30 @@ def _decode_autoresponder(el: rt.Element) -> Autoresponder:
     v_attachments: list[AutoresponderAttachment] = []
     v_forward: str | None = None
     v_end_date: datetime.date | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "subject":
-            v_subject = rt.text(child)
+            v_subject = child.text or ""
         elif tag == "content_type":
-            v_content_type = rt.to_enum(ContentType, child)
+            v_content_type = (
+                e
+                if (e := _CONTENT_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(ContentType, child)
+            )
         elif tag == "charset":
-            v_charset = rt.text(child)
+            v_charset = child.text or ""
         elif tag == "text":
-            v_text = rt.text(child)
+            v_text = child.text or ""
         elif tag == "attachment":
             v_attachments.append(_decode_autoresponder_attachment(child))
         elif tag == "forward":
-            v_forward = rt.text(child)
+            v_forward = child.text or ""
         elif tag == "end_date":
             v_end_date = rt.to_date(child)
         else:
@@ -177,12 +194,12 @@ def _encode_autoresponder_attachment(
 def _decode_autoresponder_attachment(el: rt.Element) -> AutoresponderAttachment:
     v_tmp_name: str | None = None
     v_file_name: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "tmp-name":
-            v_tmp_name = rt.collapsed(child)
+            v_tmp_name = _collapse(t) if (t := child.text) else ""
         elif tag == "file-name":
-            v_file_name = rt.collapsed(child)
+            v_file_name = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     return AutoresponderAttachment(
@@ -222,22 +239,30 @@ def _decode_autoresponder_info(el: rt.Element) -> AutoresponderInfo:
     v_attachments: list[AutoresponderAttachment] = []
     v_forward: str | None = None
     v_end_date: datetime.date | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "subject":
-            v_subject = rt.text(child)
+            v_subject = child.text or ""
         elif tag == "content_type":
-            v_content_type = rt.to_enum(ContentType, child)
+            v_content_type = (
+                e
+                if (e := _CONTENT_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(ContentType, child)
+            )
         elif tag == "charset":
-            v_charset = rt.text(child)
+            v_charset = child.text or ""
         elif tag == "text":
-            v_text = rt.text(child)
+            v_text = child.text or ""
         elif tag == "attachment":
             v_attachments.append(_decode_autoresponder_attachment(child))
         elif tag == "forward":
-            v_forward = rt.text(child)
+            v_forward = child.text or ""
         elif tag == "end_date":
             v_end_date = rt.to_date(child)
         else:
@@ -265,13 +290,17 @@ def _encode_create_request(parent: rt.Element, tag: str, obj: CreateRequest) -> 
 def _decode_create_request(el: rt.Element) -> CreateRequest:
     v_site_id: int | None = None
     v_mailnames: list[NewMailAccount] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_new_mail_account(sub))
                 else:
@@ -294,7 +323,7 @@ def _encode_create_response(parent: rt.Element, tag: str, obj: CreateResponse) -
 
 def _decode_create_response(el: rt.Element) -> CreateResponse:
     v_results: list[CreateResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_create_result(child))
@@ -318,14 +347,22 @@ def _decode_result(el: rt.Element) -> Result:
     v_status: ResultStatus | None = None
     v_errcode: int | None = None
     v_errtext: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         else:
             rt.unexpected(child)
     if v_status is None:
@@ -353,14 +390,22 @@ def _decode_create_result(el: rt.Element) -> CreateResult:
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_mailname: CreatedMailname | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "mailname":
             v_mailname = _decode_created_mailname(child)
         else:
@@ -387,12 +432,16 @@ def _encode_created_mailname(
 def _decode_created_mailname(el: rt.Element) -> CreatedMailname:
     v_id: int | None = None
     v_name: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "id":
-            v_id = rt.to_int(child)
+            v_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -410,10 +459,14 @@ def _encode_disable_request(parent: rt.Element, tag: str, obj: DisableRequest) -
 
 def _decode_disable_request(el: rt.Element) -> DisableRequest:
     v_site_id: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     if v_site_id is None:
@@ -433,7 +486,7 @@ def _encode_disable_response(
 
 def _decode_disable_response(el: rt.Element) -> DisableResponse:
     v_results: list[Result] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_result(child))
@@ -451,10 +504,14 @@ def _encode_enable_request(parent: rt.Element, tag: str, obj: EnableRequest) -> 
 
 def _decode_enable_request(el: rt.Element) -> EnableRequest:
     v_site_id: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     if v_site_id is None:
@@ -472,7 +529,7 @@ def _encode_enable_response(parent: rt.Element, tag: str, obj: EnableResponse) -
 
 def _decode_enable_response(el: rt.Element) -> EnableResponse:
     v_results: list[Result] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_result(child))
@@ -493,12 +550,16 @@ def _encode_forwarding(parent: rt.Element, tag: str, obj: Forwarding) -> None:
 def _decode_forwarding(el: rt.Element) -> Forwarding:
     v_enabled: bool | None = None
     v_addresses: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "address":
-            v_addresses.append(rt.collapsed(child))
+            v_addresses.append(_collapse(t) if (t := child.text) else "")
         else:
             rt.unexpected(child)
     if v_enabled is None:
@@ -520,12 +581,16 @@ def _encode_forwarding_info(parent: rt.Element, tag: str, obj: ForwardingInfo) -
 def _decode_forwarding_info(el: rt.Element) -> ForwardingInfo:
     v_enabled: bool | None = None
     v_addresses: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "address":
-            v_addresses.append(rt.collapsed(child))
+            v_addresses.append(_collapse(t) if (t := child.text) else "")
         else:
             rt.unexpected(child)
     return ForwardingInfo(
@@ -547,12 +612,16 @@ def _encode_forwarding_list_change(
 def _decode_forwarding_list_change(el: rt.Element) -> ForwardingListChange:
     v_enabled: bool | None = None
     v_addresses: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "address":
-            v_addresses.append(rt.collapsed(child))
+            v_addresses.append(_collapse(t) if (t := child.text) else "")
         else:
             rt.unexpected(child)
     return ForwardingListChange(
@@ -574,12 +643,16 @@ def _encode_forwarding_update(
 def _decode_forwarding_update(el: rt.Element) -> ForwardingUpdate:
     v_enabled: bool | None = None
     v_addresses: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "address":
-            v_addresses.append(rt.collapsed(child))
+            v_addresses.append(_collapse(t) if (t := child.text) else "")
         else:
             rt.unexpected(child)
     return ForwardingUpdate(
@@ -597,7 +670,7 @@ def _encode_get_available_mail_providers_request(
 def _decode_get_available_mail_providers_request(
     el: rt.Element,
 ) -> GetAvailableMailProvidersRequest:
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         rt.unexpected(child)
     return GetAvailableMailProvidersRequest()
@@ -615,7 +688,7 @@ def _decode_get_available_mail_providers_response(
     el: rt.Element,
 ) -> GetAvailableMailProvidersResponse:
     v_results: list[GetAvailableMailProvidersResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_get_available_mail_providers_result(child))
@@ -646,14 +719,22 @@ def _decode_get_available_mail_providers_result(
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_mail_providers: list[MailProvider] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "mail-provider":
             v_mail_providers.append(_decode_mail_provider(child))
         else:
@@ -694,15 +775,19 @@ def _decode_get_info_request(el: rt.Element) -> GetInfoRequest:
     v_forwarding: bool = False
     v_aliases: bool = False
     v_autoresponder: bool = False
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "name":
-                    v_names.append(rt.collapsed(sub))
+                    v_names.append(_collapse(t) if (t := sub.text) else "")
                 else:
                     rt.unexpected(sub)
         elif tag == "mailbox":
@@ -740,7 +825,7 @@ def _encode_get_info_response(
 
 def _decode_get_info_response(el: rt.Element) -> GetInfoResponse:
     v_results: list[GetInfoResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_get_info_result(child))
@@ -767,14 +852,22 @@ def _decode_get_info_result(el: rt.Element) -> GetInfoResult:
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_mailname: MailAccountInfo | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "mailname":
             v_mailname = _decode_mail_account_info(child)
         else:
@@ -800,13 +893,17 @@ def _encode_get_prefs_request(
 
 def _decode_get_prefs_request(el: rt.Element) -> GetPrefsRequest:
     v_site_ids: list[int] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_ids.append(rt.to_int(sub))
+                    v_site_ids.append(
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 else:
                     rt.unexpected(sub)
         else:
@@ -826,7 +923,7 @@ def _encode_get_prefs_response(
 
 def _decode_get_prefs_response(el: rt.Element) -> GetPrefsResponse:
     v_results: list[GetPrefsResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_get_prefs_result(child))
@@ -856,16 +953,28 @@ def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
     v_errtext: str | None = None
     v_site_id: int | None = None
     v_prefs: MailPreferences | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "prefs":
             v_prefs = _decode_mail_preferences(child)
         else:
@@ -922,30 +1031,38 @@ def _decode_mail_account_info(el: rt.Element) -> MailAccountInfo:
     v_antivirus: Antivirus | None = None
     v_outgoing_messages_mbox_limit: str | None = None
     v_description: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "id":
-            v_id = rt.to_int(child)
+            v_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "mailbox":
             v_mailbox = _decode_mailbox_info(child)
         elif tag == "forwarding":
             v_forwarding = _decode_forwarding_info(child)
         elif tag == "alias":
-            v_aliases.append(rt.text(child))
+            v_aliases.append(child.text or "")
         elif tag == "autoresponder":
             v_autoresponder = _decode_autoresponder_info(child)
         elif tag == "password":
             v_password = _decode_password_info(child)
         elif tag == "user-guid":
-            v_user_guid = rt.collapsed(child)
+            v_user_guid = _collapse(t) if (t := child.text) else ""
         elif tag == "antivir":
-            v_antivirus = rt.to_enum(Antivirus, child)
+            v_antivirus = (
+                e
+                if (e := _ANTIVIRUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(Antivirus, child)
+            )
         elif tag == "outgoing-messages-mbox-limit":
-            v_outgoing_messages_mbox_limit = rt.collapsed(child)
+            v_outgoing_messages_mbox_limit = _collapse(t) if (t := child.text) else ""
         elif tag == "description":
-            v_description = rt.text(child)
+            v_description = child.text or ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -986,16 +1103,20 @@ def _decode_mail_account_list_change(el: rt.Element) -> MailAccountListChange:
     v_forwarding: ForwardingListChange | None = None
     v_aliases: list[str] = []
     v_autoresponder: Autoresponder | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "cp-access":
-            v_cp_access = rt.to_bool(child)
+            v_cp_access = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "forwarding":
             v_forwarding = _decode_forwarding_list_change(child)
         elif tag == "alias":
-            v_aliases.append(rt.text(child))
+            v_aliases.append(child.text or "")
         elif tag == "autoresponder":
             v_autoresponder = _decode_autoresponder(child)
         else:
@@ -1055,32 +1176,44 @@ def _decode_mail_account_update(el: rt.Element) -> MailAccountUpdate:
     v_antivirus: Antivirus | None = None
     v_outgoing_messages_mbox_limit: str | None = None
     v_description: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "id":
-            v_id = rt.to_int(child)
+            v_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "cp-access":
-            v_cp_access = rt.to_bool(child)
+            v_cp_access = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "mailbox":
             v_mailbox = _decode_mailbox_update(child)
         elif tag == "forwarding":
             v_forwarding = _decode_forwarding_update(child)
         elif tag == "alias":
-            v_aliases.append(rt.text(child))
+            v_aliases.append(child.text or "")
         elif tag == "autoresponder":
             v_autoresponder = _decode_autoresponder(child)
         elif tag == "password":
             v_password = _decode_password_update(child)
         elif tag == "user-guid":
-            v_user_guid = rt.collapsed(child)
+            v_user_guid = _collapse(t) if (t := child.text) else ""
         elif tag == "antivir":
-            v_antivirus = rt.to_enum(Antivirus, child)
+            v_antivirus = (
+                e
+                if (e := _ANTIVIRUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(Antivirus, child)
+            )
         elif tag == "outgoing-messages-mbox-limit":
-            v_outgoing_messages_mbox_limit = rt.collapsed(child)
+            v_outgoing_messages_mbox_limit = _collapse(t) if (t := child.text) else ""
         elif tag == "description":
-            v_description = rt.text(child)
+            v_description = child.text or ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -1137,26 +1270,38 @@ def _decode_mail_preferences(el: rt.Element) -> MailPreferences:
     v_ip_addresses: list[str] = []
     v_mail_provider: MailProvider | None = None
     v_webmail_certificate: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "none":
             v_none = True
         elif tag == "nonexistent-user":
             v_nonexistent_user = _decode_nonexistent_user_policy(child)
         elif tag == "webmail":
-            v_webmail = rt.collapsed(child)
+            v_webmail = _collapse(t) if (t := child.text) else ""
         elif tag == "spam-protect-sign":
-            v_spam_protect_sign = rt.to_bool(child)
+            v_spam_protect_sign = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "greylisting":
-            v_greylisting = rt.to_bool(child)
+            v_greylisting = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "mailservice":
-            v_mailservice = rt.to_bool(child)
+            v_mailservice = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "ip_address":
-            v_ip_addresses.append(rt.collapsed(child))
+            v_ip_addresses.append(_collapse(t) if (t := child.text) else "")
         elif tag == "mail-provider":
             v_mail_provider = _decode_mail_provider(child)
         elif tag == "webmail-certificate":
-            v_webmail_certificate = rt.collapsed(child)
+            v_webmail_certificate = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     return MailPreferences(
@@ -1183,7 +1328,7 @@ def _encode_mail_provider(parent: rt.Element, tag: str, obj: MailProvider) -> No
 def _decode_mail_provider(el: rt.Element) -> MailProvider:
     v_local: bool = False
     v_aps: ApsProvider | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "local":
             v_local = True
@@ -1207,12 +1352,20 @@ def _encode_mailbox(parent: rt.Element, tag: str, obj: Mailbox) -> None:
 def _decode_mailbox(el: rt.Element) -> Mailbox:
     v_enabled: bool | None = None
     v_quota: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "quota":
-            v_quota = rt.to_int(child)
+            v_quota = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     if v_enabled is None:
@@ -1237,14 +1390,26 @@ def _decode_mailbox_info(el: rt.Element) -> MailboxInfo:
     v_enabled: bool | None = None
     v_quota: int | None = None
     v_usage: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "quota":
-            v_quota = rt.to_int(child)
+            v_quota = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "usage":
-            v_usage = rt.to_int(child)
+            v_usage = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     return MailboxInfo(
@@ -1265,12 +1430,20 @@ def _encode_mailbox_update(parent: rt.Element, tag: str, obj: MailboxUpdate) -> 
 def _decode_mailbox_update(el: rt.Element) -> MailboxUpdate:
     v_enabled: bool | None = None
     v_quota: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "enabled":
-            v_enabled = rt.to_bool(child)
+            v_enabled = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "quota":
-            v_quota = rt.to_int(child)
+            v_quota = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     return MailboxUpdate(
@@ -1286,10 +1459,10 @@ def _encode_mailname_ref(parent: rt.Element, tag: str, obj: MailnameRef) -> None
 
 def _decode_mailname_ref(el: rt.Element) -> MailnameRef:
     v_name: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -1309,7 +1482,7 @@ def _encode_mailname_response(
 
 def _decode_mailname_response(el: rt.Element) -> MailnameResponse:
     v_results: list[MailnameResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_mailname_result(child))
@@ -1336,14 +1509,22 @@ def _decode_mailname_result(el: rt.Element) -> MailnameResult:
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_mailname: MailnameRef | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "mailname":
             v_mailname = _decode_mailname_ref(child)
         else:
@@ -1394,28 +1575,36 @@ def _decode_new_mail_account(el: rt.Element) -> NewMailAccount:
     v_antivirus: Antivirus | None = None
     v_outgoing_messages_mbox_limit: str | None = None
     v_description: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "cp-access":
-            v_cp_access = rt.to_bool(child)
+            v_cp_access = (
+                True
+                if (t := child.text) == "true"
+                else False if t == "false" else rt.to_bool(child)
+            )
         elif tag == "mailbox":
             v_mailbox = _decode_mailbox(child)
         elif tag == "forwarding":
             v_forwarding = _decode_forwarding(child)
         elif tag == "alias":
-            v_aliases.append(rt.text(child))
+            v_aliases.append(child.text or "")
         elif tag == "autoresponder":
             v_autoresponder = _decode_autoresponder(child)
         elif tag == "password":
             v_password = _decode_password(child)
         elif tag == "antivir":
-            v_antivirus = rt.to_enum(Antivirus, child)
+            v_antivirus = (
+                e
+                if (e := _ANTIVIRUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(Antivirus, child)
+            )
         elif tag == "outgoing-messages-mbox-limit":
-            v_outgoing_messages_mbox_limit = rt.collapsed(child)
+            v_outgoing_messages_mbox_limit = _collapse(t) if (t := child.text) else ""
         elif tag == "description":
-            v_description = rt.text(child)
+            v_description = child.text or ""
         else:
             rt.unexpected(child)
     if v_name is None:
@@ -1450,12 +1639,12 @@ def _decode_nonexistent_user_policy(el: rt.Element) -> NonexistentUserPolicy:
     v_bounce: str | None = None
     v_forward: str | None = None
     v_reject: bool = False
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "bounce":
-            v_bounce = rt.collapsed(child)
+            v_bounce = _collapse(t) if (t := child.text) else ""
         elif tag == "forward":
-            v_forward = rt.collapsed(child)
+            v_forward = _collapse(t) if (t := child.text) else ""
         elif tag == "reject":
             v_reject = True
         else:
@@ -1477,12 +1666,16 @@ def _encode_password(parent: rt.Element, tag: str, obj: Password) -> None:
 def _decode_password(el: rt.Element) -> Password:
     v_value: str | None = None
     v_type: PasswordType | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "value":
-            v_value = rt.text(child)
+            v_value = child.text or ""
         elif tag == "type":
-            v_type = rt.to_enum(PasswordType, child)
+            v_type = (
+                e
+                if (e := _PASSWORD_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(PasswordType, child)
+            )
         else:
             rt.unexpected(child)
     if v_value is None:
@@ -1504,12 +1697,16 @@ def _encode_password_info(parent: rt.Element, tag: str, obj: PasswordInfo) -> No
 def _decode_password_info(el: rt.Element) -> PasswordInfo:
     v_value: str | None = None
     v_type: PasswordType | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "value":
-            v_value = rt.text(child)
+            v_value = child.text or ""
         elif tag == "type":
-            v_type = rt.to_enum(PasswordType, child)
+            v_type = (
+                e
+                if (e := _PASSWORD_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(PasswordType, child)
+            )
         else:
             rt.unexpected(child)
     return PasswordInfo(
@@ -1529,12 +1726,16 @@ def _encode_password_update(parent: rt.Element, tag: str, obj: PasswordUpdate) -
 def _decode_password_update(el: rt.Element) -> PasswordUpdate:
     v_value: str | None = None
     v_type: PasswordType | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "value":
-            v_value = rt.text(child)
+            v_value = child.text or ""
         elif tag == "type":
-            v_type = rt.to_enum(PasswordType, child)
+            v_type = (
+                e
+                if (e := _PASSWORD_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(PasswordType, child)
+            )
         else:
             rt.unexpected(child)
     return PasswordUpdate(
@@ -1554,15 +1755,19 @@ def _encode_remove_request(parent: rt.Element, tag: str, obj: RemoveRequest) -> 
 def _decode_remove_request(el: rt.Element) -> RemoveRequest:
     v_site_id: int | None = None
     v_names: list[str] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "name":
-                    v_names.append(rt.collapsed(sub))
+                    v_names.append(_collapse(t) if (t := sub.text) else "")
                 else:
                     rt.unexpected(sub)
         else:
@@ -1586,14 +1791,18 @@ def _decode_rename_request(el: rt.Element) -> RenameRequest:
     v_site_id: int | None = None
     v_name: str | None = None
     v_new_name: str | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "name":
-            v_name = rt.collapsed(child)
+            v_name = _collapse(t) if (t := child.text) else ""
         elif tag == "new-name":
-            v_new_name = rt.collapsed(child)
+            v_new_name = _collapse(t) if (t := child.text) else ""
         else:
             rt.unexpected(child)
     if v_site_id is None:
@@ -1616,7 +1825,7 @@ def _encode_rename_response(parent: rt.Element, tag: str, obj: RenameResponse) -
 
 def _decode_rename_response(el: rt.Element) -> RenameResponse:
     v_result: Result | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_result = _decode_result(child)
@@ -1642,13 +1851,17 @@ def _encode_set_prefs_request(
 def _decode_set_prefs_request(el: rt.Element) -> SetPrefsRequest:
     v_site_ids: list[int] = []
     v_prefs: MailPreferences | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_ids.append(rt.to_int(sub))
+                    v_site_ids.append(
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 else:
                     rt.unexpected(sub)
         elif tag == "prefs":
@@ -1673,7 +1886,7 @@ def _encode_set_prefs_response(
 
 def _decode_set_prefs_response(el: rt.Element) -> SetPrefsResponse:
     v_results: list[SetPrefsResult] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "result":
             v_results.append(_decode_set_prefs_result(child))
@@ -1700,16 +1913,28 @@ def _decode_set_prefs_result(el: rt.Element) -> SetPrefsResult:
     v_errcode: int | None = None
     v_errtext: str | None = None
     v_site_id: int | None = None
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "status":
-            v_status = rt.to_enum(ResultStatus, child)
+            v_status = (
+                e
+                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+                else rt.to_enum(ResultStatus, child)
+            )
         elif tag == "errcode":
-            v_errcode = rt.to_int(child)
+            v_errcode = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         elif tag == "errtext":
-            v_errtext = rt.text(child)
+            v_errtext = child.text or ""
         elif tag == "site-id":
-            v_site_id = rt.to_int(child)
+            v_site_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
         else:
             rt.unexpected(child)
     if v_status is None:
@@ -1735,13 +1960,17 @@ def _encode_update_add_request(
 def _decode_update_add_request(el: rt.Element) -> UpdateAddRequest:
     v_site_id: int | None = None
     v_mailnames: list[MailAccountListChange] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_list_change(sub))
                 else:
@@ -1769,13 +1998,17 @@ def _encode_update_remove_request(
 def _decode_update_remove_request(el: rt.Element) -> UpdateRemoveRequest:
     v_site_id: int | None = None
     v_mailnames: list[MailAccountListChange] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_list_change(sub))
                 else:
@@ -1803,13 +2036,17 @@ def _encode_update_set_request(
 def _decode_update_set_request(el: rt.Element) -> UpdateSetRequest:
     v_site_id: int | None = None
     v_mailnames: list[MailAccountUpdate] = []
-    for child in el.iterchildren(etree.Element):
+    for child in el:
         tag = child.tag
         if tag == "filter":
-            for sub in child.iterchildren(etree.Element):
+            for sub in child:
                 tag = sub.tag
                 if tag == "site-id":
-                    v_site_id = rt.to_int(sub)
+                    v_site_id = (
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_update(sub))
                 else:

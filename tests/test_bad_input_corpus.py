@@ -1,0 +1,930 @@
+"""The bad-input corpus: generator, client and CLI, each case table-driven.
+
+Every case checks the four properties of ``tests/support/corpus.py``: one line
+that names the problem; the documented exit code (generator 1, interrupted
+130, click usage 2; CLI 1 items/rows failed, 2 usage, 3 connection or server)
+or exception type; no traceback; nothing lost (the previous ``generated/``
+intact with no staging or backup folder left, accounts stored before a
+failure still there, none duplicated).
+
+This file holds the cases the older suites did not have; those suites carry
+the same checks. Corpus size, by category (``CORPUS`` below names the tests;
+``test_corpus_size_is_as_documented`` recounts them from the collected
+items whenever the whole suite runs, so these numbers cannot drift):
+
+============  ===================================================  =====
+category      where                                                cases
+============  ===================================================  =====
+generator     test_generator_bad_input.py                             24
+generator     this file                                               17
+client        test_client_errors.py                                   32
+client        this file                                               15
+CLI           test_cli.py                                             19
+CLI           this file                                               21
+total                                                                128
+============  ===================================================  =====
+
+Counted as collected by pytest: one per parametrized case. Of these, 6 (all
+CLI, this file) are strict ``xfail``: bugs in generated code (see each
+reason), kept as executable reproducers; once fixed they XPASS, which fails
+the run until the mark is removed. The emulator's own packet-level refusals
+(test_emulator.py) are not counted.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import pathlib
+import shutil
+import ssl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import plesk_mail
+import pytest
+import tomli_w
+import trustme
+from click.testing import CliRunner, Result
+from plesk_mail.cli import main as plesk_mail_main
+from plesk_mailgen import cli as mailgen_cli
+from plesk_mailgen import pipeline, writing
+
+from tests.emulator.fixtures import SITE_ID, new_emulator
+from tests.emulator.server import Emulator, RawAnswer
+from tests.emulator.store import Account
+from tests.emulator.tls import TestTLS
+from tests.support.corpus import (
+    assert_clean_exception,
+    assert_clean_exit,
+    assert_no_traceback,
+    row_errors,
+)
+from tests.support.paths import PROJECT_DIR
+from tests.support.protocols import VERSIONS, generated_module
+from tests.test_client_errors import BILLION_LAUGHS
+from tests.test_generator_bad_input import SHARED_FOLDER, VERSION, Tree, copy_writable
+
+LATEST = VERSIONS[-1]
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+# Which tests make up the corpus, by category (function names; every
+# parametrized case counts once).
+CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
+    "generator": {
+        "tests/test_generator_bad_input.py": (
+            "test_bad_input_is_one_line",
+            "test_failed_generate_leaves_output_untouched",
+            "test_generate_check_and_stale_output",
+        ),
+        "tests/test_bad_input_corpus.py": ("test_generator_bad_input",),
+    },
+    "client": {
+        "tests/test_client_errors.py": (
+            "test_wrong_password_raises_authentication_error",
+            "test_bad_secret_key_raises_authentication_error",
+            "test_http_401_403_raise_packet_errors",
+            "test_unsupported_protocol_version_on_the_server",
+            "test_malformed_responses_raise_response_error",
+            "test_external_entity_is_not_read",
+            "test_response_over_the_size_cap",
+            "test_connection_refused",
+            "test_timeout",
+            "test_tls_failure_with_an_untrusted_certificate",
+            "test_missing_ca_file_is_a_tls_error",
+            "test_invalid_requests_are_refused_before_sending",
+            "test_validation_can_be_switched_off",
+            "test_element_of_a_newer_schema_names_the_version_that_has_it",
+        ),
+        "tests/test_bad_input_corpus.py": (
+            "test_client_bad_response",
+            "test_client_tls_mismatch",
+        ),
+    },
+    "CLI": {
+        "tests/test_cli.py": (
+            "test_bad_usage_is_one_line_and_exit_2",
+            "test_connection_failures_exit_3",
+            "test_item_failures_exit_1_and_are_reported",
+            "test_from_file_processes_valid_rows_and_reports_bad_ones",
+            "test_from_file_json_lines",
+        ),
+        "tests/test_bad_input_corpus.py": (
+            "test_cli_bad_input",
+            "test_cli_row_failing_midway_loses_and_duplicates_nothing",
+            "test_cli_server_failing_midway_loses_and_duplicates_nothing",
+        ),
+    },
+}
+DOCUMENTED = {"generator": 41, "client": 47, "CLI": 40}
+DOCUMENTED_XFAIL = 6
+
+
+def known_bug(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"BUG (generated code): {reason}")
+
+
+# == generator ==================================================================
+
+FAKE_FILES = {
+    "pyproject.toml": "[project]\nname = 'plesk-mail'\n",
+    "plesk_mail/__init__.py": '"""new"""\n',
+    "plesk_mail/v1/models.py": "X = 1\n",
+    "plesk_mail/v1/codec.py": "Y = 2\n",
+}
+
+
+@dataclass
+class Run:
+    """One generator case: the scratch tree, its output folder, and patches."""
+
+    tree: Tree
+    out: Path
+    monkeypatch: pytest.MonkeyPatch
+    undo: list[Callable[[], object]] = field(default_factory=list)
+
+    def fast_pipeline(self) -> None:
+        """Skip schema loading and rendering: the case is about writing."""
+
+        def fake(*args: Any) -> dict[str, str]:
+            return dict(FAKE_FILES)
+
+        self.monkeypatch.setattr(pipeline, "generate_files", fake)
+        self.monkeypatch.setattr(mailgen_cli, "generate_files", fake, raising=False)
+
+    def fail_writing_after(self, count: int, error: BaseException) -> None:
+        """The ``count``-th file written into the staging folder raises ``error``."""
+        real = pathlib.Path.write_text
+        written: list[Path] = []
+
+        def write_text(path: Path, *args: Any, **kwargs: Any) -> int:
+            if path.parent.name.startswith(f".{self.out.name}.new-") or any(
+                p.name.startswith(f".{self.out.name}.new-") for p in path.parents
+            ):
+                written.append(path)
+                if len(written) == count:
+                    raise error
+            return real(path, *args, **kwargs)
+
+        self.monkeypatch.setattr(pathlib.Path, "write_text", write_text)
+
+
+def unwritable_output_folder(run: Run) -> tuple[int, list[str]]:
+    run.fast_pipeline()
+    parent = run.out.parent
+    if IS_ROOT:  # root writes anywhere: make the folder refuse as it would a user
+        real = writing.tempfile.mkdtemp
+
+        def mkdtemp(*args: Any, **kwargs: Any) -> str:
+            if Path(kwargs.get("dir", "")) == parent:
+                raise PermissionError(errno.EACCES, "Permission denied", str(parent))
+            return real(*args, **kwargs)
+
+        run.monkeypatch.setattr(writing.tempfile, "mkdtemp", mkdtemp)
+    else:
+        parent.chmod(0o555)
+        run.undo.append(lambda: parent.chmod(0o755))
+    return 1, ["cannot write to", str(parent), "Permission denied"]
+
+
+def output_parent_is_a_file(run: Run) -> tuple[int, list[str]]:
+    run.fast_pipeline()
+    blocker = run.tree.root / "blocker"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    run.out = blocker / "generated"
+    return 1, ["cannot write to", str(blocker)]
+
+
+def output_is_a_file(run: Run) -> tuple[int, list[str]]:
+    target = run.tree.root / "notes.txt"
+    target.write_text("user data\n", encoding="utf-8")
+    run.out = target
+    return 2, ["--output", "is a file"]
+
+
+def disk_full_while_writing(run: Run) -> tuple[int, list[str]]:
+    run.fast_pipeline()
+    run.fail_writing_after(3, OSError(errno.ENOSPC, "No space left on device"))
+    return 1, ["No space left on device", "previous output is intact"]
+
+
+def interrupted_while_writing(run: Run) -> tuple[int, list[str]]:
+    run.fast_pipeline()
+    run.fail_writing_after(2, KeyboardInterrupt())
+    return 130, ["interrupted", "nothing was changed"]
+
+
+def swap_fails(run: Run) -> tuple[int, list[str]]:
+    run.fast_pipeline()
+    real = os.rename
+
+    def rename(source: Any, target: Any) -> None:
+        if Path(source).name.startswith(f".{run.out.name}.new-"):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real(source, target)
+
+    run.monkeypatch.setattr(writing.os, "rename", rename)
+    return 1, ["Invalid cross-device link", "previous output is intact"]
+
+
+def interrupted_while_formatting(run: Run) -> tuple[int, list[str]]:
+    def format_files(files: dict[str, str]) -> dict[str, str]:
+        raise KeyboardInterrupt
+
+    run.monkeypatch.setattr(pipeline, "format_files", format_files)
+    return 130, ["interrupted", "nothing was changed"]
+
+
+def interrupted_while_loading(run: Run) -> tuple[int, list[str]]:
+    def load_classes(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    run.monkeypatch.setattr(pipeline, "load_classes", load_classes)
+    return 130, ["interrupted", "nothing was changed"]
+
+
+def template_renders_broken_python(run: Run) -> tuple[int, list[str]]:
+    real = pipeline.render
+
+    def render(*args: Any) -> dict[str, str]:
+        files = real(*args)
+        files["plesk_mail/__init__.py"] += "\ndef broken(:\n"
+        return files
+
+    run.monkeypatch.setattr(pipeline, "render", render)
+    return 1, ["plesk_mail/__init__.py", "is not valid Python", "template is broken"]
+
+
+def schema_root_is_a_file(run: Run) -> tuple[int, list[str]]:
+    shutil.rmtree(run.tree.schema_root)
+    run.tree.schema_root.write_text("not a folder\n", encoding="utf-8")
+    return 2, ["--schema-root", "is a file"]
+
+
+def empty_schema_file(run: Run) -> tuple[int, list[str]]:
+    path = run.tree.folder / "descriptor.xsd"
+    path.write_text("", encoding="utf-8")
+    return 1, [str(path), "is not XML", "Document is empty"]
+
+
+def binary_schema_file(run: Run) -> tuple[int, list[str]]:
+    path = run.tree.folder / "descriptor.xsd"
+    path.write_bytes(b"\xff\xfe\x00\x01garbage\x00")
+    return 1, [str(path), "is not XML"]
+
+
+def entry_type_renamed(run: Run) -> tuple[int, list[str]]:
+    run.tree.edit(
+        "mail_input.xsd", 'name="MailTypeRequest"', 'name="MailTypeRequestV2"'
+    )
+    run.tree.relock()
+    return 1, ["no complex type 'MailTypeRequest'"]
+
+
+def names_file_missing(run: Run) -> tuple[int, list[str]]:
+    run.tree.names_file.unlink()
+    return 1, ["name clash", str(run.tree.names_file)]
+
+
+def version_without_schemas(run: Run) -> tuple[int, list[str]]:
+    data = run.tree.lock_data()
+    versions = data["versions"]
+    assert isinstance(versions, dict)
+    versions["9.9.9.9"] = {**versions[VERSION], "folder": "9.9.9.9"}
+    run.tree.lock_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return 1, ["9.9.9.9", "not found"]
+
+
+def check_without_output(run: Run) -> tuple[int, list[str]]:
+    run.fast_pipeline()
+    run.out = run.tree.root / "never-generated"
+    return 1, ["is stale", "missing", "plesk-mailgen generate"]
+
+
+GENERATOR_CASES = [
+    pytest.param(unwritable_output_folder, ["generate"], id="unwritable-output-folder"),
+    pytest.param(output_parent_is_a_file, ["generate"], id="output-parent-is-a-file"),
+    pytest.param(output_is_a_file, ["generate"], id="output-is-a-file"),
+    pytest.param(disk_full_while_writing, ["generate"], id="disk-full-while-writing"),
+    pytest.param(interrupted_while_writing, ["generate"], id="interrupted-writing"),
+    pytest.param(swap_fails, ["generate"], id="swap-into-place-fails"),
+    pytest.param(
+        interrupted_while_formatting, ["generate"], id="interrupted-formatting"
+    ),
+    pytest.param(interrupted_while_loading, ["generate"], id="interrupted-loading"),
+    pytest.param(template_renders_broken_python, ["generate"], id="broken-template"),
+    pytest.param(schema_root_is_a_file, ["verify"], id="schema-root-is-a-file"),
+    pytest.param(empty_schema_file, ["lock"], id="empty-schema-lock"),
+    pytest.param(empty_schema_file, ["generate"], id="empty-schema-generate"),
+    pytest.param(binary_schema_file, ["generate"], id="binary-schema"),
+    pytest.param(entry_type_renamed, ["generate"], id="changed-entry-type"),
+    pytest.param(names_file_missing, ["generate"], id="names-file-missing"),
+    pytest.param(version_without_schemas, ["verify"], id="unknown-version-in-lock"),
+    pytest.param(check_without_output, ["generate", "--check"], id="check-no-output"),
+]
+
+
+@pytest.fixture(scope="module")
+def pristine_tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
+    """A scratch project locked to one version (as test_generator_bad_input's)."""
+    tree = Tree(tmp_path_factory.mktemp("corpus-pristine"))
+    copy_writable(PROJECT_DIR / "schemas", tree.project / "schemas")
+    copy_writable(SHARED_FOLDER, tree.folder)
+    data = tree.lock_data()
+    versions = data["versions"]
+    assert isinstance(versions, dict)
+    data["versions"] = {VERSION: versions[VERSION]}
+    tree.lock_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    tree.relock()
+    return tree
+
+
+def files_under(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(folder: Path, name: str) -> list[str]:
+    """Staging (``.NAME.new-*``) or backup (``.NAME.old-*``) folders left behind."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(f".{name}."))
+
+
+@pytest.mark.parametrize(("break_it", "command"), GENERATOR_CASES)
+def test_generator_bad_input(
+    pristine_tree: Tree,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    break_it: Callable[[Run], tuple[int, list[str]]],
+    command: list[str],
+) -> None:
+    tree = Tree(tmp_path / "tree")
+    copy_writable(pristine_tree.root, tree.root)
+    previous = tree.root / "out"  # the previous generated/ of this project
+    (previous / "plesk_mail").mkdir(parents=True)
+    (previous / "plesk_mail" / "__init__.py").write_text(
+        '"""old"""\n', encoding="utf-8"
+    )
+    before = files_under(previous)
+
+    run = Run(tree, previous, monkeypatch)
+    code, names = break_it(run)
+    target = run.out
+    target_before = target.read_bytes() if target.is_file() else target.exists()
+    lock_before = tree.lock_file.read_bytes()
+    output = ["--output", str(target)] if command[0] == "generate" else []
+    try:
+        result = tree.invoke(*command, *output)
+    finally:
+        monkeypatch.undo()
+        for undo in run.undo:
+            undo()
+
+    assert_clean_exit(result, code, *names)
+    assert files_under(previous) == before, "the previous output changed"
+    assert leftovers(previous.parent, previous.name) == []
+    if target != previous:  # a failed run creates nothing and changes nothing
+        if isinstance(target_before, bytes):
+            assert target.read_bytes() == target_before
+        else:
+            assert target.exists() == target_before
+    assert tree.lock_file.read_bytes() == lock_before, "a failed run changed the lock"
+
+
+# == client =======================================================================
+
+GOOD_RENAME = (
+    b'<packet version="1.6.9.1"><mail><rename><result><status>ok</status>'
+    b"</result></rename></mail></packet>"
+)
+
+
+def rename(client: Any) -> Any:
+    return client.rename(site_id=SITE_ID, name="a", new_name="b")
+
+
+def create_two(client: Any) -> Any:
+    m = generated_module(LATEST)
+    return client.create(
+        site_id=SITE_ID,
+        mailnames=[m.NewMailAccount(name="x1"), m.NewMailAccount(name="x2")],
+    )
+
+
+CLIENT_CASES = [
+    pytest.param(
+        RawAnswer(b"", 500, content_type="text/plain"),
+        rename,
+        plesk_mail.ResponseError,
+        ["HTTP 500"],
+        id="http-500-empty",
+    ),
+    pytest.param(
+        RawAnswer(b"<html><h1>Bad Gateway</h1></html>", 502, content_type="text/html"),
+        rename,
+        plesk_mail.ResponseError,
+        ["HTTP 502", "Bad Gateway"],
+        id="http-502-html",
+    ),
+    pytest.param(
+        RawAnswer(b"", 302, headers={"Location": "https://elsewhere.example/"}),
+        rename,
+        plesk_mail.ResponseError,
+        ["HTTP 302"],
+        id="redirect-not-followed",
+    ),
+    pytest.param(
+        RawAnswer(GOOD_RENAME, declared_length=len(GOOD_RENAME) + 100),
+        rename,
+        plesk_mail.TransportError,
+        ["without sending complete message body"],
+        id="connection-drops-mid-body",
+    ),
+    pytest.param(
+        RawAnswer(GOOD_RENAME * 40, close_delimited=True),
+        rename,
+        plesk_mail.ResponseError,
+        ["exceeds the limit of 2000 bytes"],
+        id="oversized-without-length",
+    ),
+    pytest.param(
+        RawAnswer(GOOD_RENAME, declared_length=10**9),
+        rename,
+        plesk_mail.ResponseError,
+        ["1000000000 bytes exceeds the limit of 2000 bytes"],
+        id="oversized-declared-length",
+    ),
+    pytest.param(
+        RawAnswer(
+            b'<?xml version="1.0"?><!DOCTYPE packet SYSTEM "file:///etc/passwd">'
+            b'<packet version="1.6.9.1"/>'
+        ),
+        rename,
+        plesk_mail.ResponseError,
+        ["DOCTYPE", "refused"],
+        id="external-dtd",
+    ),
+    pytest.param(
+        RawAnswer(
+            b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY % x SYSTEM "file:///etc/passwd">'
+            b"%x;]><packet/>"
+        ),
+        rename,
+        plesk_mail.ResponseError,
+        ["DOCTYPE"],
+        id="parameter-entity",
+    ),
+    pytest.param(
+        RawAnswer(
+            b'<?xml version="1.0" encoding="UTF-16"?><packet version="1.6.9.1"/>'
+        ),
+        rename,
+        plesk_mail.ResponseError,
+        ["not well-formed"],
+        id="wrong-encoding-declared",
+    ),
+    pytest.param(
+        RawAnswer(
+            b'<packet version="1.6.9.1"><mail><create><result><status>ok</status>'
+            b"<mailname><id>1</id><name>x1</name></mailname></result></create></mail></packet>"
+        ),
+        create_two,
+        plesk_mail.ResponseError,
+        ["sent 2 item(s), got 1 result(s)"],
+        id="fewer-results-than-items",
+    ),
+    pytest.param(
+        RawAnswer(
+            b'<packet version="1.6.9.1"><mail><rename><result><errcode>5</errcode>'
+            b"</result></rename></mail></packet>"
+        ),
+        rename,
+        plesk_mail.ResponseError,
+        ["element <status> missing"],
+        id="missing-required-element",
+    ),
+    pytest.param(
+        RawAnswer(
+            b'<packet version="1.6.9.1"><system><status>error</status><errcode>1023'
+            b"</errcode><errtext>Operation\n failed</errtext></system></packet>"
+        ),
+        rename,
+        plesk_mail.PacketError,
+        ["Plesk error 1023: Operation failed"],
+        id="system-error-other-code",
+    ),
+    pytest.param(
+        RawAnswer(
+            b"<packet version='1.6.9.1'><mail><rename><result><status>ok</status>"
+        ),
+        rename,
+        plesk_mail.ResponseError,
+        ["not well-formed"],
+        id="truncated-document",
+    ),
+]
+
+
+@pytest.fixture
+def kept(emulator: Emulator) -> Iterator[Account]:
+    """An account stored before the case; it must survive it, once."""
+    account = emulator.store.add_account(SITE_ID, Account(name="kept", aliases=["k"]))
+    yield account
+    assert emulator.store.account(SITE_ID, "kept") == account
+    assert [a.name for a in emulator.store.all_accounts()].count("kept") == 1
+
+
+def client_for(emulator: Emulator, tls: TestTLS, **options: Any) -> Any:
+    return plesk_mail.connect(
+        "127.0.0.1",
+        login=emulator.login,
+        password=emulator.password,
+        port=emulator.port,
+        verify=str(tls.ca_file),
+        timeout=5,
+        **options,
+    )
+
+
+@pytest.mark.parametrize(("answer", "call", "kind", "names"), CLIENT_CASES)
+def test_client_bad_response(
+    emulator: Emulator,
+    tls: TestTLS,
+    kept: Account,
+    answer: RawAnswer,
+    call: Callable[[Any], Any],
+    kind: type[Exception],
+    names: list[str],
+) -> None:
+    emulator.scripted.append(answer)
+    with client_for(emulator, tls, max_response_size=2000) as client:
+        with pytest.raises(kind) as info:
+            call(client)
+        assert_clean_exception(info.value, kind, *names)
+        # Nothing lost: the same client carries on, the stored account is there.
+        again = client.get_info(site_id=SITE_ID, names=["kept"], aliases=True)
+    assert again[0].mailname.aliases == ["k"]
+
+
+def other_host_certificate(tmp_path: Path) -> tuple[TestTLS, Path]:
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("plesk.example.com").configure_cert(context)
+    ca_file = tmp_path / "other-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return TestTLS(server_context=context, ca_file=ca_file), ca_file
+
+
+@pytest.mark.parametrize(
+    ("server", "names"),
+    [
+        pytest.param(
+            "other-host",
+            ["TLS verification failed", "not valid for '127.0.0.1'"],
+            id="certificate-for-another-host",
+        ),
+        pytest.param(
+            "plain-http", ["TLS", "WRONG_VERSION_NUMBER"], id="server-speaks-plain-http"
+        ),
+    ],
+)
+def test_client_tls_mismatch(
+    tmp_path: Path, tls: TestTLS, server: str, names: list[str]
+) -> None:
+    if server == "other-host":
+        server_tls, ca_file = other_host_certificate(tmp_path)
+        emulator = new_emulator(server_tls)
+    else:
+        emulator, ca_file = new_emulator(None), tls.ca_file
+    emulator.start()
+    try:
+        stored = emulator.store.add_account(SITE_ID, Account(name="kept"))
+        client = plesk_mail.connect(
+            "127.0.0.1",
+            secret_key=emulator.secret_key,
+            port=emulator.port,
+            verify=str(ca_file),
+        )
+        with client, pytest.raises(plesk_mail.TLSError) as info:
+            client.enable(site_id=SITE_ID)
+    finally:
+        emulator.stop()
+    assert_clean_exception(info.value, plesk_mail.TLSError, *names)
+    assert not emulator.exchanges  # nothing reached the application
+    assert emulator.store.all_accounts() == [stored]
+
+
+# == CLI ============================================================================
+
+
+def cli(emulator: Emulator, tls: TestTLS, *args: str, **env: str) -> Result:
+    environment = {
+        "PLESK_HOST": "127.0.0.1",
+        "PLESK_PORT": str(emulator.port),
+        "PLESK_LOGIN": emulator.login,
+        "PLESK_PASSWORD": emulator.password,
+        "PLESK_CA_FILE": str(tls.ca_file),
+        "PLESK_SECRET_KEY": "",
+        **env,
+    }
+    return CliRunner().invoke(plesk_mail_main, list(args), env=environment)
+
+
+@dataclass
+class CliCase:
+    args: list[str]
+    code: int
+    names: list[str]
+    env: dict[str, str] | None = None
+    answer: RawAnswer | None = None
+    files: dict[str, bytes] | None = None
+    sends: bool = True  # does the case reach the server at all?
+    rows: dict[int, str] | None = None  # row number -> what its line must name
+
+
+ENABLE = ["enable", "--site-id", "1"]
+CLI_CASES = [
+    pytest.param(
+        CliCase(
+            ENABLE,
+            3,
+            ["HTTP 500"],
+            answer=RawAnswer(b"oops", 500, content_type="text/plain"),
+        ),
+        id="http-500",
+    ),
+    pytest.param(
+        CliCase(ENABLE, 3, ["not well-formed"], answer=RawAnswer(b"\x00\xffgarbage")),
+        id="garbage-answer",
+    ),
+    pytest.param(
+        CliCase(ENABLE, 3, ["DOCTYPE"], answer=RawAnswer(BILLION_LAUGHS)),
+        id="entity-expansion",
+    ),
+    pytest.param(
+        CliCase(
+            ["--timeout", "0.3", *ENABLE],
+            3,
+            ["no answer in time"],
+            answer=RawAnswer(b"", delay=2),
+        ),
+        id="timeout",
+    ),
+    pytest.param(
+        CliCase(ENABLE, 3, ["11003"], env={"PLESK_SECRET_KEY": "wrong-key"}),
+        id="wrong-secret-key",
+    ),
+    pytest.param(
+        CliCase(ENABLE, 2, ["no host"], env={"PLESK_HOST": ""}, sends=False),
+        id="no-host",
+    ),
+    pytest.param(
+        CliCase(ENABLE, 2, ["no password"], env={"PLESK_PASSWORD": ""}, sends=False),
+        id="no-password-without-terminal",
+    ),
+    pytest.param(
+        CliCase(
+            ENABLE,
+            2,
+            ["--ca-file", "does not exist"],
+            env={"PLESK_CA_FILE": "/nonexistent/ca.pem"},
+            sends=False,
+        ),
+        id="ca-file-missing",
+    ),
+    pytest.param(
+        CliCase(
+            ["--port", "https", *ENABLE],
+            2,
+            ["--port", "not a valid integer"],
+            sends=False,
+        ),
+        id="port-not-a-number",
+    ),
+    pytest.param(
+        CliCase(
+            ["--chunk-size", "0", *ENABLE], 2, ["--chunk-size", "x>=1"], sends=False
+        ),
+        id="chunk-size-zero",
+    ),
+    pytest.param(
+        CliCase(
+            ["enabel", "--site-id", "1"], 2, ["No such command 'enabel'"], sends=False
+        ),
+        id="unknown-command",
+    ),
+    pytest.param(
+        CliCase(
+            ["create", "--site-id", "1", "--from-file", "{empty.csv}"],
+            2,
+            ["create.mailnames", "at least 1"],
+            files={"empty.csv": b"name\n"},
+            sends=False,
+        ),
+        id="csv-without-rows",
+    ),
+    pytest.param(
+        CliCase(
+            ["create", "--site-id", "1", "--from-file", "{colour.csv}"],
+            2,
+            ["at least 1"],
+            files={"colour.csv": b"name,colour\na,red\n"},
+            sends=False,
+            rows={2: "unknown column(s): colour"},
+        ),
+        id="csv-unknown-column",
+    ),
+    pytest.param(
+        CliCase(
+            ["create", "--site-id", "1", "--from-file", "{missing.csv}"],
+            2,
+            ["missing.csv"],
+            sends=False,
+        ),
+        id="from-file-missing",
+        marks=known_bug(
+            "a missing --from-file raises FileNotFoundError with a traceback"
+        ),
+    ),
+    pytest.param(
+        CliCase(
+            ["create", "--site-id", "1", "--from-file", "{latin1.csv}"],
+            2,
+            ["UTF-8"],
+            files={
+                "latin1.csv": "name,description\nj\xf6rg,caf\xe9\n".encode("latin-1")
+            },
+            sends=False,
+        ),
+        id="csv-not-utf8",
+        marks=known_bug(
+            "a non-UTF-8 --from-file raises UnicodeDecodeError with a traceback"
+        ),
+    ),
+    pytest.param(
+        CliCase(
+            [
+                "--protocol",
+                "1.6.6.0",
+                "create",
+                "--site-id",
+                "1",
+                "--from-file",
+                "{end.csv}",
+            ],
+            2,
+            ["autoresponder-end-date", "1.6.7.0"],
+            files={"end.csv": b"name,autoresponder-end-date\nx,2026-01-01\n"},
+            sends=False,
+        ),
+        id="csv-column-of-newer-version",
+        marks=known_bug(
+            "a --from-file column newer than --protocol raises TypeError "
+            "(Autoresponder() got an unexpected keyword argument 'end_date')"
+        ),
+    ),
+    pytest.param(
+        CliCase(["--timeout", "-1", *ENABLE], 2, ["--timeout"], sends=False),
+        id="negative-timeout",
+        marks=known_bug(
+            "--timeout -1 raises ValueError('Timeout value out of range') with a traceback"
+        ),
+    ),
+    pytest.param(
+        CliCase(["--host", "bad host/x", *ENABLE], 2, ["not a host name"], sends=False),
+        id="host-not-a-name",
+        marks=known_bug(
+            "an invalid --host raises ValueError from Transport() with a traceback"
+        ),
+    ),
+    pytest.param(
+        CliCase(["set-prefs", "--site-id", "1"], 2, ["set-prefs"], sends=False),
+        id="set-prefs-without-preferences",
+        marks=known_bug(
+            "set-prefs without a preference (or with only --no-... switches) raises "
+            "TypeError: set_prefs() missing 'prefs'"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CLI_CASES)
+def test_cli_bad_input(
+    emulator: Emulator, tls: TestTLS, kept: Account, tmp_path: Path, case: CliCase
+) -> None:
+    files = {name: tmp_path / name for name in (case.files or {})}
+    for name, data in (case.files or {}).items():
+        files[name].write_bytes(data)
+    args = [
+        str(tmp_path / a[1:-1]) if a.startswith("{") and a.endswith("}") else a
+        for a in case.args
+    ]
+    if case.answer is not None:
+        emulator.scripted.append(case.answer)
+    result = cli(emulator, tls, *args, **(case.env or {}))
+    assert_clean_exit(result, case.code, *case.names)
+    problems = row_errors(result)
+    assert sorted(problems) == sorted(case.rows or {})
+    for number, name in (case.rows or {}).items():
+        assert name in problems[number]
+    assert bool(emulator.exchanges) == case.sends
+    assert [a.name for a in emulator.store.all_accounts()] == ["kept"]
+
+
+def created(emulator: Emulator) -> list[str]:
+    return [a.name for a in emulator.store.all_accounts()]
+
+
+def test_cli_row_failing_midway_loses_and_duplicates_nothing(
+    emulator: Emulator, tls: TestTLS, tmp_path: Path
+) -> None:
+    rows = tmp_path / "accounts.csv"
+    rows.write_text(
+        "name,mailbox-enabled,mailbox-quota\n"
+        "a1,true,1M\na2,true,1M\nbad,true,a lot\na3,true,1M\na4,true,1M\n"
+    )
+    args = ["--chunk-size", "2", "create", "--site-id", "1", "--from-file", str(rows)]
+    first = cli(emulator, tls, *args)
+    assert_no_traceback(first)
+    assert first.exit_code == 1, first.output
+    [(number, problem)] = row_errors(first).items()
+    assert number == 4 and "mailbox-quota" in problem and "is not a size" in problem
+    assert created(emulator) == ["a1", "a2", "a3", "a4"]
+    # Fixing the row and running the same file again adds it, and only it.
+    rows.write_text(rows.read_text().replace("a lot", "2M"))
+    second = cli(emulator, tls, "--json", *args)
+    assert second.exit_code == 1, second.output
+    assert created(emulator) == ["a1", "a2", "a3", "a4", "bad"]
+    assert emulator.store.account(SITE_ID, "bad").quota == 2 * 2**20  # type: ignore[union-attr]
+    assert second.stdout.count('"errcode": 1007') == 4
+
+
+def test_cli_server_failing_midway_loses_and_duplicates_nothing(
+    emulator: Emulator, tls: TestTLS, tmp_path: Path
+) -> None:
+    rows = tmp_path / "accounts.csv"
+    rows.write_text("name\n" + "".join(f"u{i}\n" for i in range(6)))
+    args = ["--chunk-size", "2", "create", "--site-id", "1", "--from-file", str(rows)]
+    emulator.scripted += [
+        None,
+        RawAnswer(b"<html>Bad Gateway</html>", 502, content_type="text/html"),
+    ]
+    first = cli(emulator, tls, *args)
+    assert_clean_exit(first, 3, "HTTP 502")
+    assert created(emulator) == ["u0", "u1"]  # the first packet went through
+    second = cli(emulator, tls, "--json", *args)
+    assert second.exit_code == 1, second.output  # u0, u1 exist: 1007 each
+    assert created(emulator) == [f"u{i}" for i in range(6)]
+    assert second.stdout.count('"errcode": 1007') == 2
+
+
+# == bugs that are not bad input, kept here as reproducers ============================
+
+
+@known_bug(
+    "--no-mailbox-enabled (any --no-... switch) is dropped: given(False) is False"
+)
+def test_cli_false_switch_reaches_the_server(emulator: Emulator, tls: TestTLS) -> None:
+    emulator.store.add_account(SITE_ID, Account(name="a"))
+    result = cli(
+        emulator,
+        tls,
+        "update-set",
+        "--site-id",
+        "1",
+        "--name",
+        "a",
+        "--no-mailbox-enabled",
+    )
+    assert result.exit_code == 0, result.output
+    assert b"<enabled>false</enabled>" in emulator.exchanges[0].body
+    assert emulator.store.account(SITE_ID, "a").mailbox_enabled is False  # type: ignore[union-attr]
+
+
+# == the corpus, counted ===============================================================
+
+
+def test_corpus_size_is_as_documented(request: pytest.FixtureRequest) -> None:
+    items = request.session.items
+    files = {path for category in CORPUS.values() for path in category}
+    collected = {item.nodeid.split("::")[0] for item in items}
+    selecting = request.config.getoption("keyword") or request.config.getoption(
+        "markexpr"
+    )
+    if not files <= collected or selecting:
+        pytest.skip("only part of the corpus was collected")
+    counts = {}
+    xfails = 0
+    for category, tests in CORPUS.items():
+        members = [
+            item
+            for item in items
+            if item.nodeid.split("::")[0] in tests
+            and item.nodeid.split("::")[1].split("[")[0]
+            in tests[item.nodeid.split("::")[0]]
+        ]
+        counts[category] = len(members)
+        xfails += sum(1 for item in members if item.get_closest_marker("xfail"))
+    assert counts == DOCUMENTED
+    assert xfails == DOCUMENTED_XFAIL
+    assert sum(counts.values()) >= 60
