@@ -24,10 +24,11 @@ CLI           this file                                               21
 total                                                                128
 ============  ===================================================  =====
 
-Counted as collected by pytest: one per parametrized case. Of these, 6 (all
-CLI, this file) are strict ``xfail``: bugs in generated code (see each
-reason), kept as executable reproducers; once fixed they XPASS, which fails
-the run until the mark is removed. The emulator's own packet-level refusals
+Counted as collected by pytest: one per parametrized case. Six CLI cases of
+this file (from-file-missing, csv-not-utf8, csv-column-of-newer-version,
+negative-timeout, host-not-a-name, set-prefs-without-preferences) began as
+strict ``xfail`` reproducers of bugs in the generated CLI and are regression
+tests since those were fixed. The emulator's own packet-level refusals
 (test_emulator.py) are not counted.
 """
 
@@ -119,11 +120,7 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 DOCUMENTED = {"generator": 41, "client": 47, "CLI": 40}
-DOCUMENTED_XFAIL = 6
-
-
-def known_bug(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"BUG (generated code): {reason}")
+DOCUMENTED_XFAIL = 0
 
 
 # == generator ==================================================================
@@ -742,9 +739,6 @@ CLI_CASES = [
             sends=False,
         ),
         id="from-file-missing",
-        marks=known_bug(
-            "a missing --from-file raises FileNotFoundError with a traceback"
-        ),
     ),
     pytest.param(
         CliCase(
@@ -757,9 +751,6 @@ CLI_CASES = [
             sends=False,
         ),
         id="csv-not-utf8",
-        marks=known_bug(
-            "a non-UTF-8 --from-file raises UnicodeDecodeError with a traceback"
-        ),
     ),
     pytest.param(
         CliCase(
@@ -778,32 +769,18 @@ CLI_CASES = [
             sends=False,
         ),
         id="csv-column-of-newer-version",
-        marks=known_bug(
-            "a --from-file column newer than --protocol raises TypeError "
-            "(Autoresponder() got an unexpected keyword argument 'end_date')"
-        ),
     ),
     pytest.param(
         CliCase(["--timeout", "-1", *ENABLE], 2, ["--timeout"], sends=False),
         id="negative-timeout",
-        marks=known_bug(
-            "--timeout -1 raises ValueError('Timeout value out of range') with a traceback"
-        ),
     ),
     pytest.param(
         CliCase(["--host", "bad host/x", *ENABLE], 2, ["not a host name"], sends=False),
         id="host-not-a-name",
-        marks=known_bug(
-            "an invalid --host raises ValueError from Transport() with a traceback"
-        ),
     ),
     pytest.param(
         CliCase(["set-prefs", "--site-id", "1"], 2, ["set-prefs"], sends=False),
         id="set-prefs-without-preferences",
-        marks=known_bug(
-            "set-prefs without a preference (or with only --no-... switches) raises "
-            "TypeError: set_prefs() missing 'prefs'"
-        ),
     ),
 ]
 
@@ -878,12 +855,9 @@ def test_cli_server_failing_midway_loses_and_duplicates_nothing(
     assert second.stdout.count('"errcode": 1007') == 2
 
 
-# == bugs that are not bad input, kept here as reproducers ============================
+# == a fixed bug that was not bad input: --no-... switches were dropped ==============
 
 
-@known_bug(
-    "--no-mailbox-enabled (any --no-... switch) is dropped: given(False) is False"
-)
 def test_cli_false_switch_reaches_the_server(emulator: Emulator, tls: TestTLS) -> None:
     emulator.store.add_account(SITE_ID, Account(name="a"))
     result = cli(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, overload
 
 from .runtime.errors import (
     AuthenticationError,
+    ConfigurationError,
     ConnectTimeoutError,
     ErrorCode,
     ItemErrors,
@@ -235,6 +236,7 @@ __all__ = [
     "PLESK_RELEASES",
     "PROTOCOL_VERSIONS",
     "AuthenticationError",
+    "ConfigurationError",
     "ConnectTimeoutError",
     "ErrorCode",
     "ItemErrors",

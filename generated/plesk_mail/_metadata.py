@@ -42,25 +42,25 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "a5567658110564bc5c3f65fb38af7aa7fa84b58716fe16801a067149bb65bd36"
+INPUTS_FINGERPRINT = "8cfbe446b97817be64a0e21d9d2b5d2ff90f95d4888d507728d34c8c8d6e227e"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "38bfa143fef2949aaf0089cc09da3966f80759fc7f78e3463cdc213d2f5c34a8",
     "README.md": "9c775694898aff531a36cf650664680cec27f55fcd826c92bb509030c69cfc2b",
-    "plesk_mail/__init__.py": "d133f8cb71a99db71a2ceea622f5c9b89e509225b900faa77d4864ea976ceb69",
+    "plesk_mail/__init__.py": "38196d42d8505d3dc01c226f2ad02138ea129b220f463b033c738e080dc38913",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
     "plesk_mail/_elements.py": "1826399e5c44c1a4df748fcd795dec603f18c7cd4da0117b172a4ca9c3e5f7c0",
-    "plesk_mail/cli.py": "264dadb909254eb01d959c937e4ec73c8334e3b8be172c708cb2c40d72d67404",
+    "plesk_mail/cli.py": "40c2f02335d29600a56d42a8083cdd928f36a6adc4199170d466ee82e6711ef6",
     "plesk_mail/compatibility.py": "87de6c618f33593e2429645426f462117ebdb2b5f791b67b6bb968d7f72ad9d5",
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "plesk_mail/runtime/__init__.py": "724762436c4d06b81af3f774a818d371bff197f1a66dc121ee2027de68469afa",
-    "plesk_mail/runtime/cli.py": "93f31e0a0fd66b153b5f98cc073e6809d1c434a6fd648607c4e200d40d7489e1",
+    "plesk_mail/runtime/cli.py": "8ae104494be3327065b05f0206c42a70f7557609d8f514993c587a4bbbbad6d9",
     "plesk_mail/runtime/client.py": "2d959037841c53fc21d6ea3ac94ffee964ecb3c8c79b7b61893b6d665e911d6d",
     "plesk_mail/runtime/envelope.py": "eaea7a5f7505c5aef79d2dd4c5fa6590a01225aa43bf62e9c3c9732f9c03328b",
-    "plesk_mail/runtime/errors.py": "73308faaf23bbdbb2ee9a2f320ba33d1ccb1d37fc9dcc7480f579c85c12f8641",
+    "plesk_mail/runtime/errors.py": "a76c3c4e9f2d9556aef98a9287ecfb3e3ce1b9964edc84a97c557ca4cf3e87e3",
     "plesk_mail/runtime/negotiate.py": "124f8206414fafa7e6f9bcce37f904e787c94b23b2bd80ed05a1beeb22161b42",
-    "plesk_mail/runtime/transport.py": "b4edd4a77324ae7e29a98f11ee53b0eb53b1e2eed33cfec785f03424ad2ce2d8",
+    "plesk_mail/runtime/transport.py": "67f81f719254f8bc24565c5f9706b98b3003c5bca0ae8eb0327704014e1eb6cf",
     "plesk_mail/runtime/validate.py": "449376a474a1c1e7ccbfed0e471a00d488c68315cbcd84167d87c9b2d3f1ef9f",
     "plesk_mail/runtime/xml.py": "57d80ad630a8c748dd5ae4b91ce5a82649b514407ff5b1e430bf755c6c3b44ae",
     "plesk_mail/v1_6_6_0/__init__.py": "488e1fe80afbaba5c7a6862f98301f8818469abb3714a8449f0ae09ade0501dd",

@@ -28,6 +28,7 @@ COMMANDS: dict[str, Command] = {
         operation="create",
         item_field="mailnames",
         item_class="NewMailAccount",
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -296,6 +297,7 @@ COMMANDS: dict[str, Command] = {
         operation="update_add",
         item_field="mailnames",
         item_class="MailAccountListChange",
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -473,6 +475,7 @@ COMMANDS: dict[str, Command] = {
         operation="update_remove",
         item_field="mailnames",
         item_class="MailAccountListChange",
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -650,6 +653,7 @@ COMMANDS: dict[str, Command] = {
         operation="update_set",
         item_field="mailnames",
         item_class="MailAccountUpdate",
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -944,6 +948,7 @@ COMMANDS: dict[str, Command] = {
         operation="get_info",
         item_field="names",
         item_class=None,
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -1043,6 +1048,7 @@ COMMANDS: dict[str, Command] = {
         operation="remove",
         item_field="names",
         item_class=None,
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -1077,6 +1083,7 @@ COMMANDS: dict[str, Command] = {
         operation="enable",
         item_field=None,
         item_class=None,
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -1098,6 +1105,7 @@ COMMANDS: dict[str, Command] = {
         operation="disable",
         item_field=None,
         item_class=None,
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -1119,6 +1127,24 @@ COMMANDS: dict[str, Command] = {
         operation="set_prefs",
         item_field="site_ids",
         item_class=None,
+        required_structs=(
+            (
+                "prefs",
+                (
+                    "--no-preferences",
+                    "--nonexistent-user-bounce",
+                    "--nonexistent-user-forward",
+                    "--nonexistent-user-reject",
+                    "--webmail",
+                    "--spam-protect-sign",
+                    "--greylisting",
+                    "--mailservice",
+                    "--ip-address",
+                    "--mail-provider-local",
+                    "--webmail-certificate",
+                ),
+            ),
+        ),
         options=(
             Option(
                 "--site-id",
@@ -1283,6 +1309,7 @@ COMMANDS: dict[str, Command] = {
         operation="get_prefs",
         item_field="site_ids",
         item_class=None,
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -1304,6 +1331,7 @@ COMMANDS: dict[str, Command] = {
         operation="rename",
         item_field=None,
         item_class=None,
+        required_structs=(),
         options=(
             Option(
                 "--site-id",
@@ -1351,6 +1379,7 @@ COMMANDS: dict[str, Command] = {
         operation="get_available_mail_providers",
         item_field=None,
         item_class=None,
+        required_structs=(),
         options=(),
     ),
 }
@@ -1390,7 +1419,13 @@ or server failure. Shell completion (bash): eval "$(_PLESK_MAIL_COMPLETE=bash_so
     help="Trust this CA (self-signed Plesk).",
 )
 @click.option("--insecure", is_flag=True, help="Do not verify the TLS certificate.")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds.",
+)
 @click.option(
     "--chunk-size",
     type=click.IntRange(min=1),
@@ -1540,7 +1575,7 @@ def main(
 )
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     default=None,
     help="CSV (header row) or JSON lines (.jsonl): one item per row.",
 )
@@ -1622,7 +1657,7 @@ def create_command(
 )
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     default=None,
     help="CSV (header row) or JSON lines (.jsonl): one item per row.",
 )
@@ -1704,7 +1739,7 @@ def update_add_command(
 )
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     default=None,
     help="CSV (header row) or JSON lines (.jsonl): one item per row.",
 )
@@ -1820,7 +1855,7 @@ def update_remove_command(
 )
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     default=None,
     help="CSV (header row) or JSON lines (.jsonl): one item per row.",
 )
@@ -1861,7 +1896,7 @@ def update_set_command(
 )
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     default=None,
     help="CSV (header row) or JSON lines (.jsonl): one item per row.",
 )
@@ -1883,7 +1918,7 @@ def get_info_command(
 @click.option("--name", "name", type=str, multiple=True, help="names")
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     default=None,
     help="CSV (header row) or JSON lines (.jsonl): one item per row.",
 )
@@ -1981,7 +2016,7 @@ def disable_command(settings: Settings, /, json_output: bool, **values: Any) -> 
 )
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     default=None,
     help="CSV (header row) or JSON lines (.jsonl): one item per row.",
 )
@@ -2000,7 +2035,7 @@ def set_prefs_command(
 @click.option("--site-id", "site_id", type=int, multiple=True, help="site_ids")
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     default=None,
     help="CSV (header row) or JSON lines (.jsonl): one item per row.",
 )

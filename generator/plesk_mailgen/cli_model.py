@@ -59,6 +59,8 @@ class CliCommand:
     item_field: str | None = None
     item_class: str | None = None
     versions: tuple[str, ...] = ()
+    required_structs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Required request structs lifted into options: (field, their flags)."""
 
     @property
     def request_options(self) -> tuple[CliOption, ...]:
@@ -129,6 +131,19 @@ def _command(
                 f"twice; rename one under [cli] in {overrides.path}"
             )
     options = [replace(o, versions=(protocol.version,)) for o in options]
+    required_structs = tuple(
+        (
+            f.name,
+            tuple(
+                o.flag for o in options if o.target == "request" and o.path[0] == f.name
+            ),
+        )
+        for f in request.fields
+        if f.type.kind == "struct"
+        and f.required
+        and not f.repeated
+        and f.name != operation.batch_field
+    )
     return CliCommand(
         name=operation.command,
         operation=operation.name,
@@ -137,6 +152,7 @@ def _command(
         item_field=item_field,
         item_class=item_class,
         versions=(protocol.version,),
+        required_structs=required_structs,
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from .store import Store
 AGENT_PATH = "/enterprise/control/agent.php"
 HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 60.0
+POLL_INTERVAL = 0.05  # how soon stop() takes effect (the default 0.5 s adds up)
 
 AUTHENTICATION_FAILED = 1001
 PROTOCOL_VERSION_NOT_SUPPORTED = 1005
@@ -115,8 +117,6 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Failed handshakes and clients that hang up (tests do both on purpose).
-        import sys
-
         self.connection_errors.append(repr(sys.exc_info()[1]))
 
 
@@ -226,7 +226,9 @@ class Emulator:
         server.tls_context = self.tls_context
         server.connection_errors = []
         self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, args=(POLL_INTERVAL,), daemon=True
+        ).start()
         return self
 
     @property

@@ -61,6 +61,8 @@ class Command:
     options: tuple[Option, ...]
     item_field: str | None = None
     item_class: str | None = None
+    required_structs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Required request structures whose fields all come from options."""
 
 
 @dataclass
@@ -79,6 +81,10 @@ class Settings:
     chunk_size: int = 100
     json: bool = False
     verbose: int = 0
+
+
+class VersionError(click.UsageError):
+    """An option or column that the chosen protocol version does not have."""
 
 
 class RowError(Exception):
@@ -133,6 +139,13 @@ def convert(option: Option, text: str) -> Any:
     return text
 
 
+def is_set(option: Option, value: Any) -> bool:
+    """Whether the user gave the option: ``--no-x`` (False) counts for switches."""
+    if option.kind == "bool":
+        return value is not None
+    return given(value)
+
+
 def given(value: Any) -> bool:
     if value is None or value is False:
         return False
@@ -145,8 +158,8 @@ def first_version(option: Option) -> str:
 
 def check_versions(command: Command, values: dict[str, Any], protocol: str) -> None:
     for option in command.options:
-        if given(values.get(option.dest)) and protocol not in option.versions:
-            raise click.UsageError(
+        if is_set(option, values.get(option.dest)) and protocol not in option.versions:
+            raise VersionError(
                 f"{option.flag} needs protocol {first_version(option)} or newer "
                 f"(--protocol is {protocol})"
             )
@@ -183,10 +196,10 @@ def build(
         value = values.get(option.dest)
         if isinstance(value, datetime.datetime) and option.kind == "date":
             value = value.date()
-        if given(value):
+        if is_set(option, value):
             _assign(tree, option, value)
     for option in options:
-        if not option.needed or given(values.get(option.dest)):
+        if not option.needed or is_set(option, values.get(option.dest)):
             continue
         parent: Any = tree
         for part in option.path[:-1]:
@@ -195,7 +208,7 @@ def build(
             siblings = [
                 o.flag
                 for o in options
-                if o.path[:-1] == option.path[:-1] and given(values.get(o.dest))
+                if o.path[:-1] == option.path[:-1] and is_set(o, values.get(o.dest))
             ]
             raise click.UsageError(
                 f"{option.flag} is required with {', '.join(siblings)}"
@@ -212,9 +225,13 @@ def build(
 
 def read_rows(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, row) of a CSV file (header row) or a JSON-lines file (``.jsonl``)."""
-    stream = click.open_file(path, encoding="utf-8")
-    with stream:
-        text = stream.read()
+    try:
+        with click.open_file(path, encoding="utf-8") as stream:
+            text = stream.read()
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     if path.endswith((".jsonl", ".ndjson", ".json")):
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -233,7 +250,7 @@ def read_rows(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
         yield reader.line_num, {k: v for k, v in row.items() if k is not None}
 
 
-def row_values(command: Command, row: dict[str, Any]) -> dict[str, Any]:
+def row_values(command: Command, row: dict[str, Any], protocol: str) -> dict[str, Any]:
     """Option values (by dest) of one file row; raises ``RowError``."""
     if "__error__" in row:
         raise RowError(row["__error__"])
@@ -246,6 +263,11 @@ def row_values(command: Command, row: dict[str, Any]) -> dict[str, Any]:
         option = by_column[column]
         if raw is None or raw == "":
             continue
+        if protocol not in option.versions:
+            raise VersionError(
+                f"{column} needs protocol {first_version(option)} or newer "
+                f"(--protocol is {protocol})"
+            )
         cells = (
             raw
             if isinstance(raw, list)
@@ -391,6 +413,10 @@ def run(
         )
     except (TransportError, PacketError, ResponseError) as exc:
         fail(str(exc), EXIT_CONNECTION)
+    except (
+        ValueError
+    ) as exc:  # a host that is no host name, bad credentials combination
+        raise click.UsageError(str(exc)) from None
     with client:
         if negotiate:
             settings.protocol = client.protocol_version
@@ -421,6 +447,11 @@ def _inputs(
     request_options = [o for o in command.options if o.target == "request"]
     item_options = [o for o in command.options if o.target == "item"]
     kwargs = build(models, request_options, values)
+    for field_name, flags in command.required_structs:
+        if field_name not in kwargs:
+            raise click.UsageError(
+                f"{command.name} needs at least one of {', '.join(flags)}"
+            )
     bad_rows: list[dict[str, Any]] = []
     row_numbers: list[int] = []
     items: list[Any] | None = None
@@ -430,10 +461,19 @@ def _inputs(
             for number, row in read_rows(from_file):
                 try:
                     items.append(
-                        _item(models, command, item_options, row_values(command, row))
+                        _item(
+                            models,
+                            command,
+                            item_options,
+                            row_values(command, row, settings.protocol),
+                        )
                     )
                     row_numbers.append(number)
-                except (RowError, click.UsageError) as exc:
+                except RowError as exc:
+                    bad_rows.append({"row": number, "error": _message(exc)})
+                except VersionError:
+                    raise  # a column the protocol lacks: the file is for another version
+                except click.UsageError as exc:
                     bad_rows.append({"row": number, "error": _message(exc)})
             for bad in bad_rows:
                 click.echo(f"plesk-mail: row {bad['row']}: {bad['error']}", err=True)

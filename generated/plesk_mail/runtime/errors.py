@@ -61,6 +61,10 @@ class ValidationError(PleskError, ValueError):
         self.problem = problem
 
 
+class ConfigurationError(PleskError, ValueError):
+    """Arguments that cannot make a connection: no host name, no credentials."""
+
+
 class TransportError(PleskError):
     """The request did not get an HTTP answer: refused, unreachable, TLS failure."""
 

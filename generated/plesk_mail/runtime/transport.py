@@ -19,6 +19,7 @@ from types import TracebackType
 import httpx
 
 from .errors import (
+    ConfigurationError,
     ConnectTimeoutError,
     ErrorCode,
     ResponseError,
@@ -56,9 +57,11 @@ class Credentials:
 
     def __post_init__(self) -> None:
         if self.secret_key is None and (self.login is None or self.password is None):
-            raise ValueError("give login and password, or a secret key")
+            raise ConfigurationError("give login and password, or a secret key")
         if self.secret_key is not None and self.password is not None:
-            raise ValueError("give login and password, or a secret key, not both")
+            raise ConfigurationError(
+                "give login and password, or a secret key, not both"
+            )
 
     def headers(self) -> dict[str, str]:
         if self.secret_key is not None:
@@ -96,7 +99,7 @@ class Transport:
         scheme: str = "https",
     ) -> None:
         if not host or any(c in host for c in "/?#@ "):
-            raise ValueError(f"not a host name: {host!r}")
+            raise ConfigurationError(f"not a host name: {host!r}")
         self.url = f"{scheme}://{host}:{port}{PATH}"
         self.max_response_size = max_response_size
         self._credentials = credentials
@@ -172,6 +175,11 @@ class Transport:
 
     def _connect_error(self, exc: httpx.ConnectError) -> TransportError:
         text = str(exc)
+        if "WRONG_VERSION_NUMBER" in text.upper() or "RECORD_LAYER" in text.upper():
+            return TLSError(
+                f"{self.url}: TLS handshake failed ({text}); the server does not seem "
+                "to speak HTTPS on this port"
+            )
         if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
             return TLSError(
                 f"{self.url}: TLS verification failed ({text}); trust the server's CA "
