@@ -53,7 +53,7 @@ from plesk_mail.cli import main as plesk_mail_main
 from plesk_mailgen import cli as mailgen_cli
 from plesk_mailgen import pipeline, writing
 
-from tests.emulator.fixtures import SITE_ID, new_emulator
+from tests.emulator.fixtures import SITE_ID, cli_env, new_emulator
 from tests.emulator.server import Emulator, RawAnswer
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
@@ -616,12 +616,7 @@ def test_client_tls_mismatch(
 
 def cli(emulator: Emulator, tls: TestTLS, *args: str, **env: str) -> Result:
     environment = {
-        "PLESK_HOST": "127.0.0.1",
-        "PLESK_PORT": str(emulator.port),
-        "PLESK_LOGIN": emulator.login,
-        "PLESK_PASSWORD": emulator.password,
-        "PLESK_CA_FILE": str(tls.ca_file),
-        "PLESK_SECRET_KEY": "",
+        **cli_env(emulator, tls),
         **env,
     }
     return CliRunner().invoke(plesk_mail_main, list(args), env=environment)

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from plesk_mail.cli import COMMANDS, main
 from plesk_mail.runtime.cli import Command, Option
 
-from tests.emulator.fixtures import SITE_ID
+from tests.emulator.fixtures import SITE_ID, cli_env
 from tests.emulator.server import Emulator
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
@@ -37,12 +37,7 @@ def invoke(
     emulator: Emulator, tls: TestTLS, *args: str, env: dict[str, str] | None = None
 ) -> Result:
     environment = {
-        "PLESK_HOST": "127.0.0.1",
-        "PLESK_PORT": str(emulator.port),
-        "PLESK_LOGIN": emulator.login,
-        "PLESK_PASSWORD": emulator.password,
-        "PLESK_CA_FILE": str(tls.ca_file),
-        "PLESK_SECRET_KEY": "",
+        **cli_env(emulator, tls),
     }
     environment.update(env or {})
     return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=True)

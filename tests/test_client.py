@@ -6,27 +6,20 @@ against that version's XSD, and the typed result says what the server did.
 
 from __future__ import annotations
 
+from typing import Any
+
 import plesk_mail
 import pytest
 from plesk_mail.runtime.client import Results
 
-from tests.emulator.fixtures import SITE_ID
+from tests.emulator.fixtures import SITE_ID, connect_to
 from tests.emulator.server import Emulator
 from tests.emulator.tls import TestTLS
 from tests.support.protocols import VERSIONS, generated_module
 
 
-def connect(emulator: Emulator, tls: TestTLS, version: str, **kwargs: object) -> object:
-    return plesk_mail.connect(
-        "127.0.0.1",
-        login=emulator.login,
-        password=emulator.password,
-        protocol=version,
-        port=emulator.port,
-        verify=str(tls.ca_file),
-        timeout=5,
-        **kwargs,  # type: ignore[arg-type]
-    )
+def connect(emulator: Emulator, tls: TestTLS, version: str, **kwargs: object) -> Any:
+    return connect_to(emulator, tls, protocol=version, timeout=5, **kwargs)
 
 
 def assert_requests_valid(emulator: Emulator) -> None:

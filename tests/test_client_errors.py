@@ -15,12 +15,13 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import plesk_mail
 import pytest
 from plesk_mail.runtime.transport import TRACE
 
-from tests.emulator.fixtures import SITE_ID
+from tests.emulator.fixtures import SITE_ID, connect_to
 from tests.emulator.server import Emulator, RawAnswer
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
@@ -30,16 +31,8 @@ from tests.support.protocols import VERSIONS, generated_module
 LATEST = VERSIONS[-1]
 
 
-def connect(emulator: Emulator, tls: TestTLS, **kwargs: object) -> object:
-    options: dict[str, object] = {
-        "login": emulator.login,
-        "password": emulator.password,
-        "port": emulator.port,
-        "verify": str(tls.ca_file),
-        "timeout": 5,
-    }
-    options.update(kwargs)
-    return plesk_mail.connect("127.0.0.1", **options)  # type: ignore[call-overload]
+def connect(emulator: Emulator, tls: TestTLS, **kwargs: object) -> Any:
+    return connect_to(emulator, tls, timeout=5, **kwargs)
 
 
 def script(emulator: Emulator, body: bytes, **kwargs: object) -> None:

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 from plesk_mail.cli import main
 
-from tests.emulator.fixtures import SITE_ID, new_emulator
+from tests.emulator.fixtures import SITE_ID, cli_env, new_emulator
 from tests.emulator.server import Emulator
 from tests.emulator.store import Account, Store
 from tests.emulator.tls import TestTLS
@@ -36,12 +36,7 @@ class Plesk:
         self.emulator = emulator
         self.database = database
         self.env = {
-            "PLESK_HOST": "127.0.0.1",
-            "PLESK_PORT": str(emulator.port),
-            "PLESK_LOGIN": emulator.login,
-            "PLESK_PASSWORD": emulator.password,
-            "PLESK_CA_FILE": str(tls.ca_file),
-            "PLESK_SECRET_KEY": "",
+            **cli_env(emulator, tls),
         }
         self.protocol = VERSIONS[-1]
 

@@ -25,7 +25,7 @@ import pytest
 from lxml import etree
 
 from tests.emulator import mail
-from tests.emulator.fixtures import SITE_ID, new_emulator
+from tests.emulator.fixtures import SITE_ID, connect_to, new_emulator
 from tests.emulator.server import AGENT_PATH, Emulator
 from tests.emulator.store import Account, Attachment, Autoresponder, NameTaken, Store
 from tests.emulator.tls import TestTLS
@@ -68,15 +68,7 @@ def mail_packet(body: str, version: str = LATEST) -> bytes:
 
 
 def connect(emulator: Emulator, tls: TestTLS, version: str = LATEST) -> Any:
-    return plesk_mail.connect(
-        "127.0.0.1",
-        login=emulator.login,
-        password=emulator.password,
-        protocol=version,
-        port=emulator.port,
-        verify=str(tls.ca_file),
-        timeout=10,
-    )
+    return connect_to(emulator, tls, protocol=version)
 
 
 # -- the store -------------------------------------------------------------------

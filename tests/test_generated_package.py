@@ -17,7 +17,12 @@ from tests.support.protocols import VERSIONS, protocol_model
 
 
 @pytest.mark.slow
-def test_mypy_strict_passes_on_generated_package(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("folder", "target"),
+    [(GENERATED_DIR, "plesk_mail"), (PROJECT_DIR, "generator/plesk_mailgen")],
+    ids=["generated-package", "generator"],
+)
+def test_mypy_strict_passes(tmp_path: Path, folder: Path, target: str) -> None:
     result = subprocess.run(
         [
             sys.executable,
@@ -26,29 +31,9 @@ def test_mypy_strict_passes_on_generated_package(tmp_path: Path) -> None:
             "--strict",
             "--cache-dir",
             str(tmp_path),
-            "plesk_mail",
+            target,
         ],
-        cwd=GENERATED_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.mark.slow
-def test_mypy_strict_passes_on_generator(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--cache-dir",
-            str(tmp_path),
-            "generator/plesk_mailgen",
-        ],
-        cwd=PROJECT_DIR,
+        cwd=folder,
         capture_output=True,
         text=True,
         check=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import plesk_mail
 import pytest
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from plesk_mail import compatibility
 from plesk_mailgen.cli import main as mailgen
 
-from tests.emulator.fixtures import SITE_ID, new_emulator
+from tests.emulator.fixtures import SITE_ID, cli_env, connect_to, new_emulator
 from tests.emulator.server import Emulator
 from tests.emulator.tls import TestTLS
 from tests.support.paths import PROJECT_DIR
@@ -150,15 +151,8 @@ def negotiating(tls: TestTLS, request: pytest.FixtureRequest) -> Iterator[Emulat
         server.stop()
 
 
-def auto(emulator: Emulator, tls: TestTLS) -> object:
-    return plesk_mail.connect(
-        "127.0.0.1",
-        login=emulator.login,
-        password=emulator.password,
-        port=emulator.port,
-        verify=str(tls.ca_file),
-        protocol="auto",
-    )
+def auto(emulator: Emulator, tls: TestTLS) -> Any:
+    return connect_to(emulator, tls, protocol="auto")
 
 
 @pytest.mark.parametrize(
@@ -199,12 +193,7 @@ def test_cli_auto_negotiates_then_gates_options(
     from plesk_mail.cli import main
 
     env = {
-        "PLESK_HOST": "127.0.0.1",
-        "PLESK_PORT": str(negotiating.port),
-        "PLESK_LOGIN": negotiating.login,
-        "PLESK_PASSWORD": negotiating.password,
-        "PLESK_CA_FILE": str(tls.ca_file),
-        "PLESK_SECRET_KEY": "",
+        **cli_env(negotiating, tls),
     }
     ok = CliRunner().invoke(
         main, ["--protocol", "auto", "--json", "enable", "--site-id", "1"], env=env

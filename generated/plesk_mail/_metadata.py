@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "8cfbe446b97817be64a0e21d9d2b5d2ff90f95d4888d507728d34c8c8d6e227e"
+INPUTS_FINGERPRINT = "2f574f363d52d7b314297bf3087769a156a125c7a498afa955f2f6d67d20d2bb"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {

@@ -49,10 +49,11 @@ def item_type(field_type: FieldType) -> str:
     return _PY_SCALARS[str(field_type.scalar)]
 
 
-def annotation(field: Field) -> str:
+def annotation(field: Field, container: str = "list") -> str:
+    """Python type of a model attribute (``container`` holds repeated values)."""
     base = item_type(field.type)
     if field.repeated:
-        return f"list[{base}]"
+        return f"{container}[{base}]"
     if field.type.kind == "flag" or field.required:
         return base
     return f"{base} | None"
@@ -140,12 +141,7 @@ def docstring(text: str | None, indent: int = 4) -> str:
 
 def param_annotation(field: Field) -> str:
     """Type of a client method parameter: lists are accepted as any sequence."""
-    base = item_type(field.type)
-    if field.repeated:
-        return f"Sequence[{base}]"
-    if field.type.kind == "flag" or field.required:
-        return base
-    return f"{base} | None"
+    return annotation(field, "Sequence")
 
 
 def param_default(field: Field) -> str:

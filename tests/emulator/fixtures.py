@@ -53,3 +53,30 @@ def emulator(tls: TestTLS) -> Iterator[Emulator]:
         server.stop()
         server.store.close()
         assert not server.response_errors, server.response_errors
+
+
+def cli_env(emulator: Emulator, tls: TestTLS) -> dict[str, str]:
+    """The environment a ``plesk-mail`` user sets for this emulator."""
+    return {
+        "PLESK_HOST": "127.0.0.1",
+        "PLESK_PORT": str(emulator.port),
+        "PLESK_LOGIN": emulator.login,
+        "PLESK_PASSWORD": emulator.password,
+        "PLESK_CA_FILE": str(tls.ca_file),
+        "PLESK_SECRET_KEY": "",
+    }
+
+
+def connect_to(emulator: Emulator, tls: TestTLS, **options: Any) -> Any:
+    """``plesk_mail.connect`` to this emulator with its credentials and CA."""
+    import plesk_mail
+
+    settings: dict[str, Any] = {
+        "login": emulator.login,
+        "password": emulator.password,
+        "port": emulator.port,
+        "verify": str(tls.ca_file),
+        "timeout": 10,
+    }
+    settings.update(options)
+    return plesk_mail.connect("127.0.0.1", **settings)
