@@ -19,7 +19,7 @@ from tests.support.protocols import VERSIONS, generated_module
 
 
 def connect(emulator: Emulator, tls: TestTLS, version: str, **kwargs: object) -> Any:
-    return connect_to(emulator, tls, protocol=version, timeout=5, **kwargs)
+    return connect_to(emulator, tls, protocol=version, **{"timeout": 5, **kwargs})
 
 
 def assert_requests_valid(emulator: Emulator) -> None:

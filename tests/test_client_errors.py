@@ -32,7 +32,7 @@ LATEST = VERSIONS[-1]
 
 
 def connect(emulator: Emulator, tls: TestTLS, **kwargs: object) -> Any:
-    return connect_to(emulator, tls, timeout=5, **kwargs)
+    return connect_to(emulator, tls, **{"timeout": 5, **kwargs})
 
 
 def script(emulator: Emulator, body: bytes, **kwargs: object) -> None:
