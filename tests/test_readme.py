@@ -8,7 +8,9 @@ import re
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
+from tests.emulator.fixtures import cli_env
 from tests.emulator.server import Emulator
 from tests.emulator.tls import TestTLS
 from tests.support.paths import GENERATED_DIR, PROJECT_DIR
@@ -27,11 +29,7 @@ def test_readme_client_example(emulator: Emulator, tls: TestTLS) -> None:
     env = {
         **os.environ,
         "PYTHONPATH": str(GENERATED_DIR),
-        "PLESK_HOST": "127.0.0.1",
-        "PLESK_PORT": str(emulator.port),
-        "PLESK_LOGIN": emulator.login,
-        "PLESK_PASSWORD": emulator.password,
-        "PLESK_CA_FILE": str(tls.ca_file),
+        **cli_env(emulator, tls),
     }
     result = subprocess.run(
         [sys.executable, "-c", readme_block("client")],
@@ -67,18 +65,17 @@ def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
     env = {
         **os.environ,
         "PYTHONPATH": str(GENERATED_DIR),
-        "PLESK_HOST": "127.0.0.1",
-        "PLESK_PORT": str(emulator.port),
-        "PLESK_LOGIN": emulator.login,
-        "PLESK_PASSWORD": emulator.password,
-        "PLESK_CA_FILE": str(tls.ca_file),
+        **cli_env(emulator, tls),
     }
     outputs = []
+    # The console script the README's set-up installs (`pip install -e ./generated`).
+    script = Path(sys.executable).with_name("plesk-mail")
+    assert script.is_file(), "plesk-mail is not installed in this environment"
     for command in commands:
         words = shlex.split(command)
         assert words[0] == "plesk-mail"
         result = subprocess.run(
-            [sys.executable, "-m", "plesk_mail", *words[1:]],
+            [str(script), *words[1:]],
             env=env,
             capture_output=True,
             text=True,

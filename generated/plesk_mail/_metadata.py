@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "2f574f363d52d7b314297bf3087769a156a125c7a498afa955f2f6d67d20d2bb"
+INPUTS_FINGERPRINT = "dbf7c88c9f1a429be978792a450266c8d106cf1fa1c88db95064949b31ecba57"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -51,35 +51,35 @@ FILES: dict[str, str] = {
     "plesk_mail/__init__.py": "38196d42d8505d3dc01c226f2ad02138ea129b220f463b033c738e080dc38913",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
     "plesk_mail/_elements.py": "1826399e5c44c1a4df748fcd795dec603f18c7cd4da0117b172a4ca9c3e5f7c0",
-    "plesk_mail/cli.py": "40c2f02335d29600a56d42a8083cdd928f36a6adc4199170d466ee82e6711ef6",
+    "plesk_mail/cli.py": "3822f3607c2c5af5b995e1317a8fabb23d39c7fdfb7c59a29e1ec7b3b905f0ee",
     "plesk_mail/compatibility.py": "87de6c618f33593e2429645426f462117ebdb2b5f791b67b6bb968d7f72ad9d5",
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "plesk_mail/runtime/__init__.py": "724762436c4d06b81af3f774a818d371bff197f1a66dc121ee2027de68469afa",
-    "plesk_mail/runtime/cli.py": "8ae104494be3327065b05f0206c42a70f7557609d8f514993c587a4bbbbad6d9",
-    "plesk_mail/runtime/client.py": "2d959037841c53fc21d6ea3ac94ffee964ecb3c8c79b7b61893b6d665e911d6d",
-    "plesk_mail/runtime/envelope.py": "eaea7a5f7505c5aef79d2dd4c5fa6590a01225aa43bf62e9c3c9732f9c03328b",
+    "plesk_mail/runtime/cli.py": "7448fea12988b9fabbb7117012a485828c98b329c6b68f5f44bc37b7a44788ff",
+    "plesk_mail/runtime/client.py": "2ebb137c148527da0e9cff514e0526663cae75104f22cf6cfcfe867ac89b5f92",
+    "plesk_mail/runtime/envelope.py": "3f5bf16b47ae6580f7cd99a63c1ef00d5d41f7546359fc536169ec62186f80ab",
     "plesk_mail/runtime/errors.py": "a76c3c4e9f2d9556aef98a9287ecfb3e3ce1b9964edc84a97c557ca4cf3e87e3",
-    "plesk_mail/runtime/negotiate.py": "124f8206414fafa7e6f9bcce37f904e787c94b23b2bd80ed05a1beeb22161b42",
+    "plesk_mail/runtime/negotiate.py": "2c05eb8cdd1e395e0b2cada9d1f0253c1d847f3952e2bc9597aa3938f6cb1cb3",
     "plesk_mail/runtime/transport.py": "67f81f719254f8bc24565c5f9706b98b3003c5bca0ae8eb0327704014e1eb6cf",
     "plesk_mail/runtime/validate.py": "449376a474a1c1e7ccbfed0e471a00d488c68315cbcd84167d87c9b2d3f1ef9f",
     "plesk_mail/runtime/xml.py": "57d80ad630a8c748dd5ae4b91ce5a82649b514407ff5b1e430bf755c6c3b44ae",
     "plesk_mail/v1_6_6_0/__init__.py": "488e1fe80afbaba5c7a6862f98301f8818469abb3714a8449f0ae09ade0501dd",
-    "plesk_mail/v1_6_6_0/client.py": "e55f33c5275e3df6e4669804693b9128968bdad99fcae478a8828352eb9b250c",
+    "plesk_mail/v1_6_6_0/client.py": "7059c25609aa5cef6788f25cd9978efe37af051f33d211c7d9d54b36c774cddd",
     "plesk_mail/v1_6_6_0/codec.py": "91b04af64212c26628f9f68597ea922163f17c99b94c48ac198f4e132b1541cc",
     "plesk_mail/v1_6_6_0/models.py": "2359e80d0fbd5fe32210eb21f0b80ac93c214c6a234cb2af8b78f361fb914f0d",
     "plesk_mail/v1_6_6_0/validation.py": "d042ae3eeb3f604bc66ba10357cace6e16554df15cd124213bfa2fb2092ea421",
     "plesk_mail/v1_6_7_0/__init__.py": "bdef6d47f4a6de3c56b6d0203eeb2b3af302e4f9cdc2630bc7bcbba892bc6f5d",
-    "plesk_mail/v1_6_7_0/client.py": "018744ae56ac93c9d0ea34ea1b2c7fd6d9504a7c05e2f8cea4b6c15f31a25e73",
+    "plesk_mail/v1_6_7_0/client.py": "c92ebe123d0a2cdbffc8f3c1ca0589b8b826efef34b3042f6782133ad852a747",
     "plesk_mail/v1_6_7_0/codec.py": "b4ea357ecf6e8c50ac5ba166a8c543316edf1b537392bbd4691528bc2ccc705d",
     "plesk_mail/v1_6_7_0/models.py": "e71c37adde5044fdaf1aa040c3a57b3374909307e6af13540fd56577900e9d70",
     "plesk_mail/v1_6_7_0/validation.py": "1144058eae5907f45ce6f6ae194ed75a2d8820bf08262c4e7a3534eece1a3e04",
     "plesk_mail/v1_6_8_0/__init__.py": "8111923f5b16ca094208245979efb7a2469fe568941c4f1d4928ff4aff010bd4",
-    "plesk_mail/v1_6_8_0/client.py": "936a5893ff97dab7c3b38effe587dcc446a1dffb54b1e738207ff732c424a6d3",
+    "plesk_mail/v1_6_8_0/client.py": "2ee12ccecf20d53a99dd02224c04d8f6bfbf547176afa978e50199834e3b5ee3",
     "plesk_mail/v1_6_8_0/codec.py": "c3b6a60d96d1e0e21944a462df973081818fbf65f59fd663368f9f1291481970",
     "plesk_mail/v1_6_8_0/models.py": "ddbbad6a03c6b20d0b2026f95834076d4b6d6910e2cfa89a8a1cda7793997e21",
     "plesk_mail/v1_6_8_0/validation.py": "cdc38d039fb926306935a0fbe2360b2c98411eee52cf67e5241fbf8d0c90df7b",
     "plesk_mail/v1_6_9_1/__init__.py": "99ad34142757dfe1f18eba60e650ff64ff50a82a894ea57a2a1dfd0d6e1a4c95",
-    "plesk_mail/v1_6_9_1/client.py": "631d5057a7c83137df2053b1e265a3036e5bb35f0361607e88caeec966c9b83c",
+    "plesk_mail/v1_6_9_1/client.py": "fd4474c1662fb31c26f88521adc22fe1daf12384d64c46d7717181d4a21fec85",
     "pyproject.toml": "0d620af2d08370446136bf263a96af438f71a6995f7bdd7fb5e2326e480a7e27",
 }
 """sha256 of every other generated file: ``generate --check`` trusts these."""

@@ -8,11 +8,9 @@ versions have is refused, naming the first version that has it, when
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from .runtime.cli import SIZE, Command, Option, Settings, run
+from .runtime.cli import Command, Option, Settings, make_command
 
 PROTOCOLS = (
     "1.6.6.0",
@@ -29,6 +27,7 @@ COMMANDS: dict[str, Command] = {
         item_field="mailnames",
         item_class="NewMailAccount",
         required_structs=(),
+        help="Create mail accounts on a site, with their settings.",
         options=(
             Option(
                 "--site-id",
@@ -37,11 +36,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
             Option(
                 "--name",
@@ -50,11 +47,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Name of the user",
+                required=True,
             ),
             Option(
                 "--cp-access",
@@ -63,11 +58,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Login to control panel as user",
             ),
             Option(
                 "--mailbox-enabled",
@@ -76,10 +68,8 @@ COMMANDS: dict[str, Command] = {
                 ("Mailbox",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
+                help="mailbox.enabled",
                 needed=True,
             ),
             Option(
@@ -89,11 +79,8 @@ COMMANDS: dict[str, Command] = {
                 ("Mailbox",),
                 "size",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Mailbox quota in bytes",
             ),
             Option(
                 "--forwarding-enabled",
@@ -102,10 +89,8 @@ COMMANDS: dict[str, Command] = {
                 ("Forwarding",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
+                help="forwarding.enabled",
                 needed=True,
             ),
             Option(
@@ -115,11 +100,9 @@ COMMANDS: dict[str, Command] = {
                 ("Forwarding",),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Email address",
+                multiple=True,
             ),
             Option(
                 "--alias",
@@ -128,11 +111,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="aliases",
+                multiple=True,
             ),
             Option(
                 "--autoresponder-enabled",
@@ -141,11 +122,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.enabled",
             ),
             Option(
                 "--autoresponder-subject",
@@ -154,11 +132,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.subject",
             ),
             Option(
                 "--autoresponder-content-type",
@@ -167,11 +142,9 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                multiple=False,
-                required=False,
-                choices=("text/html", "text/plain"),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.content_type",
+                choices=("text/html", "text/plain"),
             ),
             Option(
                 "--autoresponder-charset",
@@ -180,11 +153,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.charset",
             ),
             Option(
                 "--autoresponder-text",
@@ -193,11 +163,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.text",
             ),
             Option(
                 "--autoresponder-forward",
@@ -206,11 +173,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.forward",
             ),
             Option(
                 "--account-password",
@@ -219,11 +183,10 @@ COMMANDS: dict[str, Command] = {
                 ("Password",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
+                help="password.value",
                 needed=True,
+                secret=True,
             ),
             Option(
                 "--account-password-type",
@@ -232,11 +195,9 @@ COMMANDS: dict[str, Command] = {
                 ("Password",),
                 "enum",
                 "item",
-                multiple=False,
-                required=False,
-                choices=("plain", "crypt", "sym"),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="password.type",
+                choices=("plain", "crypt", "sym"),
             ),
             Option(
                 "--antivirus",
@@ -245,11 +206,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "enum",
                 "item",
-                multiple=False,
-                required=False,
-                choices=("off", "inout", "in", "out"),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="antivirus",
+                choices=("off", "inout", "in", "out"),
             ),
             Option(
                 "--outgoing-messages-mbox-limit",
@@ -258,11 +217,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="outgoing_messages_mbox_limit",
             ),
             Option(
                 "--description",
@@ -271,11 +227,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="description",
             ),
             Option(
                 "--autoresponder-end-date",
@@ -284,11 +237,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "date",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.end_date (protocol 1.6.7.0+)",
             ),
         ),
     ),
@@ -298,6 +248,7 @@ COMMANDS: dict[str, Command] = {
         item_field="mailnames",
         item_class="MailAccountListChange",
         required_structs=(),
+        help="Add items to list-valued settings (aliases, forwarding addresses, ...).",
         options=(
             Option(
                 "--site-id",
@@ -306,11 +257,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
             Option(
                 "--name",
@@ -319,11 +268,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Name of the user",
+                required=True,
             ),
             Option(
                 "--cp-access",
@@ -332,11 +279,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Login to control panel as user",
             ),
             Option(
                 "--forwarding-enabled",
@@ -345,11 +289,8 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingListChange",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="forwarding.enabled",
             ),
             Option(
                 "--forwarding-address",
@@ -358,11 +299,9 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingListChange",),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Email address",
+                multiple=True,
             ),
             Option(
                 "--alias",
@@ -371,11 +310,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="aliases",
+                multiple=True,
             ),
             Option(
                 "--autoresponder-enabled",
@@ -384,11 +321,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.enabled",
             ),
             Option(
                 "--autoresponder-subject",
@@ -397,11 +331,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.subject",
             ),
             Option(
                 "--autoresponder-content-type",
@@ -410,11 +341,9 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                multiple=False,
-                required=False,
-                choices=("text/html", "text/plain"),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.content_type",
+                choices=("text/html", "text/plain"),
             ),
             Option(
                 "--autoresponder-charset",
@@ -423,11 +352,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.charset",
             ),
             Option(
                 "--autoresponder-text",
@@ -436,11 +362,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.text",
             ),
             Option(
                 "--autoresponder-forward",
@@ -449,11 +372,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.forward",
             ),
             Option(
                 "--autoresponder-end-date",
@@ -462,11 +382,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "date",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.end_date (protocol 1.6.7.0+)",
             ),
         ),
     ),
@@ -476,6 +393,7 @@ COMMANDS: dict[str, Command] = {
         item_field="mailnames",
         item_class="MailAccountListChange",
         required_structs=(),
+        help="Remove items from list-valued settings (aliases, forwarding addresses, ...).",
         options=(
             Option(
                 "--site-id",
@@ -484,11 +402,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
             Option(
                 "--name",
@@ -497,11 +413,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Name of the user",
+                required=True,
             ),
             Option(
                 "--cp-access",
@@ -510,11 +424,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Login to control panel as user",
             ),
             Option(
                 "--forwarding-enabled",
@@ -523,11 +434,8 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingListChange",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="forwarding.enabled",
             ),
             Option(
                 "--forwarding-address",
@@ -536,11 +444,9 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingListChange",),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Email address",
+                multiple=True,
             ),
             Option(
                 "--alias",
@@ -549,11 +455,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="aliases",
+                multiple=True,
             ),
             Option(
                 "--autoresponder-enabled",
@@ -562,11 +466,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.enabled",
             ),
             Option(
                 "--autoresponder-subject",
@@ -575,11 +476,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.subject",
             ),
             Option(
                 "--autoresponder-content-type",
@@ -588,11 +486,9 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                multiple=False,
-                required=False,
-                choices=("text/html", "text/plain"),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.content_type",
+                choices=("text/html", "text/plain"),
             ),
             Option(
                 "--autoresponder-charset",
@@ -601,11 +497,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.charset",
             ),
             Option(
                 "--autoresponder-text",
@@ -614,11 +507,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.text",
             ),
             Option(
                 "--autoresponder-forward",
@@ -627,11 +517,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.forward",
             ),
             Option(
                 "--autoresponder-end-date",
@@ -640,11 +527,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "date",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.end_date (protocol 1.6.7.0+)",
             ),
         ),
     ),
@@ -654,6 +538,7 @@ COMMANDS: dict[str, Command] = {
         item_field="mailnames",
         item_class="MailAccountUpdate",
         required_structs=(),
+        help="Replace settings of mail accounts.",
         options=(
             Option(
                 "--site-id",
@@ -662,11 +547,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
             Option(
                 "--id",
@@ -675,11 +558,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="id",
             ),
             Option(
                 "--name",
@@ -688,11 +568,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Name of the user",
+                required=True,
             ),
             Option(
                 "--cp-access",
@@ -701,11 +579,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Login to control panel as user",
             ),
             Option(
                 "--mailbox-enabled",
@@ -714,11 +589,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailboxUpdate",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="mailbox.enabled",
             ),
             Option(
                 "--mailbox-quota",
@@ -727,11 +599,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailboxUpdate",),
                 "size",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Mailbox quota in bytes",
             ),
             Option(
                 "--forwarding-enabled",
@@ -740,11 +609,8 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingUpdate",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="forwarding.enabled",
             ),
             Option(
                 "--forwarding-address",
@@ -753,11 +619,9 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingUpdate",),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Email address",
+                multiple=True,
             ),
             Option(
                 "--alias",
@@ -766,11 +630,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="aliases",
+                multiple=True,
             ),
             Option(
                 "--autoresponder-enabled",
@@ -779,11 +641,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.enabled",
             ),
             Option(
                 "--autoresponder-subject",
@@ -792,11 +651,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.subject",
             ),
             Option(
                 "--autoresponder-content-type",
@@ -805,11 +661,9 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                multiple=False,
-                required=False,
-                choices=("text/html", "text/plain"),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.content_type",
+                choices=("text/html", "text/plain"),
             ),
             Option(
                 "--autoresponder-charset",
@@ -818,11 +672,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.charset",
             ),
             Option(
                 "--autoresponder-text",
@@ -831,11 +682,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.text",
             ),
             Option(
                 "--autoresponder-forward",
@@ -844,11 +692,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.forward",
             ),
             Option(
                 "--account-password",
@@ -857,11 +702,9 @@ COMMANDS: dict[str, Command] = {
                 ("PasswordUpdate",),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="password.value",
+                secret=True,
             ),
             Option(
                 "--account-password-type",
@@ -870,11 +713,9 @@ COMMANDS: dict[str, Command] = {
                 ("PasswordUpdate",),
                 "enum",
                 "item",
-                multiple=False,
-                required=False,
-                choices=("plain", "crypt", "sym"),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="password.type",
+                choices=("plain", "crypt", "sym"),
             ),
             Option(
                 "--user-guid",
@@ -883,11 +724,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="user_guid",
             ),
             Option(
                 "--antivirus",
@@ -896,11 +734,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "enum",
                 "item",
-                multiple=False,
-                required=False,
-                choices=("off", "inout", "in", "out"),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="antivirus",
+                choices=("off", "inout", "in", "out"),
             ),
             Option(
                 "--outgoing-messages-mbox-limit",
@@ -909,11 +745,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="outgoing_messages_mbox_limit",
             ),
             Option(
                 "--description",
@@ -922,11 +755,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="description",
             ),
             Option(
                 "--autoresponder-end-date",
@@ -935,11 +765,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "date",
                 "item",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder.end_date (protocol 1.6.7.0+)",
             ),
         ),
     ),
@@ -949,6 +776,7 @@ COMMANDS: dict[str, Command] = {
         item_field="names",
         item_class=None,
         required_structs=(),
+        help="Read mail accounts of a site; the flags choose what comes back.",
         options=(
             Option(
                 "--site-id",
@@ -957,11 +785,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
             Option(
                 "--name",
@@ -970,11 +796,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="names",
+                multiple=True,
             ),
             Option(
                 "--mailbox",
@@ -983,11 +807,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="mailbox",
             ),
             Option(
                 "--mailbox-usage",
@@ -996,11 +817,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="mailbox_usage",
             ),
             Option(
                 "--forwarding",
@@ -1009,11 +827,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="forwarding",
             ),
             Option(
                 "--aliases",
@@ -1022,11 +837,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="aliases",
             ),
             Option(
                 "--autoresponder",
@@ -1035,11 +847,8 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="autoresponder",
             ),
         ),
     ),
@@ -1049,6 +858,7 @@ COMMANDS: dict[str, Command] = {
         item_field="names",
         item_class=None,
         required_structs=(),
+        help="Delete mail accounts of a site (all of them when no name is given).",
         options=(
             Option(
                 "--site-id",
@@ -1057,11 +867,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
             Option(
                 "--name",
@@ -1070,11 +878,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="names",
+                multiple=True,
             ),
         ),
     ),
@@ -1084,6 +890,7 @@ COMMANDS: dict[str, Command] = {
         item_field=None,
         item_class=None,
         required_structs=(),
+        help="Switch the mail service of a site on.",
         options=(
             Option(
                 "--site-id",
@@ -1092,11 +899,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
         ),
     ),
@@ -1106,6 +911,7 @@ COMMANDS: dict[str, Command] = {
         item_field=None,
         item_class=None,
         required_structs=(),
+        help="Switch the mail service of a site off.",
         options=(
             Option(
                 "--site-id",
@@ -1114,11 +920,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
         ),
     ),
@@ -1145,6 +949,7 @@ COMMANDS: dict[str, Command] = {
                 ),
             ),
         ),
+        help="Set mail service preferences of sites.",
         options=(
             Option(
                 "--site-id",
@@ -1153,11 +958,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_ids",
+                multiple=True,
             ),
             Option(
                 "--no-preferences",
@@ -1166,11 +969,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "flag",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.none",
             ),
             Option(
                 "--nonexistent-user-bounce",
@@ -1179,11 +979,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "text",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Bounce with message",
             ),
             Option(
                 "--nonexistent-user-forward",
@@ -1192,11 +989,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "text",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="Forward to address",
             ),
             Option(
                 "--nonexistent-user-reject",
@@ -1205,11 +999,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "flag",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.nonexistent_user.reject",
             ),
             Option(
                 "--webmail",
@@ -1218,11 +1009,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.webmail",
             ),
             Option(
                 "--spam-protect-sign",
@@ -1231,11 +1019,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.spam_protect_sign",
             ),
             Option(
                 "--greylisting",
@@ -1244,11 +1029,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.greylisting",
             ),
             Option(
                 "--mailservice",
@@ -1257,11 +1039,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.mailservice",
             ),
             Option(
                 "--ip-address",
@@ -1270,11 +1049,9 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.ip_addresses",
+                multiple=True,
             ),
             Option(
                 "--mail-provider-local",
@@ -1283,11 +1060,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "MailProvider"),
                 "flag",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.mail_provider.local",
             ),
             Option(
                 "--webmail-certificate",
@@ -1296,11 +1070,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                multiple=False,
-                required=False,
-                choices=(),
                 versions=("1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="prefs.webmail_certificate (protocol 1.6.8.0+)",
             ),
         ),
     ),
@@ -1310,6 +1081,7 @@ COMMANDS: dict[str, Command] = {
         item_field="site_ids",
         item_class=None,
         required_structs=(),
+        help="Read mail service preferences of sites.",
         options=(
             Option(
                 "--site-id",
@@ -1318,11 +1090,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "item",
-                multiple=True,
-                required=False,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_ids",
+                multiple=True,
             ),
         ),
     ),
@@ -1332,6 +1102,7 @@ COMMANDS: dict[str, Command] = {
         item_field=None,
         item_class=None,
         required_structs=(),
+        help="Rename a mail account.",
         options=(
             Option(
                 "--site-id",
@@ -1340,11 +1111,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="site_id",
+                required=True,
             ),
             Option(
                 "--name",
@@ -1353,11 +1122,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="name",
+                required=True,
             ),
             Option(
                 "--new-name",
@@ -1366,11 +1133,9 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "request",
-                multiple=False,
-                required=True,
-                choices=(),
                 versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                needed=False,
+                help="new_name",
+                required=True,
             ),
         ),
     ),
@@ -1380,6 +1145,7 @@ COMMANDS: dict[str, Command] = {
         item_field=None,
         item_class=None,
         required_structs=(),
+        help="List the mail providers the server offers.",
         options=(),
     ),
 }
@@ -1476,602 +1242,5 @@ def main(
     )
 
 
-@main.command("create", help="Create mail accounts on a site, with their settings.")
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option("--name", "name", type=str, help="Name of the user")
-@click.option(
-    "--cp-access/--no-cp-access",
-    "cp_access",
-    default=None,
-    help="Login to control panel as user",
-)
-@click.option(
-    "--mailbox-enabled/--no-mailbox-enabled",
-    "mailbox_enabled",
-    default=None,
-    help="mailbox.enabled",
-)
-@click.option(
-    "--mailbox-quota", "mailbox_quota", type=SIZE, help="Mailbox quota in bytes"
-)
-@click.option(
-    "--forwarding-enabled/--no-forwarding-enabled",
-    "forwarding_enabled",
-    default=None,
-    help="forwarding.enabled",
-)
-@click.option(
-    "--forwarding-address",
-    "forwarding_address",
-    type=str,
-    multiple=True,
-    help="Email address",
-)
-@click.option("--alias", "alias", type=str, multiple=True, help="aliases")
-@click.option(
-    "--autoresponder-enabled/--no-autoresponder-enabled",
-    "autoresponder_enabled",
-    default=None,
-    help="autoresponder.enabled",
-)
-@click.option(
-    "--autoresponder-subject",
-    "autoresponder_subject",
-    type=str,
-    help="autoresponder.subject",
-)
-@click.option(
-    "--autoresponder-content-type",
-    "autoresponder_content_type",
-    type=click.Choice(("text/html", "text/plain")),
-    help="autoresponder.content_type",
-)
-@click.option(
-    "--autoresponder-charset",
-    "autoresponder_charset",
-    type=str,
-    help="autoresponder.charset",
-)
-@click.option(
-    "--autoresponder-text", "autoresponder_text", type=str, help="autoresponder.text"
-)
-@click.option(
-    "--autoresponder-forward",
-    "autoresponder_forward",
-    type=str,
-    help="autoresponder.forward",
-)
-@click.option(
-    "--account-password",
-    "account_password",
-    type=str,
-    envvar="PLESK_ACCOUNT_PASSWORD",
-    help="password.value",
-)
-@click.option(
-    "--account-password-type",
-    "account_password_type",
-    type=click.Choice(("plain", "crypt", "sym")),
-    help="password.type",
-)
-@click.option(
-    "--antivirus",
-    "antivirus",
-    type=click.Choice(("off", "inout", "in", "out")),
-    help="antivirus",
-)
-@click.option(
-    "--outgoing-messages-mbox-limit",
-    "outgoing_messages_mbox_limit",
-    type=str,
-    help="outgoing_messages_mbox_limit",
-)
-@click.option("--description", "description", type=str, help="description")
-@click.option(
-    "--autoresponder-end-date",
-    "autoresponder_end_date",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="autoresponder.end_date (protocol 1.6.7.0+)",
-)
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    default=None,
-    help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def create_command(
-    settings: Settings, /, from_file: str | None, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["create"], values, from_file)
-
-
-@main.command(
-    "update-add",
-    help="Add items to list-valued settings (aliases, forwarding addresses, ...).",
-)
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option("--name", "name", type=str, help="Name of the user")
-@click.option(
-    "--cp-access/--no-cp-access",
-    "cp_access",
-    default=None,
-    help="Login to control panel as user",
-)
-@click.option(
-    "--forwarding-enabled/--no-forwarding-enabled",
-    "forwarding_enabled",
-    default=None,
-    help="forwarding.enabled",
-)
-@click.option(
-    "--forwarding-address",
-    "forwarding_address",
-    type=str,
-    multiple=True,
-    help="Email address",
-)
-@click.option("--alias", "alias", type=str, multiple=True, help="aliases")
-@click.option(
-    "--autoresponder-enabled/--no-autoresponder-enabled",
-    "autoresponder_enabled",
-    default=None,
-    help="autoresponder.enabled",
-)
-@click.option(
-    "--autoresponder-subject",
-    "autoresponder_subject",
-    type=str,
-    help="autoresponder.subject",
-)
-@click.option(
-    "--autoresponder-content-type",
-    "autoresponder_content_type",
-    type=click.Choice(("text/html", "text/plain")),
-    help="autoresponder.content_type",
-)
-@click.option(
-    "--autoresponder-charset",
-    "autoresponder_charset",
-    type=str,
-    help="autoresponder.charset",
-)
-@click.option(
-    "--autoresponder-text", "autoresponder_text", type=str, help="autoresponder.text"
-)
-@click.option(
-    "--autoresponder-forward",
-    "autoresponder_forward",
-    type=str,
-    help="autoresponder.forward",
-)
-@click.option(
-    "--autoresponder-end-date",
-    "autoresponder_end_date",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="autoresponder.end_date (protocol 1.6.7.0+)",
-)
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    default=None,
-    help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def update_add_command(
-    settings: Settings, /, from_file: str | None, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["update-add"], values, from_file)
-
-
-@main.command(
-    "update-remove",
-    help="Remove items from list-valued settings (aliases, forwarding addresses, ...).",
-)
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option("--name", "name", type=str, help="Name of the user")
-@click.option(
-    "--cp-access/--no-cp-access",
-    "cp_access",
-    default=None,
-    help="Login to control panel as user",
-)
-@click.option(
-    "--forwarding-enabled/--no-forwarding-enabled",
-    "forwarding_enabled",
-    default=None,
-    help="forwarding.enabled",
-)
-@click.option(
-    "--forwarding-address",
-    "forwarding_address",
-    type=str,
-    multiple=True,
-    help="Email address",
-)
-@click.option("--alias", "alias", type=str, multiple=True, help="aliases")
-@click.option(
-    "--autoresponder-enabled/--no-autoresponder-enabled",
-    "autoresponder_enabled",
-    default=None,
-    help="autoresponder.enabled",
-)
-@click.option(
-    "--autoresponder-subject",
-    "autoresponder_subject",
-    type=str,
-    help="autoresponder.subject",
-)
-@click.option(
-    "--autoresponder-content-type",
-    "autoresponder_content_type",
-    type=click.Choice(("text/html", "text/plain")),
-    help="autoresponder.content_type",
-)
-@click.option(
-    "--autoresponder-charset",
-    "autoresponder_charset",
-    type=str,
-    help="autoresponder.charset",
-)
-@click.option(
-    "--autoresponder-text", "autoresponder_text", type=str, help="autoresponder.text"
-)
-@click.option(
-    "--autoresponder-forward",
-    "autoresponder_forward",
-    type=str,
-    help="autoresponder.forward",
-)
-@click.option(
-    "--autoresponder-end-date",
-    "autoresponder_end_date",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="autoresponder.end_date (protocol 1.6.7.0+)",
-)
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    default=None,
-    help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def update_remove_command(
-    settings: Settings, /, from_file: str | None, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["update-remove"], values, from_file)
-
-
-@main.command("update-set", help="Replace settings of mail accounts.")
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option("--id", "id", type=int, help="id")
-@click.option("--name", "name", type=str, help="Name of the user")
-@click.option(
-    "--cp-access/--no-cp-access",
-    "cp_access",
-    default=None,
-    help="Login to control panel as user",
-)
-@click.option(
-    "--mailbox-enabled/--no-mailbox-enabled",
-    "mailbox_enabled",
-    default=None,
-    help="mailbox.enabled",
-)
-@click.option(
-    "--mailbox-quota", "mailbox_quota", type=SIZE, help="Mailbox quota in bytes"
-)
-@click.option(
-    "--forwarding-enabled/--no-forwarding-enabled",
-    "forwarding_enabled",
-    default=None,
-    help="forwarding.enabled",
-)
-@click.option(
-    "--forwarding-address",
-    "forwarding_address",
-    type=str,
-    multiple=True,
-    help="Email address",
-)
-@click.option("--alias", "alias", type=str, multiple=True, help="aliases")
-@click.option(
-    "--autoresponder-enabled/--no-autoresponder-enabled",
-    "autoresponder_enabled",
-    default=None,
-    help="autoresponder.enabled",
-)
-@click.option(
-    "--autoresponder-subject",
-    "autoresponder_subject",
-    type=str,
-    help="autoresponder.subject",
-)
-@click.option(
-    "--autoresponder-content-type",
-    "autoresponder_content_type",
-    type=click.Choice(("text/html", "text/plain")),
-    help="autoresponder.content_type",
-)
-@click.option(
-    "--autoresponder-charset",
-    "autoresponder_charset",
-    type=str,
-    help="autoresponder.charset",
-)
-@click.option(
-    "--autoresponder-text", "autoresponder_text", type=str, help="autoresponder.text"
-)
-@click.option(
-    "--autoresponder-forward",
-    "autoresponder_forward",
-    type=str,
-    help="autoresponder.forward",
-)
-@click.option(
-    "--account-password",
-    "account_password",
-    type=str,
-    envvar="PLESK_ACCOUNT_PASSWORD",
-    help="password.value",
-)
-@click.option(
-    "--account-password-type",
-    "account_password_type",
-    type=click.Choice(("plain", "crypt", "sym")),
-    help="password.type",
-)
-@click.option("--user-guid", "user_guid", type=str, help="user_guid")
-@click.option(
-    "--antivirus",
-    "antivirus",
-    type=click.Choice(("off", "inout", "in", "out")),
-    help="antivirus",
-)
-@click.option(
-    "--outgoing-messages-mbox-limit",
-    "outgoing_messages_mbox_limit",
-    type=str,
-    help="outgoing_messages_mbox_limit",
-)
-@click.option("--description", "description", type=str, help="description")
-@click.option(
-    "--autoresponder-end-date",
-    "autoresponder_end_date",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="autoresponder.end_date (protocol 1.6.7.0+)",
-)
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    default=None,
-    help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def update_set_command(
-    settings: Settings, /, from_file: str | None, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["update-set"], values, from_file)
-
-
-@main.command(
-    "get-info", help="Read mail accounts of a site; the flags choose what comes back."
-)
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option("--name", "name", type=str, multiple=True, help="names")
-@click.option("--mailbox", "mailbox", is_flag=True, default=False, help="mailbox")
-@click.option(
-    "--mailbox-usage",
-    "mailbox_usage",
-    is_flag=True,
-    default=False,
-    help="mailbox_usage",
-)
-@click.option(
-    "--forwarding", "forwarding", is_flag=True, default=False, help="forwarding"
-)
-@click.option("--aliases", "aliases", is_flag=True, default=False, help="aliases")
-@click.option(
-    "--autoresponder",
-    "autoresponder",
-    is_flag=True,
-    default=False,
-    help="autoresponder",
-)
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    default=None,
-    help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def get_info_command(
-    settings: Settings, /, from_file: str | None, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["get-info"], values, from_file)
-
-
-@main.command(
-    "remove", help="Delete mail accounts of a site (all of them when no name is given)."
-)
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option("--name", "name", type=str, multiple=True, help="names")
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    default=None,
-    help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def remove_command(
-    settings: Settings, /, from_file: str | None, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["remove"], values, from_file)
-
-
-@main.command("enable", help="Switch the mail service of a site on.")
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def enable_command(settings: Settings, /, json_output: bool, **values: Any) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["enable"], values, None)
-
-
-@main.command("disable", help="Switch the mail service of a site off.")
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def disable_command(settings: Settings, /, json_output: bool, **values: Any) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["disable"], values, None)
-
-
-@main.command("set-prefs", help="Set mail service preferences of sites.")
-@click.option("--site-id", "site_id", type=int, multiple=True, help="site_ids")
-@click.option(
-    "--no-preferences", "no_preferences", is_flag=True, default=False, help="prefs.none"
-)
-@click.option(
-    "--nonexistent-user-bounce",
-    "nonexistent_user_bounce",
-    type=str,
-    help="Bounce with message",
-)
-@click.option(
-    "--nonexistent-user-forward",
-    "nonexistent_user_forward",
-    type=str,
-    help="Forward to address",
-)
-@click.option(
-    "--nonexistent-user-reject",
-    "nonexistent_user_reject",
-    is_flag=True,
-    default=False,
-    help="prefs.nonexistent_user.reject",
-)
-@click.option("--webmail", "webmail", type=str, help="prefs.webmail")
-@click.option(
-    "--spam-protect-sign/--no-spam-protect-sign",
-    "spam_protect_sign",
-    default=None,
-    help="prefs.spam_protect_sign",
-)
-@click.option(
-    "--greylisting/--no-greylisting",
-    "greylisting",
-    default=None,
-    help="prefs.greylisting",
-)
-@click.option(
-    "--mailservice/--no-mailservice",
-    "mailservice",
-    default=None,
-    help="prefs.mailservice",
-)
-@click.option(
-    "--ip-address", "ip_address", type=str, multiple=True, help="prefs.ip_addresses"
-)
-@click.option(
-    "--mail-provider-local",
-    "mail_provider_local",
-    is_flag=True,
-    default=False,
-    help="prefs.mail_provider.local",
-)
-@click.option(
-    "--webmail-certificate",
-    "webmail_certificate",
-    type=str,
-    help="prefs.webmail_certificate (protocol 1.6.8.0+)",
-)
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    default=None,
-    help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def set_prefs_command(
-    settings: Settings, /, from_file: str | None, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["set-prefs"], values, from_file)
-
-
-@main.command("get-prefs", help="Read mail service preferences of sites.")
-@click.option("--site-id", "site_id", type=int, multiple=True, help="site_ids")
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    default=None,
-    help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def get_prefs_command(
-    settings: Settings, /, from_file: str | None, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["get-prefs"], values, from_file)
-
-
-@main.command("rename", help="Rename a mail account.")
-@click.option("--site-id", "site_id", type=int, required=True, help="site_id")
-@click.option("--name", "name", type=str, required=True, help="name")
-@click.option("--new-name", "new_name", type=str, required=True, help="new_name")
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def rename_command(settings: Settings, /, json_output: bool, **values: Any) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["rename"], values, None)
-
-
-@main.command(
-    "get-available-mail-providers", help="List the mail providers the server offers."
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.pass_obj
-def get_available_mail_providers_command(
-    settings: Settings, /, json_output: bool, **values: Any
-) -> None:
-    settings.json = settings.json or json_output
-    run(settings, COMMANDS["get-available-mail-providers"], values, None)
+for _command in COMMANDS.values():
+    main.add_command(make_command(_command))

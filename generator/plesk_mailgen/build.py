@@ -294,6 +294,19 @@ class _Builder:
         ]
         return _Lifted(fields, choices + lifted_choices)
 
+    def _collect_with_bases(self, cls: Class, struct_name: str, source: str) -> _Lifted:
+        """Fields of ``cls`` after those of every base it extends, outermost first."""
+        lifted = _Lifted([], [])
+        for ext in cls.extensions:
+            base = self._class_by_qname(ext.type.qname, source)
+            got = self._collect_with_bases(base, struct_name, base.name)
+            lifted.fields += got.fields
+            lifted.choices += got.choices
+        got = self._collect(cls, struct_name, source)
+        lifted.fields += got.fields
+        lifted.choices += got.choices
+        return lifted
+
     @staticmethod
     def _note_choices(
         attr: Attr,
@@ -324,15 +337,7 @@ class _Builder:
                 f"{source}/{attr.name}: an inline wrapper must occur exactly once"
             )
         inner_source = f"{source}/{attr.name}"
-        lifted = _Lifted([], [])
-        for ext in target.extensions:
-            base = self._class_by_qname(ext.type.qname, inner_source)
-            got = self._collect(base, struct_name, base.name)
-            lifted.fields += got.fields
-            lifted.choices += got.choices
-        got = self._collect(target, struct_name, inner_source)
-        lifted.fields += got.fields
-        lifted.choices += got.choices
+        lifted = self._collect_with_bases(target, struct_name, inner_source)
         for item in lifted.fields:
             if item.wrapper is not None:
                 raise GeneratorError(f"{inner_source}: inline wrappers cannot nest")

@@ -223,7 +223,7 @@ def write_lock(
         if add in versions:
             raise GeneratorError(f"protocol version {add} is already in the lock")
         versions[add] = {"plesk": list(plesk), "folder": add, "files": {}}
-        lock = read_lock_after_add(lock, add, plesk)
+        lock = _with_added(lock, add, plesk)
     changes: list[str] = []
     for protocol, item in versions.items():
         version = lock.version(protocol)
@@ -241,9 +241,7 @@ def write_lock(
     return changes
 
 
-def read_lock_after_add(
-    lock: SchemaLock, protocol: str, plesk: tuple[str, ...]
-) -> SchemaLock:
+def _with_added(lock: SchemaLock, protocol: str, plesk: tuple[str, ...]) -> SchemaLock:
     some = next(iter(lock.versions.values()))
     added = LockedVersion(
         protocol=protocol,

@@ -48,6 +48,8 @@ class Option:
     choices: tuple[str, ...] = ()
     versions: tuple[str, ...] = ()
     needed: bool = False
+    help: str = ""
+    secret: bool = False
 
     @property
     def column(self) -> str:
@@ -63,6 +65,7 @@ class Command:
     item_class: str | None = None
     required_structs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Required request structures whose fields all come from options."""
+    help: str = ""
 
 
 @dataclass
@@ -116,6 +119,68 @@ class SizeType(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
 
 
 SIZE = SizeType()
+
+
+def _click_type(option: Option) -> Any:
+    if option.kind == "int":
+        return int
+    if option.kind == "size":
+        return SIZE
+    if option.kind == "enum":
+        return click.Choice(option.choices)
+    if option.kind == "date":
+        return click.DateTime(["%Y-%m-%d"])
+    return str
+
+
+def _click_option(option: Option) -> click.Option:
+    if option.kind == "flag":
+        return click.Option(
+            [option.flag, option.dest], is_flag=True, default=False, help=option.help
+        )
+    if option.kind == "bool":
+        switch = f"{option.flag}/--no-{option.flag[2:]}"
+        return click.Option([switch, option.dest], default=None, help=option.help)
+    return click.Option(
+        [option.flag, option.dest],
+        type=_click_type(option),
+        multiple=option.multiple,
+        required=option.required and option.target == "request",
+        envvar=f"PLESK_{option.dest.upper()}" if option.secret else None,
+        help=option.help,
+    )
+
+
+JSON_OPTION_HELP = "One JSON document instead of a table."
+
+
+def make_command(command: Command) -> click.Command:
+    """The click command of one operation, built from its table entry."""
+    params: list[click.Parameter] = [_click_option(o) for o in command.options]
+    if command.item_field is not None:
+        params.append(
+            click.Option(
+                ["--from-file"],
+                type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+                default=None,
+                help="CSV (header row) or JSON lines (.jsonl): one item per row.",
+            )
+        )
+    params.append(
+        click.Option(["--json", "json_output"], is_flag=True, help=JSON_OPTION_HELP)
+    )
+
+    def callback(
+        json_output: bool, from_file: str | None = None, **values: Any
+    ) -> None:
+        settings = click.get_current_context().find_object(Settings)
+        assert settings is not None, "the plesk-mail group sets Settings"
+        settings.json = settings.json or json_output
+        run(settings, command, values, from_file)
+
+    return click.Command(
+        command.name, params=params, callback=callback, help=command.help
+    )
 
 
 def convert(option: Option, text: str) -> Any:
@@ -285,7 +350,7 @@ def row_values(command: Command, row: dict[str, Any], protocol: str) -> dict[str
         if (
             option.target == "item"
             and option.required
-            and not given(values.get(option.dest))
+            and not is_set(option, values.get(option.dest))
         ):
             raise RowError(f"missing {option.column}")
     return values
@@ -481,7 +546,7 @@ def _inputs(
             missing = [
                 o.flag
                 for o in item_options
-                if o.required and not given(values.get(o.dest))
+                if o.required and not is_set(o, values.get(o.dest))
             ]
             if missing:
                 raise click.UsageError(

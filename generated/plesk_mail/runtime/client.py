@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+from .._elements import FIRST_SEEN
 from . import xml as rt
-from .envelope import SystemResult
+from .envelope import SystemResult, version_key
 from .errors import (
     ItemErrors,
     ItemResult,
@@ -116,24 +117,15 @@ class _Piece:
     items: int
 
 
+@dataclass(frozen=True)
 class VersionCodec:
     """The functions of one generated protocol module the client needs."""
 
-    def __init__(
-        self,
-        version: str,
-        make_packet: Callable[[list[Any]], Any],
-        encode_request: Callable[[Any], bytes],
-        decode_response: Callable[[bytes, int], Any],
-        validate: Callable[[Any], None],
-        first_seen: dict[str, str],
-    ) -> None:
-        self.version = version
-        self.make_packet = make_packet
-        self.encode_request = encode_request
-        self.decode_response = decode_response
-        self.validate = validate
-        self.first_seen = first_seen
+    version: str
+    make_packet: Callable[[list[Any]], Any]
+    encode_request: Callable[[Any], bytes]
+    decode_response: Callable[[bytes, int], Any]
+    validate: Callable[[Any], None]
 
 
 class BaseClient:
@@ -264,8 +256,8 @@ class BaseClient:
 
     def _explain(self, exc: UnexpectedElementError) -> UnexpectedElementError:
         """Name the first protocol version that has the element, if one does."""
-        since = self._codec.first_seen.get(rt.schema_path(exc.path))
-        if since is None or _version_key(since) <= _version_key(self._codec.version):
+        since = FIRST_SEEN.get(rt.schema_path(exc.path))
+        if since is None or version_key(since) <= version_key(self._codec.version):
             return exc
         return UnexpectedElementError(
             f"{exc}: not part of protocol {self._codec.version}; the server answers "
@@ -298,10 +290,6 @@ class BaseClient:
             merged.extend(results)
         merged.unknown_elements = list(unknown)
         return merged
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 class BaseBatch:

@@ -27,6 +27,11 @@ class SystemResult:
     output: str | None = None
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """``1.6.10.0`` sorts after ``1.6.9.1``."""
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
 def new_packet(version: str) -> tuple[rt.Element, rt.Element]:
     """A new ``<packet>`` and its ``<mail>`` element."""
     packet = etree.Element("packet", version=version)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import xml as rt
-from .envelope import decode_system
+from .envelope import decode_system, version_key
 from .errors import ErrorCode, ProtocolVersionError, ResponseError, packet_error
 from .transport import Transport
 
@@ -18,10 +18,6 @@ GET_PROTOS = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
     b"<packet><server><get_protos/></server></packet>"
 )
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def server_protocols(transport: Transport) -> list[str]:

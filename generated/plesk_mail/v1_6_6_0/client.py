@@ -13,7 +13,6 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from .._elements import FIRST_SEEN
 from ..runtime.client import (
     BaseBatch,
     BaseClient,
@@ -187,7 +186,6 @@ CODEC = VersionCodec(
     encode_request=encode_request,
     decode_response=decode_response,
     validate=validate_request,
-    first_seen={path: since for path, since in FIRST_SEEN.items()},
 )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._elements import FIRST_SEEN
 from ..runtime.client import VersionCodec
 from ..v1_6_8_0.client import Batch
 from ..v1_6_8_0.client import MailClient as _SharedClient
@@ -28,7 +27,6 @@ CODEC = VersionCodec(
     encode_request=encode_request,
     decode_response=decode_response,
     validate=validate_request,
-    first_seen=dict(FIRST_SEEN),
 )
 
 
