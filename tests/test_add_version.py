@@ -1,8 +1,9 @@
 """The README's "Adding a Plesk version" walkthrough, done for real in a temp copy.
 
-A new version with one added optional element gets its own package, ``diff``
-shows exactly that element, the existing versions' generated modules do not
-change by a byte, and a file changed without re-locking is refused.
+A new version with one added optional element gets its own pinned module,
+the shared models gain the element (limited to the new version), ``diff``
+shows exactly that element, the existing versions' modules do not change by a
+byte, and a file changed without re-locking is refused.
 """
 
 from __future__ import annotations
@@ -55,7 +56,14 @@ def test_adding_a_version(tmp_path: Path) -> None:
     code, output = run("generate", "--output", str(out))
     assert code == 0, output
     module = out / "plesk_mail" / "v1_6_9_9"
-    assert (module / "codec.py").is_file() and (module / "models.py").is_file()
+    assert (module / "__init__.py").is_file()
+    models = (out / "plesk_mail" / "models.py").read_text()
+    assert "    spam_filter: bool | None = None\n" in models
+    assert "In protocol 1.6.9.9 and newer." in models
+    rules = (out / "plesk_mail" / "rules.py").read_text()
+    assert (
+        '(MailPreferences, "spam_filter"): FieldRule(versions=SINCE_1_6_9_9)' in rules
+    )
     assert (
         "webmail-certificate | no | no | yes | yes | yes |"
         in (out / "COMPATIBILITY.md").read_text()
@@ -89,4 +97,4 @@ def test_adding_a_version(tmp_path: Path) -> None:
     code, output = run("generate", "--output", str(out))
     assert code == 1
     assert f"schema {NEW}/mail_input.xsd changed" in output
-    assert (module / "codec.py").is_file()  # the previous output is intact
+    assert (module / "__init__.py").is_file()  # the previous output is intact

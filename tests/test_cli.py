@@ -65,7 +65,7 @@ def sample(option: Option) -> tuple[list[str], Any]:
 
 def usable(version: str, command: Command, option: Option) -> bool:
     """In this version, and in the first branch of every choice along its path."""
-    if version not in option.versions:
+    if option.versions is not None and version not in option.versions:
         return False
     protocol = protocol_model(version)
     operation = next(op for op in protocol.operations if op.name == command.operation)

@@ -95,7 +95,7 @@ def test_http_401_403_raise_packet_errors(
 def test_unsupported_protocol_version_on_the_server(
     emulator: Emulator, tls: TestTLS
 ) -> None:
-    emulator.versions.pop(LATEST)
+    emulator.versions.remove(LATEST)
     with (
         connect(emulator, tls) as client,
         pytest.raises(plesk_mail.ProtocolVersionError) as info,
@@ -387,21 +387,51 @@ def test_element_of_a_newer_schema_names_the_version_that_has_it(
     with client, pytest.raises(plesk_mail.UnexpectedElementError) as info:
         client.get_prefs(site_ids=[1])
     assert info.value.since == "1.6.8.0"
+    assert info.value.path == "get_prefs.results[0].prefs.webmail_certificate"
     assert_clean_exception(
-        info.value, plesk_mail.UnexpectedElementError, "webmail-certificate", "1.6.8.0"
+        info.value,
+        plesk_mail.UnexpectedElementError,
+        "webmail_certificate",
+        "protocol 1.6.8.0 or newer",
+        "speaks protocol 1.6.6.0",
     )
 
 
-def test_lenient_client_keeps_unknown_elements_reachable(
-    emulator: Emulator, tls: TestTLS
+def test_lenient_client_keeps_a_newer_element_on_the_model(
+    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture
 ) -> None:
     script(emulator, NEWER_PREFS)
     with connect(emulator, tls, protocol="1.6.6.0", lenient=True) as client:
         results = client.get_prefs(site_ids=[1])
-    assert results[0].prefs.greylisting is True
+    assert results[0].prefs is not None
+    assert results[0].prefs.webmail_certificate == "cert-1"
+    assert results.unknown_elements == []
+    assert "webmail_certificate" in caplog.text and "kept (lenient)" in caplog.text
+
+
+UNKNOWN_ELEMENT = (
+    b'<packet version="1.6.9.1"><mail><get_prefs><result><status>ok</status>'
+    b"<site-id>1</site-id><prefs><greylisting>true</greylisting>"
+    b"<quantum-filter>on</quantum-filter></prefs></result></get_prefs></mail></packet>"
+)
+
+
+def test_element_no_version_has_is_refused_or_kept_reachable(
+    emulator: Emulator, tls: TestTLS
+) -> None:
+    script(emulator, UNKNOWN_ELEMENT)
+    with (
+        connect(emulator, tls) as client,
+        pytest.raises(plesk_mail.UnexpectedElementError, match="quantum-filter"),
+    ):
+        client.get_prefs(site_ids=[1])
+    script(emulator, UNKNOWN_ELEMENT)
+    with connect(emulator, tls, lenient=True) as client:
+        results = client.get_prefs(site_ids=[1])
+    assert results[0].prefs is not None and results[0].prefs.greylisting is True
     [unknown] = results.unknown_elements
-    assert unknown.path == "/packet/mail/get_prefs/result/prefs/webmail-certificate"
-    assert "cert-1" in unknown.xml
+    assert unknown.path == "/packet/mail/get_prefs/result/prefs/quantum-filter"
+    assert "on" in unknown.xml
     assert client.last_unknown_elements == [unknown]
 
 

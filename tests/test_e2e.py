@@ -255,7 +255,7 @@ def test_mixed_batches_report_each_failed_item(
     assert len(plesk.emulator.exchanges) == before + 1
     assert [r.errcode for r in created.value] == [None, 1007]
     assert [r.errcode for r in added.value] == [None, 1013]
-    assert renamed.value.errcode == 1007
+    assert [r.errcode for r in renamed.value] == [1007]
     assert [r.errcode for r in elsewhere.value] == [1013]
     assert [r.errcode for r in removed.value] == [None, 1013]
     assert plesk.rows("SELECT name, aliases FROM accounts ORDER BY id") == [

@@ -399,7 +399,7 @@ def test_unknown_site_is_1013_for_every_operation(
                 site_ids=[ghost], prefs=m.MailPreferences(greylisting=True)
             ),
             *client.get_prefs(site_ids=[ghost]),
-            client.rename(site_id=ghost, name="a", new_name="b"),
+            *client.rename(site_id=ghost, name="a", new_name="b"),
         ]
     assert [a.errcode for a in answers] == [1013] * len(answers)
     assert emulator.store.count_accounts() == 0
@@ -566,9 +566,9 @@ def test_rename_refuses_unknown_and_taken_names(
         client.create(
             site_id=SITE_ID, mailnames=[m.NewMailAccount(name=n) for n in ("a", "b")]
         ).raise_for_errors()
-        unknown = client.rename(site_id=SITE_ID, name="ghost", new_name="c")
-        taken = client.rename(site_id=SITE_ID, name="a", new_name="B")
-        renamed = client.rename(site_id=SITE_ID, name="a", new_name="c")
+        [unknown] = client.rename(site_id=SITE_ID, name="ghost", new_name="c")
+        [taken] = client.rename(site_id=SITE_ID, name="a", new_name="B")
+        [renamed] = client.rename(site_id=SITE_ID, name="a", new_name="c")
     assert (unknown.errcode, taken.errcode, renamed.ok) == (1013, 1007, True)
     assert list(emulator.store.accounts(SITE_ID)) == ["c", "b"]
 

@@ -96,14 +96,17 @@ def test_generated_package_installs_and_imports_on_its_own(tmp_path: Path) -> No
     assert command.returncode == 0 and "get-available-mail-providers" in command.stdout
 
 
-def test_importing_the_package_does_not_import_any_version() -> None:
+def test_importing_the_package_stays_light() -> None:
+    """Models and errors, yes; the client, lxml and httpx only on first use."""
     script = (
         f"import sys; sys.path.insert(0, {str(GENERATED_DIR)!r})\n"
         "import plesk_mail\n"
-        "loaded = [m for m in sys.modules if m.startswith('plesk_mail.v')]\n"
-        "assert not loaded, loaded\n"
-        "assert plesk_mail.protocol(plesk_mail.LATEST_PROTOCOL).PROTOCOL_VERSION"
-        " == plesk_mail.LATEST_PROTOCOL\n"
+        "heavy = [m for m in ('lxml', 'httpx', 'plesk_mail.client', 'plesk_mail.v1_6_9_1')"
+        " if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "assert plesk_mail.NewMailAccount(name='x').name == 'x'\n"
+        "assert plesk_mail.MailClient.__module__ == 'plesk_mail.client'\n"
+        "assert 'lxml' in sys.modules\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
@@ -115,7 +118,7 @@ def test_unknown_protocol_lists_the_known_ones() -> None:
     import plesk_mail
 
     with pytest.raises(plesk_mail.UnknownProtocolError) as info:
-        plesk_mail.protocol("1.0.0.0")
+        plesk_mail.connect("127.0.0.1", secret_key="k", protocol="1.0.0.0")
     message = str(info.value)
     assert "1.0.0.0" in message
     assert all(version in message for version in VERSIONS)

@@ -12,7 +12,11 @@ import typing
 
 import pytest
 from plesk_mail.runtime.envelope import SystemResult
-from plesk_mail.runtime.errors import ResponseError, UnexpectedElementError
+from plesk_mail.runtime.errors import (
+    ResponseError,
+    UnexpectedElementError,
+    ValidationError,
+)
 
 from tests.support.protocols import VERSIONS, generated_module
 from tests.support.xsd import assert_valid
@@ -184,16 +188,22 @@ def test_malformed_responses_raise_response_error(body: bytes) -> None:
         m.decode_response(body)
 
 
-def test_newer_version_field_is_unknown_to_older_models() -> None:
-    """1.6.8.0 added webmail-certificate; a 1.6.6.0 decoder refuses it by name."""
-    old = generated_module("1.6.6.0")
+def test_newer_field_decodes_and_older_encoding_refuses_it() -> None:
+    """1.6.8.0 added webmail-certificate: one decoder reads it in any packet
+    (the client then checks it against its version); a 1.6.6.0 packet cannot
+    be written with it, while a 1.6.8.0 one can."""
     data = packet(
         "1.6.6.0",
         "<get_prefs><result><status>ok</status><site-id>1</site-id><prefs>"
         "<webmail-certificate>cert</webmail-certificate></prefs></result></get_prefs>",
     )
-    with pytest.raises(UnexpectedElementError, match="webmail-certificate"):
-        old.decode_response(data)
-    new = generated_module("1.6.8.0")
-    prefs = new.decode_response(data).replies[0].body.results[0].prefs
-    assert prefs.webmail_certificate == "cert"
+    old, new = generated_module("1.6.6.0"), generated_module("1.6.8.0")
+    decoded = old.decode_response(data)
+    assert decoded.replies[0].body.results[0].prefs.webmail_certificate == "cert"
+    with pytest.raises(
+        ValidationError, match=r"webmail_certificate: needs protocol 1\.6\.8\.0"
+    ):
+        old.encode_response(decoded)
+    assert b"<webmail-certificate>cert</webmail-certificate>" in new.encode_response(
+        decoded
+    )

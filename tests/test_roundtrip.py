@@ -35,7 +35,7 @@ def test_request_round_trip(version: str, operation: str) -> None:
     for full in (True, False):
         for variant in range(variants(protocol, op.request)):
             request = build(op.request, protocol, module, variant, full)
-            packet = module.RequestPacket(operations=[request])
+            packet = module.RequestPacket(operations=[request], version=version)
             data = module.encode_request(packet)
             assert_valid(version, "request", data)
             assert module.decode_request(data) == packet
@@ -49,7 +49,9 @@ def test_response_round_trip(version: str, operation: str) -> None:
     for full in (True, False):
         for variant in range(variants(protocol, op.response)):
             body = build(op.response, protocol, module, variant, full)
-            packet = module.ResponsePacket(replies=[module.Reply(op.name, body)])
+            packet = module.ResponsePacket(
+                replies=[module.Reply(op.name, body)], version=version
+            )
             data = module.encode_response(packet)
             assert_valid(version, "response", data)
             assert module.decode_response(data) == packet

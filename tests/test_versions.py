@@ -115,26 +115,25 @@ def test_compatibility_matrix_data() -> None:
     )
 
 
-def test_identical_versions_share_one_module() -> None:
-    old, new = generated_module("1.6.8.0"), generated_module("1.6.9.1")
-    assert new.SHARES_MODULE_OF == "1.6.8.0"
-    assert new.NewMailAccount is old.NewMailAccount
-    assert issubclass(new.MailClient, old.MailClient)
-    assert new.RequestPacket().version == "1.6.9.1"
-    files = sorted(
-        p.name for p in (PROJECT_DIR / "generated/plesk_mail/v1_6_9_1").iterdir()
-    )
-    assert files == ["__init__.py", "client.py"]
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_version_module_is_a_pin_over_the_neutral_api(version: str) -> None:
+    module = generated_module(version)
+    assert version == module.PROTOCOL_VERSION
+    assert module.NewMailAccount is plesk_mail.NewMailAccount
+    assert module.MailClient is plesk_mail.MailClient
+    packet = module.RequestPacket(operations=[module.EnableRequest(site_id=1)])
+    assert f'version="{version}"'.encode() in module.encode_request(packet)
+    folder = PROJECT_DIR / "generated/plesk_mail" / module.__name__.rpartition(".")[2]
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == ["__init__.py"]
 
 
-def test_shared_module_speaks_its_own_version(emulator: Emulator, tls: TestTLS) -> None:
-    client = plesk_mail.connect(
+def test_pinned_connect_speaks_its_version(emulator: Emulator, tls: TestTLS) -> None:
+    client = generated_module("1.6.9.1").connect(
         "127.0.0.1",
         login=emulator.login,
         password=emulator.password,
         port=emulator.port,
         verify=str(tls.ca_file),
-        protocol="1.6.9.1",
     )
     with client:
         assert client.protocol_version == "1.6.9.1"

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import click
 
-from .runtime.cli import Command, Option, Settings, make_command
+from . import AUTO, connect, models, rules
+from .runtime.cli import App, Command, Option, Settings, make_command
 
-PROTOCOLS = (
-    "1.6.6.0",
-    "1.6.7.0",
-    "1.6.8.0",
-    "1.6.9.1",
+PROTOCOLS = rules.PROTOCOL_VERSIONS
+APP = App(
+    versions=PROTOCOLS,
+    auto=AUTO,
+    models=models,
+    connect=connect,
+    supports=rules.RULES.has_field,
 )
-AUTO = "auto"
 
 COMMANDS: dict[str, Command] = {
     "create": Command(
@@ -36,7 +38,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
@@ -47,7 +48,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Name of the user",
                 required=True,
             ),
@@ -58,7 +58,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Login to control panel as user",
             ),
             Option(
@@ -68,7 +67,6 @@ COMMANDS: dict[str, Command] = {
                 ("Mailbox",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="mailbox.enabled",
                 needed=True,
             ),
@@ -79,7 +77,6 @@ COMMANDS: dict[str, Command] = {
                 ("Mailbox",),
                 "size",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Mailbox quota in bytes",
             ),
             Option(
@@ -89,7 +86,6 @@ COMMANDS: dict[str, Command] = {
                 ("Forwarding",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="forwarding.enabled",
                 needed=True,
             ),
@@ -100,7 +96,6 @@ COMMANDS: dict[str, Command] = {
                 ("Forwarding",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Email address",
                 multiple=True,
             ),
@@ -111,7 +106,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="aliases",
                 multiple=True,
             ),
@@ -122,7 +116,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.enabled",
             ),
             Option(
@@ -132,7 +125,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.subject",
             ),
             Option(
@@ -142,7 +134,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.content_type",
                 choices=("text/html", "text/plain"),
             ),
@@ -153,7 +144,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.charset",
             ),
             Option(
@@ -163,7 +153,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.text",
             ),
             Option(
@@ -173,8 +162,17 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.forward",
+            ),
+            Option(
+                "--autoresponder-end-date",
+                "autoresponder_end_date",
+                ("autoresponder", "end_date"),
+                ("Autoresponder",),
+                "date",
+                "item",
+                help="autoresponder.end_date (protocol 1.6.7.0 and newer)",
+                versions=rules.SINCE_1_6_7_0,
             ),
             Option(
                 "--account-password",
@@ -183,7 +181,6 @@ COMMANDS: dict[str, Command] = {
                 ("Password",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="password.value",
                 needed=True,
                 secret=True,
@@ -195,7 +192,6 @@ COMMANDS: dict[str, Command] = {
                 ("Password",),
                 "enum",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="password.type",
                 choices=("plain", "crypt", "sym"),
             ),
@@ -206,7 +202,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "enum",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="antivirus",
                 choices=("off", "inout", "in", "out"),
             ),
@@ -217,7 +212,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="outgoing_messages_mbox_limit",
             ),
             Option(
@@ -227,18 +221,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="description",
-            ),
-            Option(
-                "--autoresponder-end-date",
-                "autoresponder_end_date",
-                ("autoresponder", "end_date"),
-                ("Autoresponder",),
-                "date",
-                "item",
-                versions=("1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                help="autoresponder.end_date (protocol 1.6.7.0+)",
             ),
         ),
     ),
@@ -257,7 +240,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
@@ -268,7 +250,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Name of the user",
                 required=True,
             ),
@@ -279,7 +260,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Login to control panel as user",
             ),
             Option(
@@ -289,7 +269,6 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingListChange",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="forwarding.enabled",
             ),
             Option(
@@ -299,7 +278,6 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingListChange",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Email address",
                 multiple=True,
             ),
@@ -310,7 +288,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="aliases",
                 multiple=True,
             ),
@@ -321,7 +298,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.enabled",
             ),
             Option(
@@ -331,7 +307,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.subject",
             ),
             Option(
@@ -341,7 +316,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.content_type",
                 choices=("text/html", "text/plain"),
             ),
@@ -352,7 +326,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.charset",
             ),
             Option(
@@ -362,7 +335,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.text",
             ),
             Option(
@@ -372,7 +344,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.forward",
             ),
             Option(
@@ -382,8 +353,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "date",
                 "item",
-                versions=("1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                help="autoresponder.end_date (protocol 1.6.7.0+)",
+                help="autoresponder.end_date (protocol 1.6.7.0 and newer)",
+                versions=rules.SINCE_1_6_7_0,
             ),
         ),
     ),
@@ -402,7 +373,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
@@ -413,7 +383,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Name of the user",
                 required=True,
             ),
@@ -424,7 +393,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Login to control panel as user",
             ),
             Option(
@@ -434,7 +402,6 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingListChange",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="forwarding.enabled",
             ),
             Option(
@@ -444,7 +411,6 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingListChange",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Email address",
                 multiple=True,
             ),
@@ -455,7 +421,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="aliases",
                 multiple=True,
             ),
@@ -466,7 +431,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.enabled",
             ),
             Option(
@@ -476,7 +440,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.subject",
             ),
             Option(
@@ -486,7 +449,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.content_type",
                 choices=("text/html", "text/plain"),
             ),
@@ -497,7 +459,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.charset",
             ),
             Option(
@@ -507,7 +468,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.text",
             ),
             Option(
@@ -517,7 +477,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.forward",
             ),
             Option(
@@ -527,8 +486,8 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "date",
                 "item",
-                versions=("1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                help="autoresponder.end_date (protocol 1.6.7.0+)",
+                help="autoresponder.end_date (protocol 1.6.7.0 and newer)",
+                versions=rules.SINCE_1_6_7_0,
             ),
         ),
     ),
@@ -547,20 +506,10 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
-            Option(
-                "--id",
-                "id",
-                ("id",),
-                (),
-                "int",
-                "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                help="id",
-            ),
+            Option("--id", "id", ("id",), (), "int", "item", help="id"),
             Option(
                 "--name",
                 "name",
@@ -568,7 +517,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Name of the user",
                 required=True,
             ),
@@ -579,7 +527,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Login to control panel as user",
             ),
             Option(
@@ -589,7 +536,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailboxUpdate",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="mailbox.enabled",
             ),
             Option(
@@ -599,7 +545,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailboxUpdate",),
                 "size",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Mailbox quota in bytes",
             ),
             Option(
@@ -609,7 +554,6 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingUpdate",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="forwarding.enabled",
             ),
             Option(
@@ -619,7 +563,6 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingUpdate",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Email address",
                 multiple=True,
             ),
@@ -630,7 +573,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="aliases",
                 multiple=True,
             ),
@@ -641,7 +583,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.enabled",
             ),
             Option(
@@ -651,7 +592,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.subject",
             ),
             Option(
@@ -661,7 +601,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.content_type",
                 choices=("text/html", "text/plain"),
             ),
@@ -672,7 +611,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.charset",
             ),
             Option(
@@ -682,7 +620,6 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.text",
             ),
             Option(
@@ -692,8 +629,17 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder.forward",
+            ),
+            Option(
+                "--autoresponder-end-date",
+                "autoresponder_end_date",
+                ("autoresponder", "end_date"),
+                ("Autoresponder",),
+                "date",
+                "item",
+                help="autoresponder.end_date (protocol 1.6.7.0 and newer)",
+                versions=rules.SINCE_1_6_7_0,
             ),
             Option(
                 "--account-password",
@@ -702,7 +648,6 @@ COMMANDS: dict[str, Command] = {
                 ("PasswordUpdate",),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="password.value",
                 secret=True,
             ),
@@ -713,7 +658,6 @@ COMMANDS: dict[str, Command] = {
                 ("PasswordUpdate",),
                 "enum",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="password.type",
                 choices=("plain", "crypt", "sym"),
             ),
@@ -724,7 +668,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="user_guid",
             ),
             Option(
@@ -734,7 +677,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "enum",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="antivirus",
                 choices=("off", "inout", "in", "out"),
             ),
@@ -745,7 +687,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="outgoing_messages_mbox_limit",
             ),
             Option(
@@ -755,18 +696,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="description",
-            ),
-            Option(
-                "--autoresponder-end-date",
-                "autoresponder_end_date",
-                ("autoresponder", "end_date"),
-                ("Autoresponder",),
-                "date",
-                "item",
-                versions=("1.6.7.0", "1.6.8.0", "1.6.9.1"),
-                help="autoresponder.end_date (protocol 1.6.7.0+)",
             ),
         ),
     ),
@@ -785,7 +715,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
@@ -796,7 +725,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="names",
                 multiple=True,
             ),
@@ -807,7 +735,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="mailbox",
             ),
             Option(
@@ -817,7 +744,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="mailbox_usage",
             ),
             Option(
@@ -827,7 +753,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="forwarding",
             ),
             Option(
@@ -837,7 +762,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="aliases",
             ),
             Option(
@@ -847,7 +771,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="autoresponder",
             ),
         ),
@@ -867,7 +790,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
@@ -878,7 +800,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="names",
                 multiple=True,
             ),
@@ -899,7 +820,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
@@ -920,7 +840,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
@@ -958,7 +877,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_ids",
                 multiple=True,
             ),
@@ -969,7 +887,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "flag",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="prefs.none",
             ),
             Option(
@@ -979,7 +896,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "text",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Bounce with message",
             ),
             Option(
@@ -989,7 +905,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "text",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="Forward to address",
             ),
             Option(
@@ -999,7 +914,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "flag",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="prefs.nonexistent_user.reject",
             ),
             Option(
@@ -1009,7 +923,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="prefs.webmail",
             ),
             Option(
@@ -1019,7 +932,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="prefs.spam_protect_sign",
             ),
             Option(
@@ -1029,7 +941,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="prefs.greylisting",
             ),
             Option(
@@ -1039,7 +950,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="prefs.mailservice",
             ),
             Option(
@@ -1049,7 +959,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="prefs.ip_addresses",
                 multiple=True,
             ),
@@ -1060,7 +969,6 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "MailProvider"),
                 "flag",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="prefs.mail_provider.local",
             ),
             Option(
@@ -1070,8 +978,8 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                versions=("1.6.8.0", "1.6.9.1"),
-                help="prefs.webmail_certificate (protocol 1.6.8.0+)",
+                help="prefs.webmail_certificate (protocol 1.6.8.0 and newer)",
+                versions=rules.SINCE_1_6_8_0,
             ),
         ),
     ),
@@ -1090,7 +998,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "item",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_ids",
                 multiple=True,
             ),
@@ -1111,7 +1018,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="site_id",
                 required=True,
             ),
@@ -1122,7 +1028,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="name",
                 required=True,
             ),
@@ -1133,7 +1038,6 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "request",
-                versions=("1.6.6.0", "1.6.7.0", "1.6.8.0", "1.6.9.1"),
                 help="new_name",
                 required=True,
             ),
@@ -1243,4 +1147,4 @@ def main(
 
 
 for _command in COMMANDS.values():
-    main.add_command(make_command(_command))
+    main.add_command(make_command(_command, APP))

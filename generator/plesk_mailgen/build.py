@@ -23,6 +23,7 @@ from .model import (
     Operation,
     Protocol,
     Struct,
+    bases_first,
 )
 from .naming import Overrides, check_identifier, constant, pascal, plural, snake, words
 from .reachability import reachable
@@ -122,7 +123,7 @@ class _Builder:
             module=self.version.module,
             plesk=self.version.plesk,
             operations=tuple(operations),
-            structs=_bases_first(sorted(self.structs.values(), key=lambda s: s.name)),
+            structs=bases_first(sorted(self.structs.values(), key=lambda s: s.name)),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             schema_pins=dict(sorted(self.version.files.items())),
         )
@@ -479,25 +480,6 @@ def _check_unique_fields(struct: Struct) -> None:
                 f"both become attribute {item.name!r}; rename one under [fields]"
             )
         seen[item.name] = item
-
-
-def _bases_first(structs: list[Struct]) -> tuple[Struct, ...]:
-    """Keep name order, but emit every base class before its subclasses."""
-    by_name = {s.name: s for s in structs}
-    ordered: list[Struct] = []
-    done: set[str] = set()
-
-    def visit(struct: Struct) -> None:
-        if struct.name in done:
-            return
-        if struct.base is not None:
-            visit(by_name[struct.base])
-        done.add(struct.name)
-        ordered.append(struct)
-
-    for struct in structs:
-        visit(struct)
-    return tuple(ordered)
 
 
 def _clean_doc(text: str | None) -> str | None:

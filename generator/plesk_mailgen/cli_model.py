@@ -1,9 +1,8 @@
 """The command-line model: one command per operation, options across versions.
 
-Derived from the operation models of all versions at once, so an option that
-only newer protocol versions have carries the versions that do; the generated
-CLI refuses it, naming the first version that has it, when ``--protocol`` is
-older. Templates render this model; they never walk structs themselves.
+Derived from the version-neutral API, so an option that only some protocol
+versions have carries the versions that do; the generated CLI refuses it,
+naming the versions that have it, when ``--protocol`` is another. Templates render this model; they never walk structs themselves.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from .errors import GeneratorError
-from .model import Field, Operation, Protocol
+from .model import Api, Field, Operation, Versions
 from .naming import Overrides, snake
 
 OptionKind = Literal["text", "int", "size", "bool", "flag", "enum", "date"]
@@ -39,7 +38,7 @@ class CliOption:
     required: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""
-    versions: tuple[str, ...] = ()
+    versions: Versions = None
     secret: bool = False
     needed: bool = False
     """Required within its parent struct: needed as soon as a sibling is given."""
@@ -58,7 +57,7 @@ class CliCommand:
     options: tuple[CliOption, ...]
     item_field: str | None = None
     item_class: str | None = None
-    versions: tuple[str, ...] = ()
+    versions: Versions = None
     required_structs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Required request structs lifted into options: (field, their flags)."""
 
@@ -76,61 +75,33 @@ class CliCommand:
         return self.item_field is not None
 
 
-def build_commands(
-    protocols: list[Protocol], overrides: Overrides
-) -> tuple[CliCommand, ...]:
-    """Commands of all versions merged; ``protocols`` sorted oldest first."""
-    merged: dict[str, CliCommand] = {}
-    for protocol in protocols:
-        for operation in protocol.operations:
-            command = _command(protocol, operation, overrides)
-            known = merged.get(command.name)
-            merged[command.name] = command if known is None else _merge(known, command)
-    return tuple(merged.values())
+def build_commands(api: Api, overrides: Overrides) -> tuple[CliCommand, ...]:
+    """One command per operation of the neutral API."""
+    return tuple(_command(api, operation, overrides) for operation in api.operations)
 
 
-def _merge(old: CliCommand, new: CliCommand) -> CliCommand:
-    options = {o.dest: o for o in old.options}
-    for option in new.options:
-        if option.dest in options:
-            before = options[option.dest]
-            options[option.dest] = replace(
-                option,
-                versions=before.versions + option.versions,
-                required=before.required and option.required,
-            )
-        else:
-            options[option.dest] = option
-    return replace(
-        new, options=tuple(options.values()), versions=old.versions + new.versions
-    )
-
-
-def _command(
-    protocol: Protocol, operation: Operation, overrides: Overrides
-) -> CliCommand:
-    request = protocol.struct(operation.request)
+def _command(api: Api, operation: Operation, overrides: Overrides) -> CliCommand:
+    request = api.struct(operation.request)
     options: list[CliOption] = []
     item_field = item_class = None
     for field in request.fields:
         if field.name == operation.batch_field and field.type.kind == "struct":
             item_field, item_class = field.name, field.type.ref
-            item = protocol.struct(str(field.type.ref))
+            item = api.struct(str(field.type.ref))
             for sub in item.fields:
-                options += _options(protocol, sub, (), (), "item", overrides, 0)
+                options += _options(api, sub, (), (), "item", overrides, 0, None)
         elif field.name == operation.batch_field:
             item_field = field.name
-            options += _options(protocol, field, (), (), "item", overrides, 0)
+            options += _options(api, field, (), (), "item", overrides, 0, None)
         else:
-            options += _options(protocol, field, (), (), "request", overrides, 0)
+            options += _options(api, field, (), (), "request", overrides, 0, None)
     flags = [o.flag for o in options]
     for flag in flags:
         if flags.count(flag) > 1:
             raise GeneratorError(
-                f"{protocol.version}: CLI option {flag} of {operation.command} is used "
-                f"twice; rename one under [cli] in {overrides.path}"
+                f"CLI option {flag} of {operation.command} is used twice; rename one "
+                f"under [cli] in {overrides.path}"
             )
-    options = [replace(o, versions=(protocol.version,)) for o in options]
     required_structs = tuple(
         (
             f.name,
@@ -151,38 +122,48 @@ def _command(
         options=tuple(options),
         item_field=item_field,
         item_class=item_class,
-        versions=(protocol.version,),
+        versions=operation.versions,
         required_structs=required_structs,
     )
 
 
+def _narrow(outer: Versions, inner: Versions) -> Versions:
+    """The versions that have both a struct field and a field inside it."""
+    if outer is None or inner is None:
+        return outer if inner is None else inner
+    return tuple(v for v in outer if v in inner)
+
+
 def _options(
-    protocol: Protocol,
+    api: Api,
     field: Field,
     path: tuple[str, ...],
     classes: tuple[str, ...],
     target: Target,
     overrides: Overrides,
     depth: int,
+    versions: Versions,
 ) -> list[CliOption]:
     here = (*path, field.name)
+    versions = _narrow(versions, field.versions)
     if field.type.kind == "struct":
         if field.repeated or depth >= MAX_DEPTH:
             return []  # lists of structs are for the Python API and --from-file JSON
-        struct = protocol.struct(str(field.type.ref))
+        struct = api.struct(str(field.type.ref))
         # A required struct at the top (set_prefs' prefs) adds no prefix.
         lifted = field.required and depth == 0 and target == "request"
         prefix = path if lifted else here
         result: list[CliOption] = []
         for sub in struct.fields:
             result += _options(
-                protocol,
+                api,
                 sub,
                 prefix,
                 (*classes, struct.name),
                 target,
                 overrides,
                 depth + 1,
+                _narrow(versions, struct.versions),
             )
         return [
             replace(o, path=(*here, *o.path[len(prefix) :])) if lifted else o
@@ -214,18 +195,16 @@ def _options(
             target=target,
             multiple=field.repeated,
             required=field.required and depth == 0,
-            choices=_enum_values(protocol, field),
+            choices=_enum_values(api, field),
             help=field.doc or "",
+            versions=versions,
             secret=field.secret,
             needed=field.required and depth > 0,
         )
     ]
 
 
-def _enum_values(protocol: Protocol, field: Field) -> tuple[str, ...]:
+def _enum_values(api: Api, field: Field) -> tuple[str, ...]:
     if field.type.kind != "enum":
         return ()
-    for enum in protocol.enums:
-        if enum.name == field.type.ref:
-            return tuple(v.value for v in enum.values)
-    return ()
+    return tuple(v.value for v in api.enum(str(field.type.ref)).values)

@@ -7,9 +7,11 @@ they never look at the schema themselves.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
-from .model import Field, FieldType, Operation
+from .matrix import Row
+from .model import Api, Field, FieldType, Operation
 from .naming import snake
 
 _PY_SCALARS = {
@@ -54,22 +56,41 @@ def annotation(field: Field, container: str = "list") -> str:
     base = item_type(field.type)
     if field.repeated:
         return f"{container}[{base}]"
-    if field.type.kind == "flag" or field.required:
+    if field.type.kind == "flag" or field.mandatory:
         return base
     return f"{base} | None"
 
 
 def default(field: Field) -> str:
-    """The ``= ...`` part of a dataclass field, or '' for a required one."""
+    """The ``= ...`` part of a dataclass field, or '' for a mandatory one."""
     extra = ", repr=False" if field.secret else ""
-    if field.repeated:
-        if field.min_items > 0:
-            return f" = field({extra.lstrip(', ')})" if extra else ""
-        return f" = field(default_factory=list{extra})"
-    if field.required:
+    if field.mandatory:
         return " = field(repr=False)" if field.secret else ""
+    if field.repeated:
+        return f" = field(default_factory=list{extra})"
     value = "False" if field.type.kind == "flag" else "None"
     return f" = field(default={value}{extra})" if extra else f" = {value}"
+
+
+def availability(versions: tuple[str, ...] | None, everywhere: Sequence[str]) -> str:
+    """Which protocol versions have something, as a person says it."""
+    if versions is None:
+        return "every protocol version"
+    if versions == tuple(everywhere[-len(versions) :]):
+        return f"protocol {versions[0]} and newer"
+    if len(versions) == 1:
+        return f"protocol {versions[0]} only"
+    return "protocols " + ", ".join(versions)
+
+
+def version_set(versions: tuple[str, ...], everywhere: Sequence[str]) -> str:
+    """Name of the generated ``frozenset`` constant holding ``versions``."""
+    spelled = [v.replace(".", "_") for v in versions]
+    if versions == tuple(everywhere[-len(versions) :]):
+        return f"SINCE_{spelled[0]}"
+    if versions == tuple(everywhere[: len(versions)]):
+        return f"UNTIL_{spelled[-1]}"
+    return "IN_" + "_OR_".join(spelled)
 
 
 def to_text(field: Field, value: str) -> str:
@@ -84,7 +105,20 @@ def enum_table(name: str) -> str:
     return f"_{snake(name).upper()}_VALUES"
 
 
-def from_xml(field: Field, element: str) -> str:
+def decode_call(ref: str, element: str, api: Api) -> str:
+    """Call decoding ``element`` into struct ``ref`` (a shared function takes the class)."""
+    shared = api.codec_shared.get(ref)
+    if shared is None:
+        return f"_decode_{snake(ref)}({element})"
+    return f"_decode_{snake(shared)}({element}, {ref})"
+
+
+def encode_call(ref: str, parent: str, tag: str, value: str, api: Api) -> str:
+    """Call writing ``value`` (a struct ``ref``) as element ``tag`` below ``parent``."""
+    return f"_encode_{snake(api.codec_shared.get(ref, ref))}({parent}, {tag}, {value})"
+
+
+def from_xml(field: Field, element: str, api: Api) -> str:
     """Expression reading one value of ``field`` from ``element``.
 
     Common, well-formed values take an inline fast path; anything else (odd
@@ -95,7 +129,7 @@ def from_xml(field: Field, element: str) -> str:
     if kind == "flag":
         return "True"
     if kind == "struct":
-        return f"_decode_{snake(str(field.type.ref))}({element})"
+        return decode_call(str(field.type.ref), element, api)
     if kind == "enum":
         ref = field.type.ref
         return (
@@ -145,33 +179,78 @@ def param_annotation(field: Field) -> str:
 
 
 def param_default(field: Field) -> str:
-    if field.repeated:
-        return "" if field.min_items > 0 else " = ()"
-    if field.required:
+    if field.mandatory:
         return ""
+    if field.repeated:
+        return " = ()"
     return " = False" if field.type.kind == "flag" else " = None"
 
 
+def field_rule(field: Field, api: Api) -> str:
+    """A ``FieldRule(...)`` for what the Python type of ``field`` does not say, or ''."""
+    parts = []
+    if field.type.kind == "scalar" and field.type.scalar == "int":
+        if field.type.min_value is not None:
+            parts.append(f"min_value={field.type.min_value}")
+        if field.type.max_value is not None:
+            parts.append(f"max_value={field.type.max_value}")
+    if field.repeated and field.min_items:
+        parts.append(f"min_items={field.min_items}")
+    if field.repeated and field.max_items is not None:
+        parts.append(f"max_items={field.max_items}")
+    if field.versions is not None:
+        parts.append(f"versions={version_set(field.versions, api.versions)}")
+        if field.required:
+            parts.append("required=True")
+    return f"FieldRule({', '.join(parts)})" if parts else ""
+
+
+def groupby_side(rows: Sequence[Row]) -> list[tuple[tuple[str, str], list[str]]]:
+    """Matrix rows as ``((operation, side), [paths])``, in row order."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        paths = grouped.setdefault((row.operation, row.side), [])
+        if row.path:
+            paths.append(row.path)
+    return list(grouped.items())
+
+
+def results_class(operation: Operation) -> str:
+    """The ``Results`` subclass with the operation's payload method."""
+    return f"{operation.result_type}s"
+
+
 def returns(operation: Operation) -> str:
-    """What a client method returns: its results, or the whole response."""
+    """What a client method returns: its results, or the whole response.
+
+    A single ``result`` (``rename``) comes back as a one-item ``Results`` too,
+    so every operation's answer is handled the same way.
+    """
     if operation.result_type is None:
         return operation.response
-    if operation.results_repeated:
-        return f"Results[{operation.result_type}]"
-    return operation.result_type
+    if operation.payload is not None:
+        return results_class(operation)
+    return f"Results[{operation.result_type}]"
 
 
 FILTERS = {
+    "availability": availability,
+    "version_set": version_set,
     "enum_table": enum_table,
     "param_annotation": param_annotation,
     "param_default": param_default,
     "returns": returns,
+    "results_class": results_class,
+    "field_rule": field_rule,
+    "groupby_side": groupby_side,
     "snake": snake,
     "annotation": annotation,
     "field_default": default,
     "item_type": item_type,
     "to_text": to_text,
     "from_xml": from_xml,
+    "decode_call": decode_call,
+    "encode_call": encode_call,
     "pyrepr": pyrepr,
     "docstring": docstring,
 }

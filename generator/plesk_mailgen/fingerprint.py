@@ -29,10 +29,11 @@ def inputs_fingerprint(project_dir: Path, template_dir: Path) -> str:
     """Hash of everything the output depends on: code, templates, lock, names, tools."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    sources = sorted(package.glob("*.py"))
-    templates = sorted(p for p in template_dir.rglob("*") if p.is_file())
-    for path in [*sources, *templates]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for root, pattern in ((package, "*.py"), (template_dir, "*")):
+        for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
+            name = path.relative_to(root).as_posix()
+            if "__pycache__" not in name:
+                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     for path in (project_dir / LOCK_PATH, project_dir / NAMES_PATH):
         digest.update(path.read_bytes() if path.is_file() else b"-")
     for tool in TOOLS:

@@ -1,15 +1,22 @@
 """The operation model: what templates render, and nothing else.
 
-Built from xsdata's resolved classes by ``build.py``. Names here are final
-Python names; XSD names survive only in ``tag`` (the XML element name) and in
-``sources`` (where a type came from, for error messages and overrides).
+Built from xsdata's resolved classes by ``build.py``, one ``Protocol`` per
+version; ``api.py`` merges them into the version-neutral ``Api``. Names here are
+final Python names; XSD names survive only in ``tag`` (the XML element name) and
+in ``sources`` (where a type came from, for error messages and overrides).
+
+``versions`` (on fields, structs, enums, enum values and operations) is set
+only in the merged ``Api``: ``None`` means every supported protocol version
+has the thing, a tuple lists the versions that do (oldest first).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+Versions = tuple[str, ...] | None
 ScalarKind = Literal["str", "int", "bool", "date", "datetime", "float", "bytes"]
 TypeKind = Literal["scalar", "enum", "flag", "struct"]
 
@@ -55,6 +62,7 @@ class Field:
     wrapper: str | None = None
     secret: bool = False
     doc: str | None = None
+    versions: Versions = None
 
     def signature(self) -> tuple[object, ...]:
         return (
@@ -67,6 +75,13 @@ class Field:
             self.max_items,
             self.wrapper,
             self.secret,
+        )
+
+    @property
+    def mandatory(self) -> bool:
+        """Required in every version: a Python argument without default."""
+        return self.versions is None and (
+            self.required or (self.repeated and self.min_items > 0)
         )
 
 
@@ -93,6 +108,7 @@ class Struct:
     doc: str | None = None
     sources: tuple[str, ...] = ()
     is_result: bool = False
+    versions: Versions = None
 
     inherited_count: int = 0
 
@@ -134,6 +150,7 @@ class Struct:
 class EnumValue:
     name: str
     value: str
+    versions: Versions = None
 
 
 @dataclass(frozen=True)
@@ -142,9 +159,22 @@ class Enum:
     values: tuple[EnumValue, ...]
     doc: str | None = None
     sources: tuple[str, ...] = ()
+    versions: Versions = None
 
     def signature(self) -> tuple[object, ...]:
         return (self.name, self.values)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Typed access to what successful items carry: ``results.accounts()``.
+
+    ``method`` returns ``field`` of every ``ok`` result that has it (lists
+    flattened) and raises ``ItemErrors`` when any item failed.
+    """
+
+    method: str
+    field: Field
 
 
 @dataclass(frozen=True)
@@ -168,6 +198,11 @@ class Operation:
     batch_field: str | None = None
     results_per_item: bool = False
     doc: str | None = None
+    versions: Versions = None
+    bare_versions: tuple[str, ...] = ()
+    """Versions whose response holds the result's fields directly, unwrapped."""
+    bare_fields: tuple[str, ...] = ()
+    payload: Payload | None = None
 
     @property
     def command(self) -> str:
@@ -175,17 +210,13 @@ class Operation:
         return self.name.replace("_", "-")
 
 
-@dataclass(frozen=True)
-class Protocol:
-    """Everything generated for one protocol version."""
+@dataclass(frozen=True, kw_only=True)
+class Schema:
+    """Operations, model classes and enums: one version's, or all merged."""
 
-    version: str
-    module: str
-    plesk: tuple[str, ...]
     operations: tuple[Operation, ...]
     structs: tuple[Struct, ...]
     enums: tuple[Enum, ...]
-    schema_pins: dict[str, str] = field(default_factory=dict)
 
     @property
     def operation_groups(self) -> tuple[tuple[str, tuple[Operation, ...]], ...]:
@@ -198,7 +229,11 @@ class Protocol:
     @property
     def request_structs(self) -> tuple[Struct, ...]:
         """Classes a request can contain (what local validation has to check)."""
-        pending = [op.request for op in self.operations]
+        return self.reachable(op.request for op in self.operations)
+
+    def reachable(self, roots: Iterable[str]) -> tuple[Struct, ...]:
+        """Structs reachable from ``roots`` through fields and bases, in model order."""
+        pending = list(roots)
         seen: set[str] = set()
         while pending:
             name = pending.pop()
@@ -220,3 +255,106 @@ class Protocol:
             if item.name == name:
                 return item
         raise KeyError(name)
+
+    def enum(self, name: str) -> Enum:
+        for item in self.enums:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Protocol(Schema):
+    """Everything one protocol version's schemas define."""
+
+    version: str
+    module: str
+    plesk: tuple[str, ...]
+    schema_pins: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What to check in one struct before a given protocol version may carry it.
+
+    ``checks`` are fields that not every version has (or enums with values not
+    every version has); ``nested`` are struct fields whose class has a gate.
+    """
+
+    struct: str
+    checks: tuple[Field, ...]
+    nested: tuple[Field, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Api(Schema):
+    """All protocol versions merged: each class once, with every field any version has.
+
+    Fields, classes, enum values and operations that only some versions have
+    carry those versions; ``gates`` say where a message must be checked before
+    an older version may carry it.
+    """
+
+    protocols: tuple[Protocol, ...]
+    gates: tuple[Gate, ...] = ()
+    codec_shared: dict[str, str] = field(default_factory=dict)
+    """Struct -> the struct whose encode/decode functions it uses (same shape)."""
+    check_shared: dict[str, str] = field(default_factory=dict)
+    """Struct -> the struct whose validation function it uses (same rules)."""
+
+    def codec_members(self, name: str) -> tuple[str, ...]:
+        """The structs that use ``name``'s codec functions (``name`` first)."""
+        return _members(self.codec_shared, name)
+
+    def check_members(self, name: str) -> tuple[str, ...]:
+        return _members(self.check_shared, name)
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        return tuple(p.version for p in self.protocols)
+
+    @property
+    def latest(self) -> Protocol:
+        return self.protocols[-1]
+
+    @property
+    def version_sets(self) -> tuple[tuple[str, ...], ...]:
+        """Every distinct ``versions`` tuple used, in a stable order."""
+        everything: list[Versions] = [op.versions for op in self.operations]
+        for enum in self.enums:
+            everything += [enum.versions, *(v.versions for v in enum.values)]
+        for struct in self.structs:
+            everything += [struct.versions, *(f.versions for f in struct.fields)]
+        found = {versions: None for versions in everything if versions is not None}
+        order = {v: i for i, v in enumerate(self.versions)}
+        return tuple(sorted(found, key=lambda vs: [order[v] for v in vs]))
+
+    def gate(self, struct: str) -> Gate | None:
+        for item in self.gates:
+            if item.struct == struct:
+                return item
+        return None
+
+
+def bases_first(structs: Iterable[Struct]) -> tuple[Struct, ...]:
+    """Keep the given order, but put every base class before its subclasses."""
+    by_name = {s.name: s for s in structs}
+    ordered: list[Struct] = []
+    done: set[str] = set()
+
+    def visit(struct: Struct) -> None:
+        if struct.name in done:
+            return
+        if struct.base is not None:
+            visit(by_name[struct.base])
+        done.add(struct.name)
+        ordered.append(struct)
+
+    for struct in by_name.values():
+        visit(struct)
+    return tuple(ordered)
+
+
+def _members(shared: dict[str, str], name: str) -> tuple[str, ...]:
+    others = sorted(k for k, v in shared.items() if v == name and k != name)
+    return (name, *others)

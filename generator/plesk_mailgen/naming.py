@@ -71,6 +71,7 @@ class Overrides:
     operations: dict[str, str] = field(default_factory=dict)
     cli: dict[str, str] = field(default_factory=dict)
     cli_sizes: frozenset[str] = frozenset()
+    payloads: dict[str, tuple[str, str]] = field(default_factory=dict)
     path: Path = NAMES_PATH
 
     def type_name(self, source: str, default: str) -> str:
@@ -104,5 +105,23 @@ def read_overrides(project_dir: Path) -> Overrides:
         operations=dict(data.get("operations", {})),
         cli={k: v for k, v in data.get("cli", {}).items() if k != "sizes"},
         cli_sizes=frozenset(data.get("cli", {}).get("sizes", ())),
+        payloads=_payloads(data.get("payloads", {}), path),
         path=path,
     )
+
+
+def _payloads(table: dict[str, object], path: Path) -> dict[str, tuple[str, str]]:
+    """``operation = "method: field"`` entries as ``{operation: (method, field)}``."""
+    result: dict[str, tuple[str, str]] = {}
+    for operation, entry in table.items():
+        method, _, field_name = str(entry).partition(":")
+        if not method.strip() or not field_name.strip():
+            raise GeneratorError(
+                f'{path}: [payloads] {operation} must read "method: field", '
+                f"got {entry!r}"
+            )
+        result[operation] = (
+            check_identifier(method.strip(), f"[payloads] {operation}"),
+            field_name.strip(),
+        )
+    return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import __version__
+from .api import merge
 from .build import build_protocol
 from .cli_model import build_commands
 from .fingerprint import METADATA, inputs_fingerprint, manifest
@@ -15,7 +16,7 @@ from .formatting import black_version, format_files, format_source
 from .loading import load_classes
 from .model import Protocol
 from .naming import read_overrides
-from .render import BuildInfo, render, render_metadata, templates_dir
+from .render import BuildInfo, render, render_metadata, runtime_files, templates_dir
 from .schemalock import SchemaLock, verified_lock
 
 
@@ -41,10 +42,12 @@ def generate_files(
 ) -> dict[str, str]:
     """Every generated file, formatted, in memory."""
     lock = verified_lock(project_dir, schema_root)
+    overrides = read_overrides(project_dir)
     protocols = build_protocols(lock, project_dir)
-    commands = build_commands(protocols, read_overrides(project_dir))
+    api = merge(protocols, overrides)
+    commands = build_commands(api, overrides)
     info = BuildInfo(generator_version=__version__, black_version=black_version())
-    files = format_files(render(protocols, commands, info))
+    files = {**format_files(render(api, commands, info)), **runtime_files()}
     fingerprint = inputs_fingerprint(project_dir, templates_dir())
     metadata = render_metadata(protocols, info, fingerprint, manifest(files))
     files[METADATA] = format_source(METADATA, metadata)

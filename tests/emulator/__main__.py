@@ -69,12 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emulator: cannot open database {args.db}: {exc}", file=sys.stderr)
         return 1
     emulator = new_emulator(
-        tls, store=store, sites=tuple(args.site or [SITE_ID]), protos=args.protos
+        tls,
+        store=store,
+        sites=tuple(args.site or [SITE_ID]),
+        protos=args.protos,
+        versions=args.protos,
     )
-    if args.protos:
-        emulator.versions = {
-            v: m for v, m in emulator.versions.items() if v in args.protos
-        }
     try:
         emulator.start(args.port)
     except OSError as exc:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.support.protocols import VERSIONS, protocol_model
 from tests.support.xsd import schema_errors
 
 from .server import Emulator
@@ -28,7 +27,6 @@ def new_emulator(
     """An emulator speaking every locked version, checking every packet both
     ways against its XSDs, with ``sites`` seeded (started by the caller)."""
     emulator = Emulator(
-        versions={v: protocol_model(v).module for v in VERSIONS},
         validator=schema_errors,
         tls_context=tls.server_context if tls else None,
         store=store,

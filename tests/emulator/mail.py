@@ -1,8 +1,9 @@
 """What the mail operator does with each request, the way Plesk does it.
 
-Requests and responses are the generated package's own models of one
-protocol version, so the emulator speaks exactly that version's schema; the
-state lives in a version-independent ``Store``. Each operation runs in one
+Requests and responses are the generated package's version-neutral models;
+an answer carries only what the protocol version asked for has (a field it
+lacks is left out, and the codec refuses to write one), and the state lives
+in a version-independent ``Store``. Each operation runs in one
 store transaction; per-item failures are results, never exceptions:
 
 - ``create``: 1013 for an unknown site, 1007 for a name the site has (also
@@ -15,7 +16,10 @@ store transaction; per-item failures are results, never exceptions:
 - ``get_info``: id, name, user GUID, antivirus, outgoing limit and
   description always; mailbox, mailbox usage, forwarding, aliases and
   autoresponder only with their flag elements. Without names: every account
-  of the site, in creation order. Never a password.
+  of the site, in creation order; a site without accounts answers one ``ok``
+  result without ``mailname``, as real Plesk does (api-php-lib's
+  ``MailTest::testGetAllWithoutMailnames`` expects no account and no error).
+  Never a password.
 - ``remove``: the named accounts, or all accounts of the site without names.
 - ``enable`` / ``disable``: the site's mail service (``mailservice`` in prefs).
 - ``set_prefs`` / ``get_prefs``: per site (all sites without ids); settings
@@ -28,8 +32,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-from types import ModuleType
 from typing import Any
+
+from plesk_mail import models
+from plesk_mail.rules import RULES
 
 from .store import Account, Attachment, Autoresponder, NameTaken, Site, Store
 
@@ -46,9 +52,6 @@ DEFAULT_PREFS: dict[str, Any] = {
     "greylisting": True,
     "mail_provider": {"local": True},
 }
-# Fields only newer protocol versions have: dropped when building an older
-# version's models (any other unknown field is a bug and raises).
-VERSION_SPECIFIC = frozenset({"end_date", "webmail_certificate"})
 
 
 def plain(value: Any) -> Any:
@@ -63,8 +66,9 @@ def plain(value: Any) -> Any:
 class MailOperator:
     """Answers the requests of one protocol version against a store."""
 
-    def __init__(self, module: ModuleType, store: Store) -> None:
-        self.m = module
+    def __init__(self, version: str, store: Store) -> None:
+        self.version = version
+        self.m = models
         self.store = store
 
     def answer(self, operation: str, request: Any) -> Any:
@@ -76,11 +80,12 @@ class MailOperator:
     def new(self, cls: str, **values: Any) -> Any:
         """An instance of ``cls``, without the fields this version lacks."""
         model = getattr(self.m, cls)
-        known = {f.name for f in dataclasses.fields(model)}
-        for name in list(values):
-            if name not in known and name in VERSION_SPECIFIC:
-                del values[name]
-        return model(**values)
+        kept = {
+            name: value
+            for name, value in values.items()
+            if RULES.has(self.version, model, name)
+        }
+        return model(**kept)
 
     def ok(self, cls: str, **fields: Any) -> Any:
         return self.new(cls, status=self.m.ResultStatus.OK, **fields)
@@ -270,10 +275,8 @@ class MailOperator:
             results.append(
                 self.ok("GetInfoResult", mailname=self._info(account, request))
             )
-        if not results:
-            results.append(
-                self.error("GetInfoResult", OBJECT_DOES_NOT_EXIST, "No mail names")
-            )
+        if not results:  # a site without accounts: ok, and no mailname
+            results.append(self.ok("GetInfoResult"))
         return self.m.GetInfoResponse(results=results)
 
     def _info(self, account: Account, flags: Any) -> Any:
@@ -465,13 +468,14 @@ class MailOperator:
 
     def get_available_mail_providers(self, request: Any) -> Any:
         providers = [self.m.MailProvider(local=True)]
-        if hasattr(self.m, "GetAvailableMailProvidersResult"):
-            return self.m.GetAvailableMailProvidersResponse(
+        if RULES.has(self.version, self.m.GetAvailableMailProvidersResult):
+            return self.new(
+                "GetAvailableMailProvidersResponse",
                 results=[
                     self.ok("GetAvailableMailProvidersResult", mail_providers=providers)
-                ]
+                ],
             )
-        return self.m.GetAvailableMailProvidersResponse(mail_providers=providers)
+        return self.new("GetAvailableMailProvidersResponse", mail_providers=providers)
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -492,7 +496,7 @@ def _responder(base: Autoresponder, spec: Any, append: bool = False) -> Autoresp
         value = getattr(spec, name)
         if value is not None:
             setattr(result, name, plain(value))
-    end_date = getattr(spec, "end_date", None)  # protocol 1.6.7.0 and newer
+    end_date = spec.end_date  # protocol 1.6.7.0 and newer
     if end_date is not None:
         result.end_date = plain(end_date)
     files = [_attachment(a) for a in spec.attachments]
@@ -529,7 +533,7 @@ def _prefs(prefs: Any) -> dict[str, Any]:
             if provider.aps is not None
             else {"local": True}
         )
-    certificate = getattr(prefs, "webmail_certificate", None)  # 1.6.8.0 and newer
+    certificate = prefs.webmail_certificate  # 1.6.8.0 and newer
     if certificate is not None:
         changes["webmail_certificate"] = certificate
     return changes

@@ -19,7 +19,6 @@ Tests can script raw answers (``scripted``) to exercise a client's error paths.
 
 from __future__ import annotations
 
-import importlib
 import ssl
 import sys
 import threading
@@ -123,9 +122,9 @@ class _HTTPServer(ThreadingHTTPServer):
 class Emulator:
     """A Plesk XML API endpoint on 127.0.0.1 for the ``mail`` operator.
 
-    ``versions`` maps each protocol version to its generated module name
-    (``{"1.6.9.1": "v1_6_9_1"}``); ``protos`` is what ``get_protos``
-    announces (default: those versions, newest first).
+    ``versions`` are the protocol versions it speaks (default: every version
+    the generated package knows); ``protos`` is what ``get_protos`` announces
+    (default: those versions, newest first).
     """
 
     def __init__(
@@ -134,7 +133,7 @@ class Emulator:
         login: str = "admin",
         password: str = "setup-password",
         secret_key: str = "0123456789abcdef0123456789abcdef",
-        versions: dict[str, str] | None = None,
+        versions: list[str] | tuple[str, ...] | None = None,
         validator: Validator | None = None,
         tls_context: ssl.SSLContext | None = None,
         store: Store | None = None,
@@ -144,7 +143,9 @@ class Emulator:
         self.login = login
         self.password = password
         self.secret_key = secret_key
-        self.versions = dict(versions or {})
+        from plesk_mail import PROTOCOL_VERSIONS
+
+        self.versions = list(PROTOCOL_VERSIONS if versions is None else versions)
         self.validator = validator
         self.tls_context = tls_context
         self.store = store if store is not None else Store()
@@ -328,19 +329,20 @@ class Emulator:
                 return system(
                     PARSE_ERROR, "Parser error: " + exchange.request_errors[0]
                 )
-        module = importlib.import_module(f"plesk_mail.{self.versions[version]}")
+        from plesk_mail import codec, models
+
         try:
-            packet = module.decode_request(body)
+            packet = codec.decode_request(body)
         except Exception as exc:  # answer whatever it cannot read with 1014
             return system(PARSE_ERROR, f"Parser error: {exc}")
-        operator = MailOperator(module, self.store)
-        names = {request: name for name, (request, _) in module.OPERATIONS.items()}
+        operator = MailOperator(version, self.store)
+        names = {request: name for name, (request, _) in models.OPERATIONS.items()}
         replies = [
-            module.Reply(names[type(op)], operator.answer(names[type(op)], op))
+            models.Reply(names[type(op)], operator.answer(names[type(op)], op))
             for op in packet.operations
         ]
-        answer: bytes = module.encode_response(
-            module.ResponsePacket(replies=replies, version=version)
+        answer = codec.encode_response(
+            models.ResponsePacket(replies=replies, version=version)
         )
         return version, answer, self._mail_errors
 

@@ -217,7 +217,9 @@ class Strategies:
     ) -> st.SearchStrategy[Any]:
         ops = st.one_of([self.request(op) for op in operations])
         return st.lists(ops, min_size=1, max_size=max_size).map(
-            lambda items: self.models.RequestPacket(operations=items)
+            lambda items: self.models.RequestPacket(
+                operations=items, version=self.models.PROTOCOL_VERSION
+            )
         )
 
     def response_packet(
@@ -225,7 +227,9 @@ class Strategies:
     ) -> st.SearchStrategy[Any]:
         replies = st.one_of([self.reply(op) for op in operations])
         return st.lists(replies, min_size=1, max_size=max_size).map(
-            lambda items: self.models.ResponsePacket(replies=items)
+            lambda items: self.models.ResponsePacket(
+                replies=items, version=self.models.PROTOCOL_VERSION
+            )
         )
 
 

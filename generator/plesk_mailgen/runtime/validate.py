@@ -1,4 +1,3 @@
-{% include "_header.jinja" %}
 """Checks run before a request is sent, so the schema's rules fail locally.
 
 Each check names the offending field by its Python path

@@ -1,4 +1,3 @@
-{% include "_header.jinja" %}
 """What every ``plesk-mail`` command does once click has parsed it.
 
 Options become a typed request, rows of ``--from-file`` become batch items,
@@ -19,11 +18,14 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, NoReturn
 
 import click
+
+from .protocols import availability
 
 EXIT_OK = 0
 EXIT_ITEMS_FAILED = 1
@@ -46,7 +48,8 @@ class Option:
     multiple: bool = False
     required: bool = False
     choices: tuple[str, ...] = ()
-    versions: tuple[str, ...] = ()
+    versions: frozenset[str] | None = None
+    """The protocol versions that have the option; ``None``: every version."""
     needed: bool = False
     help: str = ""
     secret: bool = False
@@ -66,6 +69,18 @@ class Command:
     required_structs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Required request structures whose fields all come from options."""
     help: str = ""
+
+
+@dataclass(frozen=True)
+class App:
+    """What the generated ``cli`` module hands the runtime: versions, models, connect."""
+
+    versions: tuple[str, ...]
+    auto: str
+    models: ModuleType
+    connect: Callable[..., Any]
+    supports: Callable[[str, type, str], bool]
+    """Whether a protocol version has a field of a model class."""
 
 
 @dataclass
@@ -98,14 +113,18 @@ def parse_size(text: str) -> int:
     """``500M`` -> 524288000; plain numbers are bytes; -1 means unlimited."""
     match = _SIZE.match(text)
     if not match:
-        raise ValueError(f"{text!r} is not a size (bytes, or a number with K, M, G or T)")
+        raise ValueError(
+            f"{text!r} is not a size (bytes, or a number with K, M, G or T)"
+        )
     return int(match.group(1)) * _UNITS[match.group(2).upper()]
 
 
 class SizeType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
     name = "size"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
         if isinstance(value, int):
             return value
         try:
@@ -131,7 +150,9 @@ def _click_type(option: Option) -> Any:
 
 def _click_option(option: Option) -> click.Option:
     if option.kind == "flag":
-        return click.Option([option.flag, option.dest], is_flag=True, default=False, help=option.help)
+        return click.Option(
+            [option.flag, option.dest], is_flag=True, default=False, help=option.help
+        )
     if option.kind == "bool":
         switch = f"{option.flag}/--no-{option.flag[2:]}"
         return click.Option([switch, option.dest], default=None, help=option.help)
@@ -148,7 +169,7 @@ def _click_option(option: Option) -> click.Option:
 JSON_OPTION_HELP = "One JSON document instead of a table."
 
 
-def make_command(command: Command) -> click.Command:
+def make_command(command: Command, app: App) -> click.Command:
     """The click command of one operation, built from its table entry."""
     params: list[click.Parameter] = [_click_option(o) for o in command.options]
     if command.item_field is not None:
@@ -160,15 +181,21 @@ def make_command(command: Command) -> click.Command:
                 help="CSV (header row) or JSON lines (.jsonl): one item per row.",
             )
         )
-    params.append(click.Option(["--json", "json_output"], is_flag=True, help=JSON_OPTION_HELP))
+    params.append(
+        click.Option(["--json", "json_output"], is_flag=True, help=JSON_OPTION_HELP)
+    )
 
-    def callback(json_output: bool, from_file: str | None = None, **values: Any) -> None:
+    def callback(
+        json_output: bool, from_file: str | None = None, **values: Any
+    ) -> None:
         settings = click.get_current_context().find_object(Settings)
         assert settings is not None, "the plesk-mail group sets Settings"
         settings.json = settings.json or json_output
-        run(settings, command, values, from_file)
+        run(settings, command, values, from_file, app)
 
-    return click.Command(command.name, params=params, callback=callback, help=command.help)
+    return click.Command(
+        command.name, params=params, callback=callback, help=command.help
+    )
 
 
 def convert(option: Option, text: str) -> Any:
@@ -205,17 +232,26 @@ def given(value: Any) -> bool:
     return not (isinstance(value, (tuple, list)) and not value)
 
 
-def first_version(option: Option) -> str:
-    return option.versions[0] if option.versions else "?"
+def version_error(
+    what: str, option: Option, protocol: str, app: App
+) -> VersionError | None:
+    """The error for an option the protocol version lacks, or ``None`` if it has it."""
+    if option.versions is None or protocol in option.versions:
+        return None
+    return VersionError(
+        f"{what} needs {availability(option.versions, app.versions)} "
+        f"(--protocol is {protocol})"
+    )
 
 
-def check_versions(command: Command, values: dict[str, Any], protocol: str) -> None:
+def check_versions(
+    command: Command, values: dict[str, Any], protocol: str, app: App
+) -> None:
     for option in command.options:
-        if is_set(option, values.get(option.dest)) and protocol not in option.versions:
-            raise VersionError(
-                f"{option.flag} needs protocol {first_version(option)} or newer "
-                f"(--protocol is {protocol})"
-            )
+        if is_set(option, values.get(option.dest)):
+            error = version_error(option.flag, option, protocol, app)
+            if error is not None:
+                raise error
 
 
 def _assign(target: dict[str, Any], option: Option, value: Any) -> None:
@@ -236,7 +272,9 @@ def _instantiate(models: Any, cls: str, values: dict[str, Any]) -> Any:
     return getattr(models, cls)(**kwargs)
 
 
-def build(models: Any, options: Sequence[Option], values: dict[str, Any]) -> dict[str, Any]:
+def build(
+    models: Any, options: Sequence[Option], values: dict[str, Any]
+) -> dict[str, Any]:
     """Keyword arguments (nested models included) from option values.
 
     Raises ``click.UsageError`` when a nested value the schema requires is
@@ -257,12 +295,19 @@ def build(models: Any, options: Sequence[Option], values: dict[str, Any]) -> dic
             parent = parent.get(part) if isinstance(parent, dict) else None
         if isinstance(parent, dict) and option.path[-1] not in parent:
             siblings = [
-                o.flag for o in options
+                o.flag
+                for o in options
                 if o.path[:-1] == option.path[:-1] and is_set(o, values.get(o.dest))
             ]
-            raise click.UsageError(f"{option.flag} is required with {', '.join(siblings)}")
+            raise click.UsageError(
+                f"{option.flag} is required with {', '.join(siblings)}"
+            )
     return {
-        key: _instantiate(models, value["__class__"], value) if isinstance(value, dict) else value
+        key: (
+            _instantiate(models, value["__class__"], value)
+            if isinstance(value, dict)
+            else value
+        )
         for key, value in tree.items()
     }
 
@@ -285,14 +330,18 @@ def read_rows(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
             except json.JSONDecodeError as exc:
                 yield number, {"__error__": f"not JSON: {exc.msg}"}
                 continue
-            yield number, row if isinstance(row, dict) else {"__error__": "not a JSON object"}
+            yield number, (
+                row if isinstance(row, dict) else {"__error__": "not a JSON object"}
+            )
         return
     reader = csv.DictReader(io.StringIO(text))
     for row in reader:
         yield reader.line_num, {k: v for k, v in row.items() if k is not None}
 
 
-def row_values(command: Command, row: dict[str, Any], protocol: str) -> dict[str, Any]:
+def row_values(
+    command: Command, row: dict[str, Any], protocol: str, app: App
+) -> dict[str, Any]:
     """Option values (by dest) of one file row; raises ``RowError``."""
     if "__error__" in row:
         raise RowError(row["__error__"])
@@ -305,19 +354,28 @@ def row_values(command: Command, row: dict[str, Any], protocol: str) -> dict[str
         option = by_column[column]
         if raw is None or raw == "":
             continue
-        if protocol not in option.versions:
-            raise VersionError(
-                f"{column} needs protocol {first_version(option)} or newer "
-                f"(--protocol is {protocol})"
-            )
-        cells = raw if isinstance(raw, list) else (str(raw).split(";") if option.multiple else [raw])
+        error = version_error(column, option, protocol, app)
+        if error is not None:
+            raise error
+        cells = (
+            raw
+            if isinstance(raw, list)
+            else (str(raw).split(";") if option.multiple else [raw])
+        )
         try:
-            converted = [convert(option, str(cell)) if not isinstance(cell, bool) else cell for cell in cells]
+            converted = [
+                convert(option, str(cell)) if not isinstance(cell, bool) else cell
+                for cell in cells
+            ]
         except ValueError as exc:
             raise RowError(f"{column}: {exc}") from None
         values[option.dest] = converted if option.multiple else converted[0]
     for option in command.options:
-        if option.target == "item" and option.required and not is_set(option, values.get(option.dest)):
+        if (
+            option.target == "item"
+            and option.required
+            and not is_set(option, values.get(option.dest))
+        ):
             raise RowError(f"missing {option.column}")
     return values
 
@@ -325,23 +383,29 @@ def row_values(command: Command, row: dict[str, Any], protocol: str) -> dict[str
 # -- output ----------------------------------------------------------------------
 
 
-def plain(value: Any) -> Any:
-    """JSON-ready form of a result; secret fields (repr=False) are masked."""
+def plain(value: Any, has: Callable[[type, str], bool] = lambda cls, name: True) -> Any:
+    """JSON-ready form of a result; secret fields (repr=False) are masked.
+
+    ``has`` says whether the protocol version in use has a field: fields it
+    lacks are left out rather than shown as null.
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         result: dict[str, Any] = {}
         for item in dataclasses.fields(value):
             inner = getattr(value, item.name)
+            if not has(type(value), item.name):
+                continue
             if not item.repr and inner is not None:
                 result[item.name] = "***"
             else:
-                result[item.name] = plain(inner)
+                result[item.name] = plain(inner, has)
         return result
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return [plain(v, has) for v in value]
     return value
 
 
@@ -369,8 +433,13 @@ def table(rows: list[dict[str, Any]]) -> str:
         return "(no results)"
     cells = [[str(row.get(c, "")) for c in columns] for row in flat]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    ]
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+        for r in cells
+    ]
     return "\n".join(lines)
 
 
@@ -396,14 +465,22 @@ def password_of(settings: Settings) -> str | None:
     if settings.secret_key or settings.password:
         return settings.password
     if sys.stdin.isatty():
-        value: str = click.prompt(f"Plesk password for {settings.login}", hide_input=True)
+        value: str = click.prompt(
+            f"Plesk password for {settings.login}", hide_input=True
+        )
         return value
-    raise click.UsageError("no password: set PLESK_PASSWORD, PLESK_SECRET_KEY or use a terminal")
+    raise click.UsageError(
+        "no password: set PLESK_PASSWORD, PLESK_SECRET_KEY or use a terminal"
+    )
 
 
-def run(settings: Settings, command: Command, values: dict[str, Any], from_file: str | None) -> NoReturn:
-    import plesk_mail
-
+def run(
+    settings: Settings,
+    command: Command,
+    values: dict[str, Any],
+    from_file: str | None,
+    app: App,
+) -> NoReturn:
     from .errors import (
         PacketError,
         ResponseError,
@@ -413,14 +490,14 @@ def run(settings: Settings, command: Command, values: dict[str, Any], from_file:
 
     if not settings.host:
         raise click.UsageError("no host: use --host or PLESK_HOST")
-    negotiate = settings.protocol == plesk_mail.AUTO
+    negotiate = settings.protocol == app.auto
     if not negotiate:
-        check_versions(command, values, settings.protocol)
+        check_versions(command, values, settings.protocol, app)
     configure_logging(settings.verbose)
     password = password_of(settings) if not settings.secret_key else None
     try:
         # No network traffic yet, unless the version is negotiated.
-        client = plesk_mail.connect(
+        client = app.connect(
             settings.host,
             login=None if settings.secret_key else (settings.login or "admin"),
             password=password,
@@ -433,31 +510,39 @@ def run(settings: Settings, command: Command, values: dict[str, Any], from_file:
         )
     except (TransportError, PacketError, ResponseError) as exc:
         fail(str(exc), EXIT_CONNECTION)
-    except ValueError as exc:  # a host that is no host name, bad credentials combination
+    except (
+        ValueError
+    ) as exc:  # a host that is no host name, bad credentials combination
         raise click.UsageError(str(exc)) from None
     with client:
         if negotiate:
             settings.protocol = client.protocol_version
-            check_versions(command, values, settings.protocol)
-        items, kwargs, bad_rows, row_numbers = _inputs(command, values, from_file, settings)
+            check_versions(command, values, settings.protocol, app)
+        items, kwargs, bad_rows, row_numbers = _inputs(
+            command, values, from_file, settings, app
+        )
         try:
-            answer = _call(client, command, kwargs, items, settings, from_file is not None)
+            answer = _call(
+                client, command, kwargs, items, settings, from_file is not None
+            )
         except ValidationError as exc:
             fail(str(exc), EXIT_USAGE)
         except (TransportError, PacketError, ResponseError) as exc:
             fail(str(exc), EXIT_CONNECTION)
-    _print(settings, command, answer, bad_rows, row_numbers)
+    _print(settings, command, answer, bad_rows, row_numbers, app)
     failed = any(not getattr(r, "ok", True) for r in _as_list(answer))
     sys.exit(EXIT_ITEMS_FAILED if failed or bad_rows else EXIT_OK)
 
 
 def _inputs(
-    command: Command, values: dict[str, Any], from_file: str | None, settings: Settings
+    command: Command,
+    values: dict[str, Any],
+    from_file: str | None,
+    settings: Settings,
+    app: App,
 ) -> tuple[list[Any] | None, dict[str, Any], list[dict[str, Any]], list[int]]:
     """Request arguments, batch items, and the file rows that could not become items."""
-    import plesk_mail
-
-    models = plesk_mail.protocol(settings.protocol)
+    models = app.models
     request_options = [o for o in command.options if o.target == "request"]
     item_options = [o for o in command.options if o.target == "item"]
     kwargs = build(models, request_options, values)
@@ -474,7 +559,14 @@ def _inputs(
             items = []
             for number, row in read_rows(from_file):
                 try:
-                    items.append(_item(models, command, item_options, row_values(command, row, settings.protocol)))
+                    items.append(
+                        _item(
+                            models,
+                            command,
+                            item_options,
+                            row_values(command, row, settings.protocol, app),
+                        )
+                    )
                     row_numbers.append(number)
                 except RowError as exc:
                     bad_rows.append({"row": number, "error": _message(exc)})
@@ -485,9 +577,15 @@ def _inputs(
             for bad in bad_rows:
                 click.echo(f"plesk-mail: row {bad['row']}: {bad['error']}", err=True)
         elif command.item_class is not None:
-            missing = [o.flag for o in item_options if o.required and not is_set(o, values.get(o.dest))]
+            missing = [
+                o.flag
+                for o in item_options
+                if o.required and not is_set(o, values.get(o.dest))
+            ]
             if missing:
-                raise click.UsageError(f"missing option {', '.join(missing)} (or use --from-file)")
+                raise click.UsageError(
+                    f"missing option {', '.join(missing)} (or use --from-file)"
+                )
             items = [_item(models, command, item_options, values)]
         else:
             items = list(values.get(item_options[0].dest) or ()) if item_options else []
@@ -498,7 +596,9 @@ def _message(exc: Exception) -> str:
     return exc.format_message() if isinstance(exc, click.UsageError) else str(exc)
 
 
-def _item(models: Any, command: Command, options: Sequence[Option], values: dict[str, Any]) -> Any:
+def _item(
+    models: Any, command: Command, options: Sequence[Option], values: dict[str, Any]
+) -> Any:
     if command.item_class is None:
         option = options[0]
         value = values.get(option.dest)
@@ -510,16 +610,30 @@ def _item(models: Any, command: Command, options: Sequence[Option], values: dict
     return getattr(models, command.item_class)(**build(models, options, values))
 
 
-def _call(client: Any, command: Command, kwargs: dict[str, Any], items: list[Any] | None, settings: Settings, bulk: bool) -> Any:
+def _call(
+    client: Any,
+    command: Command,
+    kwargs: dict[str, Any],
+    items: list[Any] | None,
+    settings: Settings,
+    bulk: bool,
+) -> Any:
     method = getattr(client, command.operation)
     if items is None or command.item_field is None:
         return method(**kwargs)
     if not bulk or not items:
         return method(**kwargs, **{command.item_field: items})
-    chunks = [items[i : i + settings.chunk_size] for i in range(0, len(items), settings.chunk_size)]
+    chunks = [
+        items[i : i + settings.chunk_size]
+        for i in range(0, len(items), settings.chunk_size)
+    ]
     show = sys.stdout.isatty() and not settings.json
     answers: list[Any] = []
-    with click.progressbar(length=len(items), label=command.name, file=sys.stderr if show else io.StringIO()) as bar:
+    with click.progressbar(
+        length=len(items),
+        label=command.name,
+        file=sys.stderr if show else io.StringIO(),
+    ) as bar:
         for chunk in chunks:
             answers.extend(method(**kwargs, **{command.item_field: chunk}))
             bar.update(len(chunk))
@@ -536,11 +650,17 @@ def _print(
     answer: Any,
     bad_rows: list[dict[str, Any]],
     row_numbers: list[int],
+    app: App,
 ) -> None:
-    results = [plain(item) for item in _as_list(answer)]
+    def has(cls: type, name: str) -> bool:
+        return app.supports(settings.protocol, cls, name)
+
+    results = [plain(item, has) for item in _as_list(answer)]
     if row_numbers and len(row_numbers) == len(results) and command.item_class:
         # Per-item results follow the sent rows: say which file row each answers.
-        results = [{"row": number, **r} for number, r in zip(row_numbers, results, strict=True)]
+        results = [
+            {"row": number, **r} for number, r in zip(row_numbers, results, strict=True)
+        ]
     failed = sum(1 for item in _as_list(answer) if not getattr(item, "ok", True))
     if settings.json:
         document = {

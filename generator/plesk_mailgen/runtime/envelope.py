@@ -1,4 +1,3 @@
-{% include "_header.jinja" %}
 """The ``<packet>`` envelope, the same in every protocol version.
 
 A request is ``<packet version="..."><mail>...</mail></packet>``; a response
@@ -27,20 +26,15 @@ class SystemResult:
     output: str | None = None
 
 
-def version_key(version: str) -> tuple[int, ...]:
-    """``1.6.10.0`` sorts after ``1.6.9.1``."""
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
 def new_packet(version: str) -> tuple[rt.Element, rt.Element]:
     """A new ``<packet>`` and its ``<mail>`` element."""
     packet = etree.Element("packet", version=version)
     return packet, etree.SubElement(packet, OPERATOR)
 
 
-def open_packet(data: bytes, max_size: int = rt.DEFAULT_MAX_SIZE) -> tuple[
-    str, rt.Element | None, SystemResult | None
-]:
+def open_packet(
+    data: bytes, max_size: int = rt.DEFAULT_MAX_SIZE
+) -> tuple[str, rt.Element | None, SystemResult | None]:
     """Parse a packet: its version and either the ``<mail>`` or the ``<system>`` part."""
     root = rt.parse(data, max_size)
     if root.tag != "packet":

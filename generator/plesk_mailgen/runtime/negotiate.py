@@ -1,4 +1,3 @@
-{% include "_header.jinja" %}
 """Ask a Plesk server which protocol versions it speaks, and pick one.
 
 ``<packet><server><get_protos/></server></packet>`` is answered with a list of
@@ -10,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import xml as rt
-from .envelope import decode_system, version_key
+from .envelope import decode_system
 from .errors import ErrorCode, ProtocolVersionError, ResponseError, packet_error
+from .protocols import version_key
 from .transport import Transport
 
 GET_PROTOS = (
@@ -25,14 +25,18 @@ def server_protocols(transport: Transport) -> list[str]:
     data = transport.post(GET_PROTOS, "server.get_protos")
     root = rt.parse(data, transport.max_response_size)
     if root.tag != "packet":
-        raise ResponseError(f"expected a <packet> document, got <{root.tag!s}>", rt.excerpt(data))
+        raise ResponseError(
+            f"expected a <packet> document, got <{root.tag!s}>", rt.excerpt(data)
+        )
     system = root.find("system")
     if system is not None:
         failure = decode_system(system, None)
         raise packet_error(failure.errcode, failure.errtext or "get_protos refused")
     result = root.find("server/get_protos/result")
     if result is None:
-        raise ResponseError("no <server><get_protos><result> in the answer", rt.excerpt(data))
+        raise ResponseError(
+            "no <server><get_protos><result> in the answer", rt.excerpt(data)
+        )
     if result.findtext("status", "").strip() != "ok":
         code = result.findtext("errcode", "").strip()
         raise packet_error(

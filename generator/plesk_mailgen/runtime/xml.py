@@ -1,4 +1,3 @@
-{% include "_header.jinja" %}
 """XML helpers of the generated codecs: a safe parser and value conversions.
 
 Responses come from the network and are untrusted: the parser never expands
@@ -69,7 +68,9 @@ def parse(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Element:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise ResponseError(f"response is not well-formed XML: {exc}", excerpt(data)) from None
+        raise ResponseError(
+            f"response is not well-formed XML: {exc}", excerpt(data)
+        ) from None
     if root.getroottree().docinfo.doctype:
         raise ResponseError("response declares a DOCTYPE; refused", excerpt(data))
     return root
@@ -91,8 +92,8 @@ class UnknownElement:
     xml: str
 
 
-_COLLECTOR: contextvars.ContextVar[list[UnknownElement] | None] = contextvars.ContextVar(
-    "plesk_mail_unknown_elements", default=None
+_COLLECTOR: contextvars.ContextVar[list[UnknownElement] | None] = (
+    contextvars.ContextVar("plesk_mail_unknown_elements", default=None)
 )
 
 
@@ -116,7 +117,9 @@ def unexpected(element: Element) -> None:
             f"unexpected element <{element.tag!s}> at {path}", path
         )
     collector.append(
-        UnknownElement(path, etree.tostring(element, encoding="unicode", with_tail=False))
+        UnknownElement(
+            path, etree.tostring(element, encoding="unicode", with_tail=False)
+        )
     )
 
 

@@ -1,4 +1,3 @@
-{% include "_header.jinja" %}
 """HTTP transport to Plesk's XML API endpoint, on httpx.
 
 One ``httpx.Client`` per transport, so connections are reused. TLS
@@ -37,7 +36,9 @@ TRACE = 5
 
 logger = logging.getLogger("plesk_mail")
 logging.addLevelName(TRACE, "TRACE")
-_SECRET_ELEMENTS = re.compile(rb"(<(password|passwd|value|secret[-_]?key)>)(.*?)(</\2>)", re.S)
+_SECRET_ELEMENTS = re.compile(
+    rb"(<(password|passwd|value|secret[-_]?key)>)(.*?)(</\2>)", re.S
+)
 
 
 def mask_secrets(body: bytes) -> bytes:
@@ -57,7 +58,9 @@ class Credentials:
         if self.secret_key is None and (self.login is None or self.password is None):
             raise ConfigurationError("give login and password, or a secret key")
         if self.secret_key is not None and self.password is not None:
-            raise ConfigurationError("give login and password, or a secret key, not both")
+            raise ConfigurationError(
+                "give login and password, or a secret key, not both"
+            )
 
     def headers(self) -> dict[str, str]:
         if self.secret_key is not None:
@@ -121,7 +124,9 @@ class Transport:
                 data = self._read_capped(response)
                 status = response.status_code
         except httpx.TimeoutException as exc:
-            raise ConnectTimeoutError(f"{self.url}: no answer in time ({type(exc).__name__})") from None
+            raise ConnectTimeoutError(
+                f"{self.url}: no answer in time ({type(exc).__name__})"
+            ) from None
         except httpx.ConnectError as exc:
             raise self._connect_error(exc) from None
         except httpx.TransportError as exc:
@@ -129,16 +134,30 @@ class Transport:
         elapsed = (time.perf_counter() - started) * 1000
         logger.debug(
             "%s -> %s: sent %d bytes, HTTP %d, received %d bytes in %.0f ms",
-            label, self.url, len(body), status, len(data), elapsed,
+            label,
+            self.url,
+            len(body),
+            status,
+            len(data),
+            elapsed,
         )
         if logger.isEnabledFor(TRACE):
-            logger.log(TRACE, "%s response body: %s", label, mask_secrets(data).decode(errors="replace"))
+            logger.log(
+                TRACE,
+                "%s response body: %s",
+                label,
+                mask_secrets(data).decode(errors="replace"),
+            )
         self._check_status(status, data)
         return data
 
     def _read_capped(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_response_size:
+        if (
+            declared is not None
+            and declared.isdigit()
+            and int(declared) > self.max_response_size
+        ):
             raise ResponseError(
                 f"response of {declared} bytes exceeds the limit of {self.max_response_size} bytes"
             )
@@ -171,9 +190,13 @@ class Transport:
         if status == 200:
             return
         if status == 401:
-            raise packet_error(ErrorCode.AUTHENTICATION_FAILED, "HTTP 401 Unauthorized", status)
+            raise packet_error(
+                ErrorCode.AUTHENTICATION_FAILED, "HTTP 401 Unauthorized", status
+            )
         if status == 403:
-            raise packet_error(ErrorCode.PERMISSION_DENIED, "HTTP 403 Forbidden", status)
+            raise packet_error(
+                ErrorCode.PERMISSION_DENIED, "HTTP 403 Forbidden", status
+            )
         raise ResponseError(f"{self.url}: HTTP {status}", excerpt(data))
 
     def close(self) -> None:

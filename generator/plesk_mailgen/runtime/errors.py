@@ -1,4 +1,3 @@
-{% include "_header.jinja" %}
 """Exceptions of the generated package, and Plesk's documented error codes.
 
 Everything raised on purpose derives from ``PleskError``. Packet-level
@@ -63,6 +62,10 @@ class ValidationError(PleskError, ValueError):
 
 class ConfigurationError(PleskError, ValueError):
     """Arguments that cannot make a connection: no host name, no credentials."""
+
+
+class UnknownProtocolError(PleskError, ValueError):
+    """A protocol version this package was not generated for."""
 
 
 class TransportError(PleskError):
@@ -149,7 +152,9 @@ class ItemResult(Protocol):
 class ItemErrors(PleskError):
     """Some items of an operation failed; ``failures`` pairs input index and result."""
 
-    def __init__(self, operation: str, failures: Sequence[tuple[int, ItemResult]]) -> None:
+    def __init__(
+        self, operation: str, failures: Sequence[tuple[int, ItemResult]]
+    ) -> None:
         lines = [
             f"#{index}: error {result.errcode}: {result.errtext}"
             for index, result in failures

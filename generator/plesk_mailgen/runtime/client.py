@@ -1,0 +1,427 @@
+"""The machinery behind the generated ``MailClient``: one client for every version.
+
+A client speaks one protocol version, fixed when it is made. Requests are
+checked against that version (a field it lacks is refused, always), validated
+against the schema (unless switched off), split into packets of at most
+``chunk_size`` items, sent, and their replies matched back to the calls in
+order, so a caller can tell exactly which item failed. Per-item errors never
+raise on their own: ``Results.raise_for_errors()`` turns them into one
+exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, TypeVar
+
+from . import xml as rt
+from .checks import Rules, check
+from .envelope import SystemResult
+from .errors import (
+    ItemErrors,
+    ItemResult,
+    ResponseError,
+    UnexpectedElementError,
+    UnknownProtocolError,
+    ValidationError,
+    packet_error,
+)
+from .protocols import availability
+
+if TYPE_CHECKING:
+    from .transport import Transport
+
+R = TypeVar("R", bound=ItemResult)
+T = TypeVar("T")
+P = ParamSpec("P")
+DEFAULT_CHUNK_SIZE = 100
+logger = logging.getLogger("plesk_mail")
+
+
+class Results(list[R]):
+    """Per-item results of one call, in the order of its input items.
+
+    ``unknown_elements`` lists elements a lenient client skipped: the paths
+    and XML of what the chosen protocol version does not know.
+    """
+
+    unknown_elements: list[rt.UnknownElement]
+
+    def __init__(self, items: Sequence[R] = (), operation: str = "") -> None:
+        super().__init__(items)
+        self.operation = operation
+        self.unknown_elements = []
+
+    @property
+    def ok(self) -> bool:
+        return all(item.ok for item in self)
+
+    @property
+    def failed(self) -> list[tuple[int, R]]:
+        """``(input index, result)`` of every failed item."""
+        return [(index, item) for index, item in enumerate(self) if not item.ok]
+
+    def raise_for_errors(self) -> Self:
+        """Raise ``ItemErrors`` listing every failed item; return self otherwise."""
+        failed = self.failed
+        if failed:
+            raise ItemErrors(self.operation, failed)
+        return self
+
+
+@dataclass(frozen=True)
+class OperationSpec(Generic[T]):
+    """How one operation batches and answers; ``T`` is what the client returns.
+
+    ``batch_field`` is the request list that may be split across packets;
+    ``results_per_item`` says Plesk answers one result per item of it.
+    ``versions`` limits the operation to some protocol versions; in
+    ``bare_versions`` the response holds the result's fields without the
+    ``result`` wrapper, and ``unwrap`` turns it into results.
+    """
+
+    name: str
+    batch_field: str | None
+    result_field: str | None
+    results_repeated: bool
+    results_per_item: bool
+    results_class: type[Results[Any]] = Results
+    versions: frozenset[str] | None = None
+    bare_versions: frozenset[str] = frozenset()
+    unwrap: Callable[[Any], list[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Codec:
+    """What the client needs of the generated modules: rules and packet functions."""
+
+    rules: Rules
+    make_packet: Callable[[list[Any], str], Any]
+    encode_request: Callable[[Any], bytes]
+    decode_response: Callable[[bytes, int], Any]
+
+
+class Pending(Generic[T]):
+    """The answer of one call in a batch, available once the batch was sent."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self._value: T | None = None
+        self._done = False
+
+    def _set(self, value: T) -> None:
+        self._value = value
+        self._done = True
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    @property
+    def value(self) -> T:
+        if not self._done:
+            raise RuntimeError(f"{self.operation}: the batch has not been sent yet")
+        return self._value  # type: ignore[return-value]  # set by _set when done
+
+    def __repr__(self) -> str:
+        state = repr(self._value) if self._done else "not sent"
+        return f"Pending({self.operation}: {state})"
+
+
+@dataclass
+class _Call:
+    spec: OperationSpec[Any]
+    request: Any
+    pending: Pending[Any]
+
+
+@dataclass
+class _Piece:
+    call: _Call
+    request: Any
+    items: int
+
+
+class BaseClient:
+    """Sends requests in one protocol version; the generated subclass adds methods."""
+
+    _codec: Codec
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        protocol: str,
+        validate: bool = True,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        lenient: bool = False,
+    ) -> None:
+        known = self._codec.rules.versions
+        if protocol not in known:
+            raise UnknownProtocolError(
+                f"unknown Plesk protocol version {protocol!r}; known: {', '.join(known)}"
+            )
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+        self.transport = transport
+        self.validate = validate
+        self.chunk_size = chunk_size
+        self.lenient = lenient
+        self.last_unknown_elements: list[rt.UnknownElement] = []
+        self._protocol = protocol
+
+    @property
+    def protocol_version(self) -> str:
+        """The protocol version this client speaks (negotiated, with ``auto``)."""
+        return self._protocol
+
+    def supports(self, what: type | str, field: str | None = None) -> bool:
+        """Whether this connection's protocol has an operation, a model class or a field.
+
+        ``client.supports(Autoresponder, "end_date")``, ``client.supports("rename")``.
+        An unknown name raises ``ValueError``.
+        """
+        return self._codec.rules.has(self._protocol, what, field)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(protocol={self._protocol!r}, "
+            f"transport={self.transport!r})"
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- running calls ------------------------------------------------------
+
+    def _call(self, spec: OperationSpec[T], request: object) -> T:
+        pending: Pending[T] = Pending(spec.name)
+        self._run([_Call(spec, request, pending)])
+        return pending.value
+
+    def _check(self, call: _Call) -> None:
+        """Refuse, before anything is sent, what this protocol version cannot carry."""
+        spec, version = call.spec, self._protocol
+        known = self._codec.rules.versions
+        if spec.versions is not None and version not in spec.versions:
+            raise ValidationError(
+                spec.name,
+                f"the operation needs {availability(spec.versions, known)}; "
+                f"this connection speaks protocol {version}",
+            )
+        conflict = check(
+            self._codec.rules,
+            call.request,
+            version,
+            root=spec.name,
+            validate=self.validate,
+        )
+        if conflict is not None:
+            raise ValidationError(
+                f"{spec.name}.{conflict.path}",
+                f"needs {availability(conflict.versions, known)}; this connection "
+                f"speaks protocol {version}, which would drop it",
+            )
+
+    def _run(self, calls: list[_Call]) -> None:
+        for call in calls:
+            self._check(call)
+        pieces = [piece for call in calls for piece in self._split(call)]
+        answers: dict[int, list[tuple[_Piece, Any]]] = {id(call): [] for call in calls}
+        unknown: list[rt.UnknownElement] = []
+        for packet in self._packets(pieces):
+            bodies = self._send(packet, unknown)
+            for piece, body in zip(packet, bodies, strict=True):
+                answers[id(piece.call)].append((piece, body))
+        self.last_unknown_elements = unknown
+        for call in calls:
+            call.pending._set(self._merge(call, answers[id(call)], unknown))
+
+    def _split(self, call: _Call) -> Iterator[_Piece]:
+        field = call.spec.batch_field
+        if field is None:
+            yield _Piece(call, call.request, 1)
+            return
+        values = list(getattr(call.request, field))
+        if len(values) <= self.chunk_size:
+            yield _Piece(call, call.request, max(1, len(values)))
+            return
+        for start in range(0, len(values), self.chunk_size):
+            chunk = values[start : start + self.chunk_size]
+            request = dataclasses.replace(call.request, **{field: chunk})
+            yield _Piece(call, request, len(chunk))
+
+    def _packets(self, pieces: list[_Piece]) -> Iterator[list[_Piece]]:
+        packet: list[_Piece] = []
+        size = 0
+        for piece in pieces:
+            if packet and size + piece.items > self.chunk_size:
+                yield packet
+                packet, size = [], 0
+            packet.append(piece)
+            size += piece.items
+        if packet:
+            yield packet
+
+    def _send(
+        self, pieces: list[_Piece], unknown: list[rt.UnknownElement]
+    ) -> list[Any]:
+        packet = self._codec.make_packet(
+            [piece.request for piece in pieces], self._protocol
+        )
+        names = [piece.call.spec.name for piece in pieces]
+        label = f"mail.{'+'.join(sorted(set(names)))} x{len(pieces)}"
+        data = self.transport.post(self._codec.encode_request(packet), label)
+        answer = self._decode(data, unknown)
+        if isinstance(answer, SystemResult):
+            raise packet_error(answer.errcode, answer.errtext or "packet refused")
+        replies = answer.replies
+        if [reply.operation for reply in replies] != names:
+            raise ResponseError(
+                f"expected replies for {', '.join(names)}; got "
+                f"{', '.join(r.operation for r in replies) or 'none'}"
+            )
+        for reply in replies:
+            self._check_reply(reply.operation, reply.body)
+        return [reply.body for reply in replies]
+
+    def _decode(self, data: bytes, unknown: list[rt.UnknownElement]) -> Any:
+        limit = self.transport.max_response_size
+        if not self.lenient:
+            return self._codec.decode_response(data, limit)
+        with rt.collecting_unknown() as skipped:
+            answer = self._codec.decode_response(data, limit)
+        unknown.extend(skipped)
+        for element in skipped:
+            logger.warning("skipped unknown element %s", element.path)
+        return answer
+
+    def _check_reply(self, operation: str, body: Any) -> None:
+        """An element newer (or older) than this connection's protocol version.
+
+        The decoder knows every version's elements; a server that answers with
+        one this version lacks answers in another schema than it was asked for.
+        """
+        conflict = check(
+            self._codec.rules, body, self._protocol, root=operation, validate=False
+        )
+        if conflict is None:
+            return
+        known = self._codec.rules.versions
+        where = f"{operation}.{conflict.path}"
+        message = (
+            f"{where}: the server answered with an element of "
+            f"{availability(conflict.versions, known)}, but this connection speaks "
+            f"protocol {self._protocol}"
+        )
+        if self.lenient:
+            logger.warning("%s; kept (lenient)", message)
+            return
+        raise UnexpectedElementError(
+            f"{message}; connect with that protocol, or lenient=True to keep it",
+            where,
+            conflict.first_version(known),
+        )
+
+    def _merge(
+        self,
+        call: _Call,
+        answers: list[tuple[_Piece, Any]],
+        unknown: list[rt.UnknownElement],
+    ) -> Any:
+        spec = call.spec
+        if spec.result_field is None:
+            return answers[0][1]
+        merged = spec.results_class(operation=spec.name)
+        for piece, body in answers:
+            if self._protocol in spec.bare_versions and spec.unwrap is not None:
+                results = spec.unwrap(body)
+            elif spec.results_repeated:
+                results = getattr(body, spec.result_field)
+            else:
+                results = [getattr(body, spec.result_field)]
+            if spec.results_per_item and spec.batch_field is not None:
+                sent = len(getattr(piece.request, spec.batch_field))
+                if len(results) != sent:
+                    raise ResponseError(
+                        f"{spec.name}: sent {sent} item(s), got {len(results)} result(s)"
+                    )
+            merged.extend(results)
+        merged.unknown_elements = list(unknown)
+        return merged
+
+
+class BaseBatch:
+    """Collects calls and sends them together, as few packets as the chunk size allows."""
+
+    def __init__(self, client: BaseClient) -> None:
+        self._client = client
+        self._calls: list[_Call] = []
+        self.sent = False
+
+    def _call(self, spec: OperationSpec[T], request: object) -> Pending[T]:
+        """Where a client method, run on behalf of the batch, leaves its request."""
+        if self.sent:
+            raise RuntimeError("this batch was already sent; start a new one")
+        pending: Pending[T] = Pending(spec.name)
+        self._calls.append(_Call(spec, request, pending))
+        return pending
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def send(self) -> list[Any]:
+        """Send every collected call; returns their answers in call order."""
+        if self.sent:
+            raise RuntimeError("this batch was already sent; start a new one")
+        self.sent = True
+        if self._calls:
+            self._client._run(self._calls)
+        return [call.pending.value for call in self._calls]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None and not self.sent:
+            self.send()
+
+
+def deferred(
+    method: Callable[Concatenate[Any, P], T],
+) -> Callable[Concatenate[BaseBatch, P], Pending[T]]:
+    """The batch form of a client method: the same arguments, a ``Pending`` answer.
+
+    The client method builds its request and hands it to ``self._call``; run
+    with a batch as ``self``, that collects the request instead of sending it.
+    So each operation's signature and request building exist once.
+    """
+
+    @functools.wraps(method)
+    def collect(batch: BaseBatch, /, *args: P.args, **kwargs: P.kwargs) -> Pending[T]:
+        method(batch, *args, **kwargs)
+        pending: Pending[T] = batch._calls[-1].pending
+        return pending
+
+    return collect
