@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+import typing
 from typing import TypeVar
 
 from .errors import GeneratorError
@@ -30,7 +31,12 @@ from .model import (
 )
 from .naming import Overrides
 
-T = TypeVar("T")
+class Named(typing.Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+T = TypeVar("T", bound=Named)
 
 
 def merge(protocols: Sequence[Protocol], overrides: Overrides) -> Api:
