@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "ba1545b05d6bb452bc5f126cfc9084ff972e38c2b9e5f7439ac8287209a6c217"
+INPUTS_FINGERPRINT = "6b546080cd267ccd7e810832f7480f8257420589324222e56cce5056f8f9b599"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {

@@ -9,9 +9,9 @@ naming the class, the field and both versions, never a silent pick.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-import typing
 from typing import TypeVar
 
 from .errors import GeneratorError
@@ -21,7 +21,6 @@ from .model import (
     Enum,
     EnumValue,
     Field,
-    Gate,
     Operation,
     Payload,
     Protocol,
@@ -30,6 +29,7 @@ from .model import (
     bases_first,
 )
 from .naming import Overrides
+
 
 class Named(typing.Protocol):
     @property
@@ -69,9 +69,7 @@ def merge(protocols: Sequence[Protocol], overrides: Overrides) -> Api:
     )
     return replace(
         api,
-        gates=_gates(api),
         codec_shared=_shared(api.structs, _codec_shape),
-        check_shared=_shared(api.request_structs, _check_shape),
     )
 
 
@@ -80,14 +78,6 @@ def _codec_shape(struct: Struct) -> object:
     return tuple(
         (f.name, f.tag, f.type.signature(), f.mandatory, f.repeated, f.wrapper)
         for f in struct.fields
-    )
-
-
-def _check_shape(struct: Struct) -> object:
-    """What validation depends on: the codec shape plus limits, choices, versions."""
-    return (
-        tuple((f.signature(), f.versions) for f in struct.fields),
-        struct.choices,
     )
 
 
@@ -355,32 +345,3 @@ def _payload(
         raise GeneratorError(
             f"{where}: result type {result.name} has no field {field_name!r}"
         ) from None
-
-
-def _gates(api: Api) -> tuple[Gate, ...]:
-    """Structs that hold, at any depth, something not every version has."""
-    limited_enums = {
-        e.name for e in api.enums if any(v.versions is not None for v in e.values)
-    }
-
-    def limited(item: Field) -> bool:
-        return item.versions is not None or (
-            item.type.kind == "enum" and item.type.ref in limited_enums
-        )
-
-    gated: dict[str, Gate] = {}
-    changed = True
-    while changed:  # a fixpoint: nesting may go several levels deep
-        changed = False
-        for struct in api.structs:
-            checks = tuple(f for f in struct.fields if limited(f))
-            nested = tuple(
-                f
-                for f in struct.fields
-                if f.type.kind == "struct" and f.type.ref in gated
-            )
-            gate = Gate(struct.name, checks, nested)
-            if (checks or nested) and gated.get(struct.name) != gate:
-                gated[struct.name] = gate
-                changed = True
-    return tuple(g for s in api.structs if (g := gated.get(s.name)) is not None)

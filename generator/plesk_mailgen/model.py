@@ -273,41 +273,22 @@ class Protocol(Schema):
     schema_pins: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Gate:
-    """What to check in one struct before a given protocol version may carry it.
-
-    ``checks`` are fields that not every version has (or enums with values not
-    every version has); ``nested`` are struct fields whose class has a gate.
-    """
-
-    struct: str
-    checks: tuple[Field, ...]
-    nested: tuple[Field, ...]
-
-
 @dataclass(frozen=True, kw_only=True)
 class Api(Schema):
     """All protocol versions merged: each class once, with every field any version has.
 
     Fields, classes, enum values and operations that only some versions have
-    carry those versions; ``gates`` say where a message must be checked before
-    an older version may carry it.
+    carry those versions.
     """
 
     protocols: tuple[Protocol, ...]
-    gates: tuple[Gate, ...] = ()
     codec_shared: dict[str, str] = field(default_factory=dict)
     """Struct -> the struct whose encode/decode functions it uses (same shape)."""
-    check_shared: dict[str, str] = field(default_factory=dict)
-    """Struct -> the struct whose validation function it uses (same rules)."""
 
     def codec_members(self, name: str) -> tuple[str, ...]:
         """The structs that use ``name``'s codec functions (``name`` first)."""
-        return _members(self.codec_shared, name)
-
-    def check_members(self, name: str) -> tuple[str, ...]:
-        return _members(self.check_shared, name)
+        shared = self.codec_shared
+        return (name, *sorted(k for k, v in shared.items() if v == name and k != name))
 
     @property
     def versions(self) -> tuple[str, ...]:
@@ -329,12 +310,6 @@ class Api(Schema):
         order = {v: i for i, v in enumerate(self.versions)}
         return tuple(sorted(found, key=lambda vs: [order[v] for v in vs]))
 
-    def gate(self, struct: str) -> Gate | None:
-        for item in self.gates:
-            if item.struct == struct:
-                return item
-        return None
-
 
 def bases_first(structs: Iterable[Struct]) -> tuple[Struct, ...]:
     """Keep the given order, but put every base class before its subclasses."""
@@ -353,8 +328,3 @@ def bases_first(structs: Iterable[Struct]) -> tuple[Struct, ...]:
     for struct in by_name.values():
         visit(struct)
     return tuple(ordered)
-
-
-def _members(shared: dict[str, str], name: str) -> tuple[str, ...]:
-    others = sorted(k for k, v in shared.items() if v == name and k != name)
-    return (name, *others)
