@@ -145,6 +145,18 @@ def test_every_command_sends_exactly_the_options_given(
     assert {k: normal(v) for k, v in sent.items()} == expected
 
 
+def test_get_info_of_an_empty_site_exits_0(emulator: Emulator, tls: TestTLS) -> None:
+    result = invoke(emulator, tls, "--json", "get-info", "--site-id", str(SITE_ID))
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["ok"] is True
+    assert document["results"] == [
+        {"status": "ok", "errcode": None, "errtext": None, "mailname": None}
+    ]
+    table = invoke(emulator, tls, "get-info", "--site-id", str(SITE_ID))
+    assert table.exit_code == 0 and table.stdout.split() == ["#", "status", "0", "ok"]
+
+
 def test_item_failures_exit_1_and_are_reported(
     emulator: Emulator, tls: TestTLS
 ) -> None:

@@ -505,6 +505,25 @@ def test_update_add_remove_set_on_every_list_setting(
     assert missing[0].errcode == 1013
 
 
+def test_get_info_of_a_site_without_accounts_is_ok_and_empty(
+    emulator: Emulator, tls: TestTLS
+) -> None:
+    """As real Plesk answers (api-php-lib's ``testGetAllWithoutMailnames``):
+    one ``ok`` result without ``<mailname>``, not an error."""
+    with connect(emulator, tls) as client:
+        results = client.get_info(site_id=SITE_ID)
+        assert results.ok and len(results) == 1 and results[0].mailname is None
+        assert results.accounts() == []
+        client.create(
+            site_id=SITE_ID, mailnames=[plesk_mail.NewMailAccount(name="a")]
+        ).raise_for_errors()
+        assert [a.name for a in client.get_info(site_id=SITE_ID).accounts()] == ["a"]
+        missing = client.get_info(site_id=SITE_ID, names=["a", "ghost"])
+        with pytest.raises(plesk_mail.ItemErrors, match="#1: error 1013"):
+            missing.accounts()
+    assert b"<mailname>" not in emulator.exchanges[0].answer
+
+
 def test_get_info_honours_the_flags(emulator: Emulator, tls: TestTLS) -> None:
     m = generated_module(LATEST)
     emulator.store.add_account(SITE_ID, full_account("info"))

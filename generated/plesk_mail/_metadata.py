@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "6b546080cd267ccd7e810832f7480f8257420589324222e56cce5056f8f9b599"
+INPUTS_FINGERPRINT = "a2de9d083a23b30b898ca400bc081a3c5d72614b3fef69a2f54d108b14c01004"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -58,7 +58,7 @@ FILES: dict[str, str] = {
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "plesk_mail/rules.py": "692b0791e20ccf2cdcbfad1e7071e5b07524b33dd37a9b11ce06f4fd96cede50",
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
-    "plesk_mail/runtime/checks.py": "4c97058825a3dc03b7c5e2385686bd7a9c5b90494646e5901bed620c67b5bc55",
+    "plesk_mail/runtime/checks.py": "ae0325e204ae95a6fde642a5d70c73230ad2ed1722b08a00015777564e4278a5",
     "plesk_mail/runtime/cli.py": "04c1888e780dca26af08eb4131ee9197358b9eacc2ef6e5921d7400dfd04f11b",
     "plesk_mail/runtime/client.py": "9ecc1b0d3fbab73fe8165061de2c699194fb7284d9eb811ed6d1401897b1ff0a",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
@@ -66,7 +66,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/negotiate.py": "0ede7d4e2382866d63aba960c3806855dcf0af094f20a135ad7e2db3f508fda1",
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
     "plesk_mail/runtime/transport.py": "eab4945643ef2f2ba71c24ec15f50a6d7439a849b64c8f83c54c71004abd3b55",
-    "plesk_mail/runtime/validate.py": "6afe8e982eafe856243428c26734fdfa468684e7c8a8c5b650c24d686a634128",
+    "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
     "plesk_mail/runtime/xml.py": "5a71b1126736b262053a9b72ed46f34c062ff64b930f53ffd49dc968bb05c489",
     "plesk_mail/v1_6_6_0/__init__.py": "2a67168ca89ca1a6bc7140cfb41e497af4d3aefb3561b2965fd14ae5e69d27ff",
     "plesk_mail/v1_6_7_0/__init__.py": "abfc70ead9daefcc7cca83f97f1242ac86fb33ae3e3bd54a91176599c7b5baf3",

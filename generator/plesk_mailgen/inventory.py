@@ -88,8 +88,3 @@ def _walk(
 
 def enum_values(protocol: Protocol) -> dict[str, tuple[str, ...]]:
     return {e.name: tuple(v.value for v in e.values) for e in protocol.enums}
-
-
-def same_api(a: Protocol, b: Protocol) -> bool:
-    """True when two versions generate the same models, codecs and client."""
-    return (a.operations, a.structs, a.enums) == (b.operations, b.structs, b.enums)

@@ -88,7 +88,11 @@ def enum_member(value: object, enum_type: type[enum.Enum], path: str) -> None:
 
 def instance(value: object, cls: type, path: str) -> None:
     if not isinstance(value, cls):
-        fail(path, f"expected {cls.__name__}, got {_type_name(value)}")
+        expected, got = cls.__name__, _type_name(value)
+        if expected == got:  # a look-alike class from another module
+            expected = f"{cls.__module__}.{cls.__qualname__}"
+            got = f"{type(value).__module__}.{type(value).__qualname__}"
+        fail(path, f"expected {expected}, got {got}")
 
 
 def items(

@@ -253,9 +253,9 @@ class _Walk:
             if self.validate:
                 v.enum_member(value, slot.target, self.full(here))
             member = _member(slot.target, value)
-            limited = None if member is None else self.rules.values.get(member)
-            if limited is not None and self.version not in limited:
-                return Conflict(f"{here}={str(value)!r}", limited)
+            limited = self.rules.values.get(member) if member is not None else None
+            if member is not None and limited and self.version not in limited:
+                return Conflict(f"{here}={member.value!r}", limited)
             return None
         if self.validate:
             if slot.kind == "int":
