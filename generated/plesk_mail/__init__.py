@@ -8,6 +8,11 @@ version-neutral models importable from here (``NewMailAccount``, ``Mailbox``,
 is sent, naming the versions that have it; ``client.supports(Model, "field")``
 asks first. Importing this package stays cheap: the client, lxml and httpx
 load on first use.
+
+For programs that speak a single version, each protocol version also has a
+pinned module (``plesk_mail.v1_6_9_1``, ...): the same models and client, with
+``connect()``, ``encode_request()`` and ``encode_response()`` bound to that
+version. A value the version does not have is refused, never dropped.
 """
 
 from __future__ import annotations

@@ -42,17 +42,17 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "a2de9d083a23b30b898ca400bc081a3c5d72614b3fef69a2f54d108b14c01004"
+INPUTS_FINGERPRINT = "0c2e83267af400710b06b9b472366a2c67fbd410c3b0583a7b55fa44ca334628"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "dce9b29f2e288fcf963d20a5e617bb3b5cb48d31e5c0ea6823aa88835969c349",
     "README.md": "9c775694898aff531a36cf650664680cec27f55fcd826c92bb509030c69cfc2b",
-    "plesk_mail/__init__.py": "555af921836eb1405ef1433775d70ba97d6b129d390ec7778d01b08d230814a2",
+    "plesk_mail/__init__.py": "b2c79b271f75db88872b4f4ab48ace08bb22bde948722937d01082d6e8d05ca7",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
     "plesk_mail/cli.py": "69d15ab6c3d5ece470545eccfc20b90af43a794cab6c50c28e26701d9d01413f",
     "plesk_mail/client.py": "217de573e394e7992b859f145bc588be25da8f54dceb2ca09e2e7b23b201b431",
-    "plesk_mail/codec.py": "17843d8c68188609969430eae129ff6d54ffe6ba05cfb1490eaf64efce158963",
+    "plesk_mail/codec.py": "e6124776660eb9fb2d8e700f07ffce03ff59d2cdbab62ba2854a1b69132c64d7",
     "plesk_mail/compatibility.py": "41c5d21ae549fa5779942de548fa260fa236c5a87c3ed81f889ebe87be7184f2",
     "plesk_mail/models.py": "d39ee8918bc3763d046419ffdf606b52def431b754f5d0c1d5c41e7c05aefafe",
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -67,11 +67,11 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
     "plesk_mail/runtime/transport.py": "eab4945643ef2f2ba71c24ec15f50a6d7439a849b64c8f83c54c71004abd3b55",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
-    "plesk_mail/runtime/xml.py": "5a71b1126736b262053a9b72ed46f34c062ff64b930f53ffd49dc968bb05c489",
-    "plesk_mail/v1_6_6_0/__init__.py": "2a67168ca89ca1a6bc7140cfb41e497af4d3aefb3561b2965fd14ae5e69d27ff",
-    "plesk_mail/v1_6_7_0/__init__.py": "abfc70ead9daefcc7cca83f97f1242ac86fb33ae3e3bd54a91176599c7b5baf3",
-    "plesk_mail/v1_6_8_0/__init__.py": "6e19f8fa12db9252b9a1d2e8041847a9970f7a0f8faf20b50128de1cf22f4c1f",
-    "plesk_mail/v1_6_9_1/__init__.py": "9dc7933140ebd83851468ca9ab0125ea891ed15b1149660f9c8daffe39dc3bee",
+    "plesk_mail/runtime/xml.py": "cdc15d2e039b080893b2337b017a9522ca1b887e45d0e347b2416ee1de589334",
+    "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",
+    "plesk_mail/v1_6_7_0/__init__.py": "2e31335b4161367fa8c0f101c72b6d714b530912dc3085e2199e0df30217ba8b",
+    "plesk_mail/v1_6_8_0/__init__.py": "a995c882f7154bbe68b2ccb0dfd2db81de9209935e7b1ab64a7c5b2b80fd6feb",
+    "plesk_mail/v1_6_9_1/__init__.py": "ad903477509c8a975c5cd26565398a85726d8eaa8bcd641b8af4243819461dce",
     "pyproject.toml": "787550298cd6bc800a1a8c9ae0d322d5fe5f4a0cb4ae7832338a7d3c80c2a1ce",
 }
 """sha256 of every other generated file: ``generate --check`` trusts these."""

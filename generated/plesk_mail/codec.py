@@ -11,7 +11,7 @@ dropped on the way to an older server.
 from __future__ import annotations
 
 import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -35,9 +35,10 @@ _RESULT_STATUS_VALUES: dict[str | None, ResultStatus] = {
 }
 
 
-def _encode_aps_provider(parent: rt.Element, tag: str, obj: ApsProvider) -> None:
+def _encode_aps_provider(parent: rt.Element, tag: str, obj: ApsProvider) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "package-uid").text = obj.package_uid
+    return el
 
 
 def _decode_aps_provider(el: rt.Element) -> ApsProvider:
@@ -60,7 +61,7 @@ _AutoresponderT = TypeVar("_AutoresponderT", Autoresponder, AutoresponderInfo)
 
 def _encode_autoresponder(
     parent: rt.Element, tag: str, obj: Autoresponder | AutoresponderInfo
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.enabled is not None:
         SubElement(el, "enabled").text = "true" if obj.enabled else "false"
@@ -78,6 +79,7 @@ def _encode_autoresponder(
         SubElement(el, "forward").text = obj.forward
     if obj.end_date is not None:
         SubElement(el, "end_date").text = obj.end_date.isoformat()
+    return el
 
 
 def _decode_autoresponder(
@@ -133,12 +135,13 @@ def _decode_autoresponder(
 
 def _encode_autoresponder_attachment(
     parent: rt.Element, tag: str, obj: AutoresponderAttachment
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.tmp_name is not None:
         SubElement(el, "tmp-name").text = obj.tmp_name
     if obj.file_name is not None:
         SubElement(el, "file-name").text = obj.file_name
+    return el
 
 
 def _decode_autoresponder_attachment(el: rt.Element) -> AutoresponderAttachment:
@@ -158,12 +161,15 @@ def _decode_autoresponder_attachment(el: rt.Element) -> AutoresponderAttachment:
     )
 
 
-def _encode_create_request(parent: rt.Element, tag: str, obj: CreateRequest) -> None:
+def _encode_create_request(
+    parent: rt.Element, tag: str, obj: CreateRequest
+) -> rt.Element:
     el = SubElement(parent, tag)
     wrapper = SubElement(el, "filter")
     SubElement(wrapper, "site-id").text = str(obj.site_id)
     for mailnames_item in obj.mailnames:
         _encode_new_mail_account(wrapper, "mailname", mailnames_item)
+    return el
 
 
 def _decode_create_request(el: rt.Element) -> CreateRequest:
@@ -194,118 +200,98 @@ def _decode_create_request(el: rt.Element) -> CreateRequest:
     )
 
 
-def _encode_create_response(parent: rt.Element, tag: str, obj: CreateResponse) -> None:
+def _encode_create_response(
+    parent: rt.Element, tag: str, obj: CreateResponse
+) -> rt.Element:
     el = SubElement(parent, tag)
     for results_item in obj.results:
         _encode_create_result(el, "result", results_item)
+    return el
 
 
 def _decode_create_response(el: rt.Element) -> CreateResponse:
-    v_results: list[CreateResult] = []
-    for child in el:
-        tag = child.tag
-        if tag == "result":
-            v_results.append(_decode_create_result(child))
-        else:
-            rt.unexpected(child)
-    return CreateResponse(
-        results=v_results,
-    )
+    return CreateResponse(results=rt.decode_items(el, "result", _decode_create_result))
 
 
-def _encode_result(parent: rt.Element, tag: str, obj: Result) -> None:
+def _encode_result(parent: rt.Element, tag: str, obj: Result) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "status").text = str(obj.status)
     if obj.errcode is not None:
         SubElement(el, "errcode").text = str(obj.errcode)
     if obj.errtext is not None:
         SubElement(el, "errtext").text = obj.errtext
+    return el
+
+
+def _read_result(child: rt.Element, tag: object, values: dict[str, Any]) -> bool:
+    """Read one child of a ``Result`` (or a subclass) into ``values``; False if not its own."""
+    if tag == "status":
+        values["status"] = (
+            e
+            if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
+            else rt.to_enum(ResultStatus, child)
+        )
+    elif tag == "errcode":
+        values["errcode"] = (
+            int(t)
+            if (t := child.text) and t.isdigit() and t.isascii()
+            else rt.to_int(child)
+        )
+    elif tag == "errtext":
+        values["errtext"] = child.text or ""
+    else:
+        return False
+    return True
 
 
 def _decode_result(el: rt.Element) -> Result:
-    v_status: ResultStatus | None = None
-    v_errcode: int | None = None
-    v_errtext: str | None = None
+    values: dict[str, Any] = {}
     for child in el:
         tag = child.tag
-        if tag == "status":
-            v_status = (
-                e
-                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
-                else rt.to_enum(ResultStatus, child)
-            )
-        elif tag == "errcode":
-            v_errcode = (
-                int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
-                else rt.to_int(child)
-            )
-        elif tag == "errtext":
-            v_errtext = child.text or ""
-        else:
+
+        if not _read_result(child, tag, values):
             rt.unexpected(child)
-    if v_status is None:
+    if "status" not in values:
         rt.missing(el, "status")
     return Result(
-        status=v_status,
-        errcode=v_errcode,
-        errtext=v_errtext,
+        **values,
     )
 
 
-def _encode_create_result(parent: rt.Element, tag: str, obj: CreateResult) -> None:
-    el = SubElement(parent, tag)
-    SubElement(el, "status").text = str(obj.status)
-    if obj.errcode is not None:
-        SubElement(el, "errcode").text = str(obj.errcode)
-    if obj.errtext is not None:
-        SubElement(el, "errtext").text = obj.errtext
+def _encode_create_result(
+    parent: rt.Element, tag: str, obj: CreateResult
+) -> rt.Element:
+    el = _encode_result(parent, tag, obj)
     if obj.mailname is not None:
         _encode_created_mailname(el, "mailname", obj.mailname)
+    return el
 
 
 def _decode_create_result(el: rt.Element) -> CreateResult:
-    v_status: ResultStatus | None = None
-    v_errcode: int | None = None
-    v_errtext: str | None = None
     v_mailname: CreatedMailname | None = None
+    values: dict[str, Any] = {}
     for child in el:
         tag = child.tag
-        if tag == "status":
-            v_status = (
-                e
-                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
-                else rt.to_enum(ResultStatus, child)
-            )
-        elif tag == "errcode":
-            v_errcode = (
-                int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
-                else rt.to_int(child)
-            )
-        elif tag == "errtext":
-            v_errtext = child.text or ""
-        elif tag == "mailname":
+        if tag == "mailname":
             v_mailname = _decode_created_mailname(child)
-        else:
+        elif not _read_result(child, tag, values):
             rt.unexpected(child)
-    if v_status is None:
+    if "status" not in values:
         rt.missing(el, "status")
     return CreateResult(
-        status=v_status,
-        errcode=v_errcode,
-        errtext=v_errtext,
+        **values,
         mailname=v_mailname,
     )
 
 
 def _encode_created_mailname(
     parent: rt.Element, tag: str, obj: CreatedMailname
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.id is not None:
         SubElement(el, "id").text = str(obj.id)
     SubElement(el, "name").text = obj.name
+    return el
 
 
 def _decode_created_mailname(el: rt.Element) -> CreatedMailname:
@@ -336,9 +322,10 @@ _DisableRequestT = TypeVar("_DisableRequestT", DisableRequest, EnableRequest)
 
 def _encode_disable_request(
     parent: rt.Element, tag: str, obj: DisableRequest | EnableRequest
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "site-id").text = str(obj.site_id)
+    return el
 
 
 def _decode_disable_request(
@@ -367,32 +354,25 @@ _DisableResponseT = TypeVar("_DisableResponseT", DisableResponse, EnableResponse
 
 def _encode_disable_response(
     parent: rt.Element, tag: str, obj: DisableResponse | EnableResponse
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     for results_item in obj.results:
         _encode_result(el, "result", results_item)
+    return el
 
 
 def _decode_disable_response(
     el: rt.Element, cls: type[_DisableResponseT]
 ) -> _DisableResponseT:
-    v_results: list[Result] = []
-    for child in el:
-        tag = child.tag
-        if tag == "result":
-            v_results.append(_decode_result(child))
-        else:
-            rt.unexpected(child)
-    return cls(
-        results=v_results,
-    )
+    return cls(results=rt.decode_items(el, "result", _decode_result))
 
 
-def _encode_forwarding(parent: rt.Element, tag: str, obj: Forwarding) -> None:
+def _encode_forwarding(parent: rt.Element, tag: str, obj: Forwarding) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "enabled").text = "true" if obj.enabled else "false"
     for addresses_item in obj.addresses:
         SubElement(el, "address").text = addresses_item
+    return el
 
 
 def _decode_forwarding(el: rt.Element) -> Forwarding:
@@ -423,12 +403,13 @@ _ForwardingInfoT = TypeVar("_ForwardingInfoT", ForwardingInfo, ForwardingUpdate)
 
 def _encode_forwarding_info(
     parent: rt.Element, tag: str, obj: ForwardingInfo | ForwardingUpdate
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.enabled is not None:
         SubElement(el, "enabled").text = "true" if obj.enabled else "false"
     for addresses_item in obj.addresses:
         SubElement(el, "address").text = addresses_item
+    return el
 
 
 def _decode_forwarding_info(
@@ -456,12 +437,13 @@ def _decode_forwarding_info(
 
 def _encode_forwarding_list_change(
     parent: rt.Element, tag: str, obj: ForwardingListChange
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.enabled is not None:
         SubElement(el, "enabled").text = "true" if obj.enabled else "false"
     for addresses_item in obj.addresses:
         SubElement(el, "address").text = addresses_item
+    return el
 
 
 def _decode_forwarding_list_change(el: rt.Element) -> ForwardingListChange:
@@ -487,8 +469,9 @@ def _decode_forwarding_list_change(el: rt.Element) -> ForwardingListChange:
 
 def _encode_get_available_mail_providers_request(
     parent: rt.Element, tag: str, obj: GetAvailableMailProvidersRequest
-) -> None:
-    SubElement(parent, tag)
+) -> rt.Element:
+    el = SubElement(parent, tag)
+    return el
 
 
 def _decode_get_available_mail_providers_request(
@@ -502,12 +485,13 @@ def _decode_get_available_mail_providers_request(
 
 def _encode_get_available_mail_providers_response(
     parent: rt.Element, tag: str, obj: GetAvailableMailProvidersResponse
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     for results_item in obj.results:
         _encode_get_available_mail_providers_result(el, "result", results_item)
     for mail_providers_item in obj.mail_providers:
         _encode_mail_provider(el, "mail-provider", mail_providers_item)
+    return el
 
 
 def _decode_get_available_mail_providers_response(
@@ -531,55 +515,35 @@ def _decode_get_available_mail_providers_response(
 
 def _encode_get_available_mail_providers_result(
     parent: rt.Element, tag: str, obj: GetAvailableMailProvidersResult
-) -> None:
-    el = SubElement(parent, tag)
-    SubElement(el, "status").text = str(obj.status)
-    if obj.errcode is not None:
-        SubElement(el, "errcode").text = str(obj.errcode)
-    if obj.errtext is not None:
-        SubElement(el, "errtext").text = obj.errtext
+) -> rt.Element:
+    el = _encode_result(parent, tag, obj)
     for mail_providers_item in obj.mail_providers:
         _encode_mail_provider(el, "mail-provider", mail_providers_item)
+    return el
 
 
 def _decode_get_available_mail_providers_result(
     el: rt.Element,
 ) -> GetAvailableMailProvidersResult:
-    v_status: ResultStatus | None = None
-    v_errcode: int | None = None
-    v_errtext: str | None = None
     v_mail_providers: list[MailProvider] = []
+    values: dict[str, Any] = {}
     for child in el:
         tag = child.tag
-        if tag == "status":
-            v_status = (
-                e
-                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
-                else rt.to_enum(ResultStatus, child)
-            )
-        elif tag == "errcode":
-            v_errcode = (
-                int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
-                else rt.to_int(child)
-            )
-        elif tag == "errtext":
-            v_errtext = child.text or ""
-        elif tag == "mail-provider":
+        if tag == "mail-provider":
             v_mail_providers.append(_decode_mail_provider(child))
-        else:
+        elif not _read_result(child, tag, values):
             rt.unexpected(child)
-    if v_status is None:
+    if "status" not in values:
         rt.missing(el, "status")
     return GetAvailableMailProvidersResult(
-        status=v_status,
-        errcode=v_errcode,
-        errtext=v_errtext,
+        **values,
         mail_providers=v_mail_providers,
     )
 
 
-def _encode_get_info_request(parent: rt.Element, tag: str, obj: GetInfoRequest) -> None:
+def _encode_get_info_request(
+    parent: rt.Element, tag: str, obj: GetInfoRequest
+) -> rt.Element:
     el = SubElement(parent, tag)
     wrapper = SubElement(el, "filter")
     SubElement(wrapper, "site-id").text = str(obj.site_id)
@@ -595,6 +559,7 @@ def _encode_get_info_request(parent: rt.Element, tag: str, obj: GetInfoRequest) 
         SubElement(el, "aliases")
     if obj.autoresponder:
         SubElement(el, "autoresponder")
+    return el
 
 
 def _decode_get_info_request(el: rt.Element) -> GetInfoRequest:
@@ -647,78 +612,53 @@ def _decode_get_info_request(el: rt.Element) -> GetInfoRequest:
 
 def _encode_get_info_response(
     parent: rt.Element, tag: str, obj: GetInfoResponse
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     for results_item in obj.results:
         _encode_get_info_result(el, "result", results_item)
+    return el
 
 
 def _decode_get_info_response(el: rt.Element) -> GetInfoResponse:
-    v_results: list[GetInfoResult] = []
-    for child in el:
-        tag = child.tag
-        if tag == "result":
-            v_results.append(_decode_get_info_result(child))
-        else:
-            rt.unexpected(child)
     return GetInfoResponse(
-        results=v_results,
+        results=rt.decode_items(el, "result", _decode_get_info_result)
     )
 
 
-def _encode_get_info_result(parent: rt.Element, tag: str, obj: GetInfoResult) -> None:
-    el = SubElement(parent, tag)
-    SubElement(el, "status").text = str(obj.status)
-    if obj.errcode is not None:
-        SubElement(el, "errcode").text = str(obj.errcode)
-    if obj.errtext is not None:
-        SubElement(el, "errtext").text = obj.errtext
+def _encode_get_info_result(
+    parent: rt.Element, tag: str, obj: GetInfoResult
+) -> rt.Element:
+    el = _encode_result(parent, tag, obj)
     if obj.mailname is not None:
         _encode_mail_account_info(el, "mailname", obj.mailname)
+    return el
 
 
 def _decode_get_info_result(el: rt.Element) -> GetInfoResult:
-    v_status: ResultStatus | None = None
-    v_errcode: int | None = None
-    v_errtext: str | None = None
     v_mailname: MailAccountInfo | None = None
+    values: dict[str, Any] = {}
     for child in el:
         tag = child.tag
-        if tag == "status":
-            v_status = (
-                e
-                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
-                else rt.to_enum(ResultStatus, child)
-            )
-        elif tag == "errcode":
-            v_errcode = (
-                int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
-                else rt.to_int(child)
-            )
-        elif tag == "errtext":
-            v_errtext = child.text or ""
-        elif tag == "mailname":
+        if tag == "mailname":
             v_mailname = _decode_mail_account_info(child)
-        else:
+        elif not _read_result(child, tag, values):
             rt.unexpected(child)
-    if v_status is None:
+    if "status" not in values:
         rt.missing(el, "status")
     return GetInfoResult(
-        status=v_status,
-        errcode=v_errcode,
-        errtext=v_errtext,
+        **values,
         mailname=v_mailname,
     )
 
 
 def _encode_get_prefs_request(
     parent: rt.Element, tag: str, obj: GetPrefsRequest
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     wrapper = SubElement(el, "filter")
     for site_ids_item in obj.site_ids:
         SubElement(wrapper, "site-id").text = str(site_ids_item)
+    return el
 
 
 def _decode_get_prefs_request(el: rt.Element) -> GetPrefsRequest:
@@ -745,61 +685,37 @@ def _decode_get_prefs_request(el: rt.Element) -> GetPrefsRequest:
 
 def _encode_get_prefs_response(
     parent: rt.Element, tag: str, obj: GetPrefsResponse
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     for results_item in obj.results:
         _encode_get_prefs_result(el, "result", results_item)
+    return el
 
 
 def _decode_get_prefs_response(el: rt.Element) -> GetPrefsResponse:
-    v_results: list[GetPrefsResult] = []
-    for child in el:
-        tag = child.tag
-        if tag == "result":
-            v_results.append(_decode_get_prefs_result(child))
-        else:
-            rt.unexpected(child)
     return GetPrefsResponse(
-        results=v_results,
+        results=rt.decode_items(el, "result", _decode_get_prefs_result)
     )
 
 
-def _encode_get_prefs_result(parent: rt.Element, tag: str, obj: GetPrefsResult) -> None:
-    el = SubElement(parent, tag)
-    SubElement(el, "status").text = str(obj.status)
-    if obj.errcode is not None:
-        SubElement(el, "errcode").text = str(obj.errcode)
-    if obj.errtext is not None:
-        SubElement(el, "errtext").text = obj.errtext
+def _encode_get_prefs_result(
+    parent: rt.Element, tag: str, obj: GetPrefsResult
+) -> rt.Element:
+    el = _encode_result(parent, tag, obj)
     if obj.site_id is not None:
         SubElement(el, "site-id").text = str(obj.site_id)
     if obj.prefs is not None:
         _encode_mail_preferences(el, "prefs", obj.prefs)
+    return el
 
 
 def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
-    v_status: ResultStatus | None = None
-    v_errcode: int | None = None
-    v_errtext: str | None = None
     v_site_id: int | None = None
     v_prefs: MailPreferences | None = None
+    values: dict[str, Any] = {}
     for child in el:
         tag = child.tag
-        if tag == "status":
-            v_status = (
-                e
-                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
-                else rt.to_enum(ResultStatus, child)
-            )
-        elif tag == "errcode":
-            v_errcode = (
-                int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
-                else rt.to_int(child)
-            )
-        elif tag == "errtext":
-            v_errtext = child.text or ""
-        elif tag == "site-id":
+        if tag == "site-id":
             v_site_id = (
                 int(t)
                 if (t := child.text) and t.isdigit() and t.isascii()
@@ -807,14 +723,12 @@ def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
             )
         elif tag == "prefs":
             v_prefs = _decode_mail_preferences(child)
-        else:
+        elif not _read_result(child, tag, values):
             rt.unexpected(child)
-    if v_status is None:
+    if "status" not in values:
         rt.missing(el, "status")
     return GetPrefsResult(
-        status=v_status,
-        errcode=v_errcode,
-        errtext=v_errtext,
+        **values,
         site_id=v_site_id,
         prefs=v_prefs,
     )
@@ -822,7 +736,7 @@ def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
 
 def _encode_mail_account_info(
     parent: rt.Element, tag: str, obj: MailAccountInfo
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.id is not None:
         SubElement(el, "id").text = str(obj.id)
@@ -847,6 +761,7 @@ def _encode_mail_account_info(
         )
     if obj.description is not None:
         SubElement(el, "description").text = obj.description
+    return el
 
 
 def _decode_mail_account_info(el: rt.Element) -> MailAccountInfo:
@@ -914,7 +829,7 @@ def _decode_mail_account_info(el: rt.Element) -> MailAccountInfo:
 
 def _encode_mail_account_list_change(
     parent: rt.Element, tag: str, obj: MailAccountListChange
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "name").text = obj.name
     if obj.cp_access is not None:
@@ -925,6 +840,7 @@ def _encode_mail_account_list_change(
         SubElement(el, "alias").text = aliases_item
     if obj.autoresponder is not None:
         _encode_autoresponder(el, "autoresponder", obj.autoresponder)
+    return el
 
 
 def _decode_mail_account_list_change(el: rt.Element) -> MailAccountListChange:
@@ -964,7 +880,7 @@ def _decode_mail_account_list_change(el: rt.Element) -> MailAccountListChange:
 
 def _encode_mail_account_update(
     parent: rt.Element, tag: str, obj: MailAccountUpdate
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.id is not None:
         SubElement(el, "id").text = str(obj.id)
@@ -991,6 +907,7 @@ def _encode_mail_account_update(
         )
     if obj.description is not None:
         SubElement(el, "description").text = obj.description
+    return el
 
 
 def _decode_mail_account_update(el: rt.Element) -> MailAccountUpdate:
@@ -1066,7 +983,7 @@ def _decode_mail_account_update(el: rt.Element) -> MailAccountUpdate:
 
 def _encode_mail_preferences(
     parent: rt.Element, tag: str, obj: MailPreferences
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.none:
         SubElement(el, "none")
@@ -1088,6 +1005,7 @@ def _encode_mail_preferences(
         _encode_mail_provider(el, "mail-provider", obj.mail_provider)
     if obj.webmail_certificate is not None:
         SubElement(el, "webmail-certificate").text = obj.webmail_certificate
+    return el
 
 
 def _decode_mail_preferences(el: rt.Element) -> MailPreferences:
@@ -1147,12 +1065,15 @@ def _decode_mail_preferences(el: rt.Element) -> MailPreferences:
     )
 
 
-def _encode_mail_provider(parent: rt.Element, tag: str, obj: MailProvider) -> None:
+def _encode_mail_provider(
+    parent: rt.Element, tag: str, obj: MailProvider
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.local:
         SubElement(el, "local")
     if obj.aps is not None:
         _encode_aps_provider(el, "aps", obj.aps)
+    return el
 
 
 def _decode_mail_provider(el: rt.Element) -> MailProvider:
@@ -1172,11 +1093,12 @@ def _decode_mail_provider(el: rt.Element) -> MailProvider:
     )
 
 
-def _encode_mailbox(parent: rt.Element, tag: str, obj: Mailbox) -> None:
+def _encode_mailbox(parent: rt.Element, tag: str, obj: Mailbox) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "enabled").text = "true" if obj.enabled else "false"
     if obj.quota is not None:
         SubElement(el, "quota").text = str(obj.quota)
+    return el
 
 
 def _decode_mailbox(el: rt.Element) -> Mailbox:
@@ -1206,7 +1128,7 @@ def _decode_mailbox(el: rt.Element) -> Mailbox:
     )
 
 
-def _encode_mailbox_info(parent: rt.Element, tag: str, obj: MailboxInfo) -> None:
+def _encode_mailbox_info(parent: rt.Element, tag: str, obj: MailboxInfo) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.enabled is not None:
         SubElement(el, "enabled").text = "true" if obj.enabled else "false"
@@ -1214,6 +1136,7 @@ def _encode_mailbox_info(parent: rt.Element, tag: str, obj: MailboxInfo) -> None
         SubElement(el, "quota").text = str(obj.quota)
     if obj.usage is not None:
         SubElement(el, "usage").text = str(obj.usage)
+    return el
 
 
 def _decode_mailbox_info(el: rt.Element) -> MailboxInfo:
@@ -1249,12 +1172,15 @@ def _decode_mailbox_info(el: rt.Element) -> MailboxInfo:
     )
 
 
-def _encode_mailbox_update(parent: rt.Element, tag: str, obj: MailboxUpdate) -> None:
+def _encode_mailbox_update(
+    parent: rt.Element, tag: str, obj: MailboxUpdate
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.enabled is not None:
         SubElement(el, "enabled").text = "true" if obj.enabled else "false"
     if obj.quota is not None:
         SubElement(el, "quota").text = str(obj.quota)
+    return el
 
 
 def _decode_mailbox_update(el: rt.Element) -> MailboxUpdate:
@@ -1282,9 +1208,10 @@ def _decode_mailbox_update(el: rt.Element) -> MailboxUpdate:
     )
 
 
-def _encode_mailname_ref(parent: rt.Element, tag: str, obj: MailnameRef) -> None:
+def _encode_mailname_ref(parent: rt.Element, tag: str, obj: MailnameRef) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "name").text = obj.name
+    return el
 
 
 def _decode_mailname_ref(el: rt.Element) -> MailnameRef:
@@ -1304,72 +1231,48 @@ def _decode_mailname_ref(el: rt.Element) -> MailnameRef:
 
 def _encode_mailname_response(
     parent: rt.Element, tag: str, obj: MailnameResponse
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     for results_item in obj.results:
         _encode_mailname_result(el, "result", results_item)
+    return el
 
 
 def _decode_mailname_response(el: rt.Element) -> MailnameResponse:
-    v_results: list[MailnameResult] = []
-    for child in el:
-        tag = child.tag
-        if tag == "result":
-            v_results.append(_decode_mailname_result(child))
-        else:
-            rt.unexpected(child)
     return MailnameResponse(
-        results=v_results,
+        results=rt.decode_items(el, "result", _decode_mailname_result)
     )
 
 
-def _encode_mailname_result(parent: rt.Element, tag: str, obj: MailnameResult) -> None:
-    el = SubElement(parent, tag)
-    SubElement(el, "status").text = str(obj.status)
-    if obj.errcode is not None:
-        SubElement(el, "errcode").text = str(obj.errcode)
-    if obj.errtext is not None:
-        SubElement(el, "errtext").text = obj.errtext
+def _encode_mailname_result(
+    parent: rt.Element, tag: str, obj: MailnameResult
+) -> rt.Element:
+    el = _encode_result(parent, tag, obj)
     if obj.mailname is not None:
         _encode_mailname_ref(el, "mailname", obj.mailname)
+    return el
 
 
 def _decode_mailname_result(el: rt.Element) -> MailnameResult:
-    v_status: ResultStatus | None = None
-    v_errcode: int | None = None
-    v_errtext: str | None = None
     v_mailname: MailnameRef | None = None
+    values: dict[str, Any] = {}
     for child in el:
         tag = child.tag
-        if tag == "status":
-            v_status = (
-                e
-                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
-                else rt.to_enum(ResultStatus, child)
-            )
-        elif tag == "errcode":
-            v_errcode = (
-                int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
-                else rt.to_int(child)
-            )
-        elif tag == "errtext":
-            v_errtext = child.text or ""
-        elif tag == "mailname":
+        if tag == "mailname":
             v_mailname = _decode_mailname_ref(child)
-        else:
+        elif not _read_result(child, tag, values):
             rt.unexpected(child)
-    if v_status is None:
+    if "status" not in values:
         rt.missing(el, "status")
     return MailnameResult(
-        status=v_status,
-        errcode=v_errcode,
-        errtext=v_errtext,
+        **values,
         mailname=v_mailname,
     )
 
 
-def _encode_new_mail_account(parent: rt.Element, tag: str, obj: NewMailAccount) -> None:
+def _encode_new_mail_account(
+    parent: rt.Element, tag: str, obj: NewMailAccount
+) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "name").text = obj.name
     if obj.cp_access is not None:
@@ -1392,6 +1295,7 @@ def _encode_new_mail_account(parent: rt.Element, tag: str, obj: NewMailAccount) 
         )
     if obj.description is not None:
         SubElement(el, "description").text = obj.description
+    return el
 
 
 def _decode_new_mail_account(el: rt.Element) -> NewMailAccount:
@@ -1455,7 +1359,7 @@ def _decode_new_mail_account(el: rt.Element) -> NewMailAccount:
 
 def _encode_nonexistent_user_policy(
     parent: rt.Element, tag: str, obj: NonexistentUserPolicy
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.bounce is not None:
         SubElement(el, "bounce").text = obj.bounce
@@ -1463,6 +1367,7 @@ def _encode_nonexistent_user_policy(
         SubElement(el, "forward").text = obj.forward
     if obj.reject:
         SubElement(el, "reject")
+    return el
 
 
 def _decode_nonexistent_user_policy(el: rt.Element) -> NonexistentUserPolicy:
@@ -1486,11 +1391,12 @@ def _decode_nonexistent_user_policy(el: rt.Element) -> NonexistentUserPolicy:
     )
 
 
-def _encode_password(parent: rt.Element, tag: str, obj: Password) -> None:
+def _encode_password(parent: rt.Element, tag: str, obj: Password) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "value").text = obj.value
     if obj.type is not None:
         SubElement(el, "type").text = str(obj.type)
+    return el
 
 
 def _decode_password(el: rt.Element) -> Password:
@@ -1521,12 +1427,13 @@ _PasswordInfoT = TypeVar("_PasswordInfoT", PasswordInfo, PasswordUpdate)
 
 def _encode_password_info(
     parent: rt.Element, tag: str, obj: PasswordInfo | PasswordUpdate
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     if obj.value is not None:
         SubElement(el, "value").text = obj.value
     if obj.type is not None:
         SubElement(el, "type").text = str(obj.type)
+    return el
 
 
 def _decode_password_info(el: rt.Element, cls: type[_PasswordInfoT]) -> _PasswordInfoT:
@@ -1550,12 +1457,15 @@ def _decode_password_info(el: rt.Element, cls: type[_PasswordInfoT]) -> _Passwor
     )
 
 
-def _encode_remove_request(parent: rt.Element, tag: str, obj: RemoveRequest) -> None:
+def _encode_remove_request(
+    parent: rt.Element, tag: str, obj: RemoveRequest
+) -> rt.Element:
     el = SubElement(parent, tag)
     wrapper = SubElement(el, "filter")
     SubElement(wrapper, "site-id").text = str(obj.site_id)
     for names_item in obj.names:
         SubElement(wrapper, "name").text = names_item
+    return el
 
 
 def _decode_remove_request(el: rt.Element) -> RemoveRequest:
@@ -1586,11 +1496,14 @@ def _decode_remove_request(el: rt.Element) -> RemoveRequest:
     )
 
 
-def _encode_rename_request(parent: rt.Element, tag: str, obj: RenameRequest) -> None:
+def _encode_rename_request(
+    parent: rt.Element, tag: str, obj: RenameRequest
+) -> rt.Element:
     el = SubElement(parent, tag)
     SubElement(el, "site-id").text = str(obj.site_id)
     SubElement(el, "name").text = obj.name
     SubElement(el, "new-name").text = obj.new_name
+    return el
 
 
 def _decode_rename_request(el: rt.Element) -> RenameRequest:
@@ -1624,9 +1537,12 @@ def _decode_rename_request(el: rt.Element) -> RenameRequest:
     )
 
 
-def _encode_rename_response(parent: rt.Element, tag: str, obj: RenameResponse) -> None:
+def _encode_rename_response(
+    parent: rt.Element, tag: str, obj: RenameResponse
+) -> rt.Element:
     el = SubElement(parent, tag)
     _encode_result(el, "result", obj.result)
+    return el
 
 
 def _decode_rename_response(el: rt.Element) -> RenameResponse:
@@ -1646,12 +1562,13 @@ def _decode_rename_response(el: rt.Element) -> RenameResponse:
 
 def _encode_set_prefs_request(
     parent: rt.Element, tag: str, obj: SetPrefsRequest
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     wrapper = SubElement(el, "filter")
     for site_ids_item in obj.site_ids:
         SubElement(wrapper, "site-id").text = str(site_ids_item)
     _encode_mail_preferences(el, "prefs", obj.prefs)
+    return el
 
 
 def _decode_set_prefs_request(el: rt.Element) -> SetPrefsRequest:
@@ -1684,71 +1601,45 @@ def _decode_set_prefs_request(el: rt.Element) -> SetPrefsRequest:
 
 def _encode_set_prefs_response(
     parent: rt.Element, tag: str, obj: SetPrefsResponse
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     for results_item in obj.results:
         _encode_set_prefs_result(el, "result", results_item)
+    return el
 
 
 def _decode_set_prefs_response(el: rt.Element) -> SetPrefsResponse:
-    v_results: list[SetPrefsResult] = []
-    for child in el:
-        tag = child.tag
-        if tag == "result":
-            v_results.append(_decode_set_prefs_result(child))
-        else:
-            rt.unexpected(child)
     return SetPrefsResponse(
-        results=v_results,
+        results=rt.decode_items(el, "result", _decode_set_prefs_result)
     )
 
 
-def _encode_set_prefs_result(parent: rt.Element, tag: str, obj: SetPrefsResult) -> None:
-    el = SubElement(parent, tag)
-    SubElement(el, "status").text = str(obj.status)
-    if obj.errcode is not None:
-        SubElement(el, "errcode").text = str(obj.errcode)
-    if obj.errtext is not None:
-        SubElement(el, "errtext").text = obj.errtext
+def _encode_set_prefs_result(
+    parent: rt.Element, tag: str, obj: SetPrefsResult
+) -> rt.Element:
+    el = _encode_result(parent, tag, obj)
     if obj.site_id is not None:
         SubElement(el, "site-id").text = str(obj.site_id)
+    return el
 
 
 def _decode_set_prefs_result(el: rt.Element) -> SetPrefsResult:
-    v_status: ResultStatus | None = None
-    v_errcode: int | None = None
-    v_errtext: str | None = None
     v_site_id: int | None = None
+    values: dict[str, Any] = {}
     for child in el:
         tag = child.tag
-        if tag == "status":
-            v_status = (
-                e
-                if (e := _RESULT_STATUS_VALUES.get(child.text)) is not None
-                else rt.to_enum(ResultStatus, child)
-            )
-        elif tag == "errcode":
-            v_errcode = (
-                int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
-                else rt.to_int(child)
-            )
-        elif tag == "errtext":
-            v_errtext = child.text or ""
-        elif tag == "site-id":
+        if tag == "site-id":
             v_site_id = (
                 int(t)
                 if (t := child.text) and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
-        else:
+        elif not _read_result(child, tag, values):
             rt.unexpected(child)
-    if v_status is None:
+    if "status" not in values:
         rt.missing(el, "status")
     return SetPrefsResult(
-        status=v_status,
-        errcode=v_errcode,
-        errtext=v_errtext,
+        **values,
         site_id=v_site_id,
     )
 
@@ -1760,12 +1651,13 @@ _UpdateAddRequestT = TypeVar(
 
 def _encode_update_add_request(
     parent: rt.Element, tag: str, obj: UpdateAddRequest | UpdateRemoveRequest
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     wrapper = SubElement(el, "filter")
     SubElement(wrapper, "site-id").text = str(obj.site_id)
     for mailnames_item in obj.mailnames:
         _encode_mail_account_list_change(wrapper, "mailname", mailnames_item)
+    return el
 
 
 def _decode_update_add_request(
@@ -1800,12 +1692,13 @@ def _decode_update_add_request(
 
 def _encode_update_set_request(
     parent: rt.Element, tag: str, obj: UpdateSetRequest
-) -> None:
+) -> rt.Element:
     el = SubElement(parent, tag)
     wrapper = SubElement(el, "filter")
     SubElement(wrapper, "site-id").text = str(obj.site_id)
     for mailnames_item in obj.mailnames:
         _encode_mail_account_update(wrapper, "mailname", mailnames_item)
+    return el
 
 
 def _decode_update_set_request(el: rt.Element) -> UpdateSetRequest:

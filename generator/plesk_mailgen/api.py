@@ -74,8 +74,8 @@ def merge(protocols: Sequence[Protocol], overrides: Overrides) -> Api:
 
 
 def _codec_shape(struct: Struct) -> object:
-    """What encode and decode functions depend on: tags, types, cardinality."""
-    return tuple(
+    """What encode and decode functions depend on: tags, types, cardinality, base."""
+    return struct.base, tuple(
         (f.name, f.tag, f.type.signature(), f.mandatory, f.repeated, f.wrapper)
         for f in struct.fields
     )

@@ -136,6 +136,22 @@ class Struct:
         return tuple((wrapper, tuple(fields)) for wrapper, fields in result)
 
     @property
+    def own_groups(self) -> tuple[tuple[str | None, tuple[Field, ...]], ...]:
+        """Like ``groups``, for the fields declared here (not inherited)."""
+        return tuple(
+            (w, fs[max(0, self.inherited_count - start) :])
+            for (w, fs), start in zip(self.groups, self._group_starts(), strict=True)
+            if start + len(fs) > self.inherited_count
+        )
+
+    def _group_starts(self) -> list[int]:
+        starts, position = [], 0
+        for _, fields in self.groups:
+            starts.append(position)
+            position += len(fields)
+        return starts
+
+    @property
     def required_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.required)
 
@@ -284,6 +300,11 @@ class Api(Schema):
     protocols: tuple[Protocol, ...]
     codec_shared: dict[str, str] = field(default_factory=dict)
     """Struct -> the struct whose encode/decode functions it uses (same shape)."""
+
+    @property
+    def bases(self) -> frozenset[str]:
+        """Structs that other structs extend."""
+        return frozenset(s.base for s in self.structs if s.base is not None)
 
     def codec_members(self, name: str) -> tuple[str, ...]:
         """The structs that use ``name``'s codec functions (``name`` first)."""

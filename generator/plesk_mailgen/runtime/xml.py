@@ -15,7 +15,7 @@ import datetime
 import enum
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NoReturn, TypeVar
 
@@ -24,6 +24,7 @@ from lxml import etree
 from .errors import ResponseError, UnexpectedElementError
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
 EXCERPT_LENGTH = 200
 Element = etree._Element
@@ -129,6 +130,17 @@ _INDEX = re.compile(r"\[\d+\]")
 def schema_path(path: str) -> str:
     """``/packet/mail/get_info[2]/result[3]/x`` -> ``get_info/result/x``."""
     return _INDEX.sub("", path).removeprefix("/packet/mail/")
+
+
+def decode_items(element: Element, tag: str, decode: Callable[[Element], T]) -> list[T]:
+    """The children ``tag`` of an element that holds nothing else, decoded."""
+    items = []
+    for child in element:
+        if child.tag == tag:
+            items.append(decode(child))
+        else:
+            unexpected(child)
+    return items
 
 
 def missing(parent: Element, tag: str) -> NoReturn:
