@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "0c2e83267af400710b06b9b472366a2c67fbd410c3b0583a7b55fa44ca334628"
+INPUTS_FINGERPRINT = "18ee0562184cc9219bd008f3616be558dd8569c7e3b96f089b6aab49504c0f8a"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -50,7 +50,7 @@ FILES: dict[str, str] = {
     "README.md": "9c775694898aff531a36cf650664680cec27f55fcd826c92bb509030c69cfc2b",
     "plesk_mail/__init__.py": "b2c79b271f75db88872b4f4ab48ace08bb22bde948722937d01082d6e8d05ca7",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
-    "plesk_mail/cli.py": "69d15ab6c3d5ece470545eccfc20b90af43a794cab6c50c28e26701d9d01413f",
+    "plesk_mail/cli.py": "e9ef1762e2af2ce66310650ab5b729c98260399cf059ae733e6646f0d77896f5",
     "plesk_mail/client.py": "217de573e394e7992b859f145bc588be25da8f54dceb2ca09e2e7b23b201b431",
     "plesk_mail/codec.py": "e6124776660eb9fb2d8e700f07ffce03ff59d2cdbab62ba2854a1b69132c64d7",
     "plesk_mail/compatibility.py": "41c5d21ae549fa5779942de548fa260fa236c5a87c3ed81f889ebe87be7184f2",
@@ -60,14 +60,15 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/checks.py": "ae0325e204ae95a6fde642a5d70c73230ad2ed1722b08a00015777564e4278a5",
     "plesk_mail/runtime/cli.py": "04c1888e780dca26af08eb4131ee9197358b9eacc2ef6e5921d7400dfd04f11b",
-    "plesk_mail/runtime/client.py": "9ecc1b0d3fbab73fe8165061de2c699194fb7284d9eb811ed6d1401897b1ff0a",
+    "plesk_mail/runtime/client.py": "ad16e4d375e33972d3c0b4a61347ad00967eaeb2dbdd05f0d0ab0c6cd5f29d97",
+    "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
     "plesk_mail/runtime/errors.py": "e1897e564a5e3fa28002c0cf9e40e7027bf875c88403cb97ae76a177f1f25911",
     "plesk_mail/runtime/negotiate.py": "0ede7d4e2382866d63aba960c3806855dcf0af094f20a135ad7e2db3f508fda1",
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
-    "plesk_mail/runtime/transport.py": "eab4945643ef2f2ba71c24ec15f50a6d7439a849b64c8f83c54c71004abd3b55",
+    "plesk_mail/runtime/transport.py": "891ec81a895c03493880accd911a478e282b7bedb8109405f8e8e216f8c5bd17",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
-    "plesk_mail/runtime/xml.py": "cdc15d2e039b080893b2337b017a9522ca1b887e45d0e347b2416ee1de589334",
+    "plesk_mail/runtime/xml.py": "b02cd2545712c2e542e823b5d9b92f135e150c776bf2d0e5d188c47247e3bb87",
     "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",
     "plesk_mail/v1_6_7_0/__init__.py": "2e31335b4161367fa8c0f101c72b6d714b530912dc3085e2199e0df30217ba8b",
     "plesk_mail/v1_6_8_0/__init__.py": "a995c882f7154bbe68b2ccb0dfd2db81de9209935e7b1ab64a7c5b2b80fd6feb",

@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from .cli_model import CliCommand, CliOption
 from .matrix import Row
 from .model import Api, Field, FieldType, Operation
 from .naming import snake
@@ -215,6 +216,21 @@ def groupby_side(rows: Sequence[Row]) -> list[tuple[tuple[str, str], list[str]]]
     return list(grouped.items())
 
 
+def shared_item_options(
+    commands: Sequence[CliCommand],
+) -> dict[str, tuple[CliOption, ...]]:
+    """Item options that several commands share, by item class (written once)."""
+    users: dict[str, list[tuple[CliOption, ...]]] = {}
+    for command in commands:
+        if command.item_class is not None:
+            users.setdefault(command.item_class, []).append(command.item_options)
+    return {
+        name: options[0]
+        for name, options in users.items()
+        if len(options) > 1 and all(o == options[0] for o in options)
+    }
+
+
 def results_class(operation: Operation) -> str:
     """The ``Results`` subclass with the operation's payload method."""
     return f"{operation.result_type}s"
@@ -243,6 +259,7 @@ FILTERS = {
     "results_class": results_class,
     "field_rule": field_rule,
     "groupby_side": groupby_side,
+    "shared_item_options": shared_item_options,
     "snake": snake,
     "annotation": annotation,
     "field_default": default,

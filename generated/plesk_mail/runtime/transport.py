@@ -14,10 +14,10 @@ import re
 import ssl
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
 
 import httpx
 
+from .closing import Closing
 from .errors import (
     ConfigurationError,
     ConnectTimeoutError,
@@ -84,7 +84,7 @@ def ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
         raise TLSError(f"cannot load CA file {verify}: {exc}") from None
 
 
-class Transport:
+class Transport(Closing):
     """Posts one XML packet and returns the raw answer."""
 
     def __init__(
@@ -202,14 +202,3 @@ class Transport:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> Transport:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

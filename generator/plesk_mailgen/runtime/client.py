@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, Ty
 
 from . import xml as rt
 from .checks import Rules, check
+from .closing import Closing
 from .envelope import SystemResult
 from .errors import (
     ItemErrors,
@@ -147,7 +148,7 @@ class _Piece:
     items: int
 
 
-class BaseClient:
+class BaseClient(Closing):
     """Sends requests in one protocol version; the generated subclass adds methods."""
 
     _codec: Codec
@@ -196,17 +197,6 @@ class BaseClient:
 
     def close(self) -> None:
         self.transport.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- running calls ------------------------------------------------------
 

@@ -202,36 +202,33 @@ def to_bool(element: Element) -> bool:
     _bad(element, "boolean")
 
 
-def to_date(element: Element) -> datetime.date:
+def _parsed(element: Element, parse: Callable[[str], T], kind: str) -> T:
+    """``parse`` of the element's text, or ``ResponseError`` naming ``kind``."""
     try:
-        return datetime.date.fromisoformat(_token(element))
-    except ValueError:
-        pass
-    _bad(element, "date")
+        return parse(_token(element))
+    except (ValueError, binascii.Error):
+        pass  # not from inside the handler: the error must not chain this one
+    _bad(element, kind)
+
+
+def to_date(element: Element) -> datetime.date:
+    return _parsed(element, datetime.date.fromisoformat, "date")
 
 
 def to_datetime(element: Element) -> datetime.datetime:
-    try:
-        return datetime.datetime.fromisoformat(_token(element))
-    except ValueError:
-        pass
-    _bad(element, "date and time")
+    return _parsed(element, datetime.datetime.fromisoformat, "date and time")
 
 
 def to_float(element: Element) -> float:
-    try:
-        return float(_token(element))
-    except ValueError:
-        pass
-    _bad(element, "number")
+    return _parsed(element, float, "number")
+
+
+def _base64(text: str) -> bytes:
+    return base64.b64decode(_XML_SPACE.sub("", text), validate=True)
 
 
 def to_bytes(element: Element) -> bytes:
-    try:
-        return base64.b64decode(_XML_SPACE.sub("", element.text or ""), validate=True)
-    except (ValueError, binascii.Error):
-        pass
-    _bad(element, "base64 value")
+    return _parsed(element, _base64, "base64 value")
 
 
 def to_enum(enum_type: type[E], element: Element) -> E:
