@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "18ee0562184cc9219bd008f3616be558dd8569c7e3b96f089b6aab49504c0f8a"
+INPUTS_FINGERPRINT = "5529c9ba184e0b58f93b0af2136fa29e8822e5038caafd9cf4c2d23d2790f9cc"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -58,9 +58,9 @@ FILES: dict[str, str] = {
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "plesk_mail/rules.py": "692b0791e20ccf2cdcbfad1e7071e5b07524b33dd37a9b11ce06f4fd96cede50",
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
-    "plesk_mail/runtime/checks.py": "ae0325e204ae95a6fde642a5d70c73230ad2ed1722b08a00015777564e4278a5",
+    "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
     "plesk_mail/runtime/cli.py": "04c1888e780dca26af08eb4131ee9197358b9eacc2ef6e5921d7400dfd04f11b",
-    "plesk_mail/runtime/client.py": "ad16e4d375e33972d3c0b4a61347ad00967eaeb2dbdd05f0d0ab0c6cd5f29d97",
+    "plesk_mail/runtime/client.py": "172d3068b85d6ac33ea7c315b38066bd34b11f3f06f0ae790036b1a4b3b42cbc",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
     "plesk_mail/runtime/errors.py": "e1897e564a5e3fa28002c0cf9e40e7027bf875c88403cb97ae76a177f1f25911",

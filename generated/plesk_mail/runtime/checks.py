@@ -123,6 +123,7 @@ class _Slot:
 
 _PLANS: dict[tuple[int, type], tuple[_Slot, ...]] = {}
 _REACHES: dict[tuple[int, type], bool] = {}
+_LIMITED_PLANS: dict[tuple[int, type], tuple[_Slot, ...]] = {}
 
 
 def _unwrap(hint: Any) -> tuple[Any, bool, bool]:
@@ -190,6 +191,22 @@ def _reaches_limited(rules: Rules, cls: type) -> bool:
     return found
 
 
+def _limited_plan(rules: Rules, cls: type) -> tuple[_Slot, ...]:
+    """The slots of ``cls`` a version check must look at; the rest cannot conflict."""
+    key = (id(rules), cls)
+    plan = _LIMITED_PLANS.get(key)
+    if plan is None:
+        enums = {type(member) for member in rules.values}
+        plan = _LIMITED_PLANS[key] = tuple(
+            slot
+            for slot in _plan(rules, cls)
+            if slot.rule.versions is not None
+            or slot.target in enums
+            or (slot.kind == "struct" and _reaches_limited(rules, slot.target))
+        )
+    return plan
+
+
 def _used(value: object) -> bool:
     if isinstance(value, list | tuple):
         return len(value) > 0
@@ -211,7 +228,8 @@ class _Walk:
         limited = self.rules.classes.get(cls)
         if limited is not None and self.version not in limited:
             return Conflict(relative.rsplit(".", 1)[-1] or cls.__name__, limited)
-        for slot in _plan(self.rules, cls):
+        plan = _plan if self.validate else _limited_plan
+        for slot in plan(self.rules, cls):
             value = getattr(obj, slot.name)
             here = f"{relative}.{slot.name}" if relative else slot.name
             found = self.slot(slot, value, here)

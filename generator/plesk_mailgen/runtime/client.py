@@ -376,7 +376,7 @@ class BaseBatch:
     def __len__(self) -> int:
         return len(self._calls)
 
-    def send(self) -> list[Any]:
+    def send(self) -> list[object]:
         """Send every collected call; returns their answers in call order."""
         if self.sent:
             raise RuntimeError("this batch was already sent; start a new one")
