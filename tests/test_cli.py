@@ -179,7 +179,15 @@ def test_json_output_is_one_stable_document(emulator: Emulator, tls: TestTLS) ->
     result = invoke(emulator, tls, "get-info", "--site-id", "1", "--mailbox", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert sorted(document) == ["command", "failed_rows", "ok", "protocol", "results"]
+    assert sorted(document) == [
+        "command",
+        "failed_rows",
+        "ok",
+        "protocol",
+        "results",
+        "summary",
+    ]
+    assert document["summary"] == {"ok": 1, "failed": 0, "bad_rows": 0}
     assert document["results"][0]["mailname"]["name"] == "info"
     assert document["results"][0]["status"] == "ok"
 
@@ -259,7 +267,7 @@ BAD_USAGE = [
         id="site-id-zero",
     ),
     pytest.param(
-        ["set-prefs", "--no-preferences", "--greylisting"],
+        ["set-prefs", "--site-id", "1", "--no-preferences", "--greylisting"],
         "exclude each other",
         id="choice-conflict",
     ),

@@ -197,7 +197,7 @@ def test_every_operation_through_the_cli(
 
     removed = plesk.json("remove", "--site-id=1", "--name=info")
     assert [r["mailname"]["name"] for r in removed["results"]] == ["info"]
-    rest = plesk.json("remove", "--site-id=1")
+    rest = plesk.json("remove", "--site-id=1", "--all")
     assert sorted(r["mailname"]["name"] for r in rest["results"]) == ["desk", "team"]
     assert plesk.rows("SELECT count(*) FROM accounts") == [(0,)]
 

@@ -392,7 +392,7 @@ def test_unknown_site_is_1013_for_every_operation(
                 site_id=ghost, mailnames=[m.MailAccountUpdate(name="a")]
             ),
             *client.get_info(site_id=ghost),
-            *client.remove(site_id=ghost),
+            *client.remove(site_id=ghost, all_accounts=True),
             *client.enable(site_id=ghost),
             *client.disable(site_id=ghost),
             *client.set_prefs(
@@ -569,8 +569,8 @@ def test_remove_without_names_empties_one_site_only(
             client.create(
                 site_id=site, mailnames=[m.NewMailAccount(name=n) for n in "abc"]
             ).raise_for_errors()
-        gone = client.remove(site_id=SITE_ID)
-        again = client.remove(site_id=SITE_ID)
+        gone = client.remove(site_id=SITE_ID, all_accounts=True)
+        again = client.remove(site_id=SITE_ID, all_accounts=True)
     assert [r.mailname.name for r in gone] == ["a", "b", "c"] and gone.ok
     assert again.ok and again[0].mailname is None
     assert two_sites.store.accounts(SITE_ID) == {}
@@ -607,8 +607,10 @@ def test_mail_service_and_preferences_per_site(
                 ip_addresses=["192.0.2.1"],
             ),
         ).ok
-        everywhere = client.set_prefs(prefs=m.MailPreferences(spam_protect_sign=True))
-        nothing = client.set_prefs(prefs=m.MailPreferences(none=True))
+        everywhere = client.set_prefs(
+            prefs=m.MailPreferences(spam_protect_sign=True), all_sites=True
+        )
+        nothing = client.set_prefs(prefs=m.MailPreferences(none=True), all_sites=True)
         bad_webmail = client.set_prefs(
             site_ids=[SITE_ID], prefs=m.MailPreferences(webmail="squirrel")
         )

@@ -25,6 +25,7 @@ from .runtime.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectTimeoutError,
+    DeadlineExceededError,
     ErrorCode,
     ItemErrors,
     PacketError,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 AUTO: Final = "auto"
 """``connect(protocol=AUTO)`` negotiates the version with the server."""
 DEFAULT_PORT: Final = 8443
+"""The port when neither ``port`` nor the host (``host:port``) names one."""
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_CHUNK_SIZE: Final = 100
 DEFAULT_MAX_RESPONSE_SIZE: Final = 64 * 1024 * 1024
@@ -64,7 +66,7 @@ def connect(
     password: str | None = None,
     secret_key: str | None = None,
     protocol: str = LATEST_PROTOCOL,
-    port: int = DEFAULT_PORT,
+    port: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     verify: bool | str = True,
     validate: bool = True,
@@ -74,10 +76,13 @@ def connect(
 ) -> MailClient:
     """A ``MailClient`` for the Plesk server at ``host``, speaking ``protocol``.
 
-    ``protocol`` is one of ``PROTOCOL_VERSIONS`` or ``"auto"``, which asks the
-    server which versions it speaks and takes the newest one this package
-    knows too. Authenticate with ``login`` and ``password``, or with a
-    ``secret_key``. ``verify`` is True (system CAs), a CA file path, or False
+    ``host`` is a name or address, optionally with its port (``host:8443``,
+    ``[2001:db8::1]:8443``); ``port`` defaults to 8443. ``protocol`` is one of
+    ``PROTOCOL_VERSIONS`` or ``"auto"``, which asks the server which versions it
+    speaks and takes the newest one this package knows too. Authenticate with
+    ``login`` and ``password``, or with a ``secret_key`` (non-ASCII values are
+    sent UTF-8 encoded). ``timeout`` is the deadline of each packet: connecting,
+    sending and receiving the whole answer. ``verify`` is True (system CAs), a CA file path, or False
     (no TLS checks: only for a server you trust on a network you trust).
     Requests are checked against the schema before sending unless
     ``validate=False``; a value the protocol version lacks is refused either
@@ -90,7 +95,8 @@ def connect(
             f"unknown Plesk protocol version {protocol!r}; known: {known} (or {AUTO!r})"
         )
     from .client import MailClient
-    from .runtime.transport import Credentials, Transport
+    from .runtime.credentials import Credentials
+    from .runtime.transport import Transport
 
     transport = Transport(
         host,
@@ -137,6 +143,7 @@ __all__ = [
     "Batch",
     "ConfigurationError",
     "ConnectTimeoutError",
+    "DeadlineExceededError",
     "ErrorCode",
     "ItemErrors",
     "MailClient",

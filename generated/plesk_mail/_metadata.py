@@ -42,16 +42,16 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "5529c9ba184e0b58f93b0af2136fa29e8822e5038caafd9cf4c2d23d2790f9cc"
+INPUTS_FINGERPRINT = "87838c71617739a6788249152cec1936e37c20832a58fe83aa394da39afb9f59"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "dce9b29f2e288fcf963d20a5e617bb3b5cb48d31e5c0ea6823aa88835969c349",
     "README.md": "9c775694898aff531a36cf650664680cec27f55fcd826c92bb509030c69cfc2b",
-    "plesk_mail/__init__.py": "b2c79b271f75db88872b4f4ab48ace08bb22bde948722937d01082d6e8d05ca7",
+    "plesk_mail/__init__.py": "648051daf6788669c3b18448c4ec28b3a1bfb49210b8e2335b1cd47f99da2fb4",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
-    "plesk_mail/cli.py": "e9ef1762e2af2ce66310650ab5b729c98260399cf059ae733e6646f0d77896f5",
-    "plesk_mail/client.py": "217de573e394e7992b859f145bc588be25da8f54dceb2ca09e2e7b23b201b431",
+    "plesk_mail/cli.py": "9adf5bc6b23ab11078577c9bb2a86ec1ad6c2abbabc6e422197332801c4e008f",
+    "plesk_mail/client.py": "c14e75f18269dc2a176be525407ed7bfcecb8a88ae49066dc5ccff858ca7b3a6",
     "plesk_mail/codec.py": "e6124776660eb9fb2d8e700f07ffce03ff59d2cdbab62ba2854a1b69132c64d7",
     "plesk_mail/compatibility.py": "41c5d21ae549fa5779942de548fa260fa236c5a87c3ed81f889ebe87be7184f2",
     "plesk_mail/models.py": "d39ee8918bc3763d046419ffdf606b52def431b754f5d0c1d5c41e7c05aefafe",
@@ -59,14 +59,21 @@ FILES: dict[str, str] = {
     "plesk_mail/rules.py": "692b0791e20ccf2cdcbfad1e7071e5b07524b33dd37a9b11ce06f4fd96cede50",
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
-    "plesk_mail/runtime/cli.py": "04c1888e780dca26af08eb4131ee9197358b9eacc2ef6e5921d7400dfd04f11b",
-    "plesk_mail/runtime/client.py": "172d3068b85d6ac33ea7c315b38066bd34b11f3f06f0ae790036b1a4b3b42cbc",
+    "plesk_mail/runtime/cli.py": "ff24eb8f6910ed98f23fd53b733dcf2032aa3856402cafcdc47cfa05b79284a6",
+    "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
+    "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
+    "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",
+    "plesk_mail/runtime/client.py": "6290e9b38fee9270efea917c6e164b3a4d4c2f9aa71632514b9f90ae20cf07d2",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
+    "plesk_mail/runtime/commands.py": "3a58be8a0701b568129d1334f4af39f93f52daa1b3af3c4ffb38416a4d07db16",
+    "plesk_mail/runtime/credentials.py": "57b59fc82f034d83105cf37fc6a59737b6e9935f0f1a954cc7b8030989c73eae",
+    "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
+    "plesk_mail/runtime/endpoint.py": "97dea86a591065f5da27708b206596ff6d5f45f44b52dae979234025988d6783",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
-    "plesk_mail/runtime/errors.py": "e1897e564a5e3fa28002c0cf9e40e7027bf875c88403cb97ae76a177f1f25911",
-    "plesk_mail/runtime/negotiate.py": "0ede7d4e2382866d63aba960c3806855dcf0af094f20a135ad7e2db3f508fda1",
+    "plesk_mail/runtime/errors.py": "bd626d2df74d2d920cb0d01f0e761f70b7fd20316fb5c53fa3c5f252b3d179f2",
+    "plesk_mail/runtime/negotiate.py": "3db8fb512ca4a872974fb37e5424089955fcbd210a7e99953b9853cce6b121e8",
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
-    "plesk_mail/runtime/transport.py": "891ec81a895c03493880accd911a478e282b7bedb8109405f8e8e216f8c5bd17",
+    "plesk_mail/runtime/transport.py": "e8ff584c1458b7a646289643e17f876e0e1669b67a6ba02863421f920fc34f2a",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
     "plesk_mail/runtime/xml.py": "b02cd2545712c2e542e823b5d9b92f135e150c776bf2d0e5d188c47247e3bb87",
     "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",

@@ -8,18 +8,34 @@ versions have is refused, naming the first version that has it, when
 
 from __future__ import annotations
 
-import click
+from typing import Any
 
 from . import AUTO, connect, models, rules
-from .runtime.cli import App, Command, Option, Settings, make_command
+from .runtime.cli import App, Command, Option, make_main
 
-PROTOCOLS = rules.PROTOCOL_VERSIONS
+
+def _validate(request: Any, version: str) -> None:
+    from .codec import validate
+
+    validate(request, version)
+
+
+def _encode(requests: list[Any], version: str) -> bytes:
+    from .codec import encode_request
+
+    return encode_request(models.RequestPacket(operations=requests), version)
+
+
 APP = App(
-    versions=PROTOCOLS,
+    name="plesk-mail",
+    version="0.1.0",
+    versions=rules.PROTOCOL_VERSIONS,
     auto=AUTO,
     models=models,
     connect=connect,
     supports=rules.RULES.has_field,
+    validate=_validate,
+    encode=_encode,
 )
 
 MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
@@ -145,6 +161,7 @@ COMMANDS: dict[str, Command] = {
         operation="create",
         item_field="mailnames",
         item_class="NewMailAccount",
+        result_class="CreateResult",
         required_structs=(),
         help="Create mail accounts on a site, with their settings.",
         options=(
@@ -347,6 +364,7 @@ COMMANDS: dict[str, Command] = {
         operation="update_add",
         item_field="mailnames",
         item_class="MailAccountListChange",
+        result_class="MailnameResult",
         required_structs=(),
         help="Add items to list-valued settings (aliases, forwarding addresses, ...).",
         options=(
@@ -368,6 +386,7 @@ COMMANDS: dict[str, Command] = {
         operation="update_remove",
         item_field="mailnames",
         item_class="MailAccountListChange",
+        result_class="MailnameResult",
         required_structs=(),
         help="Remove items from list-valued settings (aliases, forwarding addresses, ...).",
         options=(
@@ -389,6 +408,7 @@ COMMANDS: dict[str, Command] = {
         operation="update_set",
         item_field="mailnames",
         item_class="MailAccountUpdate",
+        result_class="MailnameResult",
         required_structs=(),
         help="Replace settings of mail accounts.",
         options=(
@@ -598,6 +618,7 @@ COMMANDS: dict[str, Command] = {
         operation="get_info",
         item_field="names",
         item_class=None,
+        result_class="GetInfoResult",
         required_structs=(),
         help="Read mail accounts of a site; the flags choose what comes back.",
         options=(
@@ -673,6 +694,8 @@ COMMANDS: dict[str, Command] = {
         operation="remove",
         item_field="names",
         item_class=None,
+        result_class="MailnameResult",
+        everything=("names", "all_accounts", "every mail account of the site"),
         required_structs=(),
         help="Delete mail accounts of a site (all of them when no name is given).",
         options=(
@@ -703,6 +726,7 @@ COMMANDS: dict[str, Command] = {
         operation="enable",
         item_field=None,
         item_class=None,
+        result_class="Result",
         required_structs=(),
         help="Switch the mail service of a site on.",
         options=(
@@ -723,6 +747,7 @@ COMMANDS: dict[str, Command] = {
         operation="disable",
         item_field=None,
         item_class=None,
+        result_class="Result",
         required_structs=(),
         help="Switch the mail service of a site off.",
         options=(
@@ -743,6 +768,8 @@ COMMANDS: dict[str, Command] = {
         operation="set_prefs",
         item_field="site_ids",
         item_class=None,
+        result_class="SetPrefsResult",
+        everything=("site_ids", "all_sites", "every site on the server"),
         required_structs=(
             (
                 "prefs",
@@ -881,6 +908,7 @@ COMMANDS: dict[str, Command] = {
         operation="get_prefs",
         item_field="site_ids",
         item_class=None,
+        result_class="GetPrefsResult",
         required_structs=(),
         help="Read mail service preferences of sites.",
         options=(
@@ -901,6 +929,7 @@ COMMANDS: dict[str, Command] = {
         operation="rename",
         item_field=None,
         item_class=None,
+        result_class="Result",
         required_structs=(),
         help="Rename a mail account.",
         options=(
@@ -941,103 +970,11 @@ COMMANDS: dict[str, Command] = {
         operation="get_available_mail_providers",
         item_field=None,
         item_class=None,
+        result_class="GetAvailableMailProvidersResult",
         required_structs=(),
         help="List the mail providers the server offers.",
         options=(),
     ),
 }
 
-EPILOG = """Environment: PLESK_HOST, PLESK_PORT, PLESK_LOGIN, PLESK_PASSWORD,
-PLESK_SECRET_KEY, PLESK_PROTOCOL, PLESK_CA_FILE. Exit codes: 0 all ok,
-1 some items or rows failed, 2 usage error, 3 connection, TLS, authentication
-or server failure. Shell completion (bash): eval "$(_PLESK_MAIL_COMPLETE=bash_source plesk-mail)"
-"""
-
-
-@click.group(
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog=EPILOG,
-)
-@click.option("--host", envvar="PLESK_HOST", help="Plesk server name or address.")
-@click.option("--port", envvar="PLESK_PORT", type=int, default=8443, show_default=True)
-@click.option("--login", envvar="PLESK_LOGIN", default="admin", show_default=True)
-@click.option(
-    "--password", envvar="PLESK_PASSWORD", help="Better: PLESK_PASSWORD, or the prompt."
-)
-@click.option(
-    "--secret-key", envvar="PLESK_SECRET_KEY", help="Better: PLESK_SECRET_KEY."
-)
-@click.option(
-    "--protocol",
-    envvar="PLESK_PROTOCOL",
-    type=click.Choice((*PROTOCOLS, AUTO)),
-    default=PROTOCOLS[-1],
-    show_default=True,
-    help="'auto' asks the server and takes the newest common version.",
-)
-@click.option(
-    "--ca-file",
-    envvar="PLESK_CA_FILE",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Trust this CA (self-signed Plesk).",
-)
-@click.option("--insecure", is_flag=True, help="Do not verify the TLS certificate.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=30.0,
-    show_default=True,
-    help="Seconds.",
-)
-@click.option(
-    "--chunk-size",
-    type=click.IntRange(min=1),
-    default=100,
-    show_default=True,
-    help="Items per packet.",
-)
-@click.option(
-    "--json", "json_output", is_flag=True, help="One JSON document instead of a table."
-)
-@click.option(
-    "-v",
-    "--verbose",
-    count=True,
-    help="-v: operations and timings; -vv: masked packets.",
-)
-@click.version_option("0.1.0", prog_name="plesk-mail")
-@click.pass_context
-def main(
-    ctx: click.Context,
-    host: str | None,
-    port: int,
-    login: str,
-    password: str | None,
-    secret_key: str | None,
-    protocol: str,
-    ca_file: str | None,
-    insecure: bool,
-    timeout: float,
-    chunk_size: int,
-    json_output: bool,
-    verbose: int,
-) -> None:
-    """Manage Plesk mail accounts through the XML API."""
-    ctx.obj = Settings(
-        host=host,
-        port=port,
-        login=login,
-        password=password,
-        secret_key=secret_key,
-        protocol=protocol,
-        ca_file=ca_file,
-        insecure=insecure,
-        timeout=timeout,
-        chunk_size=chunk_size,
-        json=json_output,
-        verbose=verbose,
-    )
-
-
-for _command in COMMANDS.values():
-    main.add_command(make_command(_command, APP))
+main = make_main(APP, list(COMMANDS.values()))

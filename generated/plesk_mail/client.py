@@ -21,6 +21,7 @@ from .runtime.client import (
     BaseBatch,
     BaseClient,
     Codec,
+    Everything,
     OperationSpec,
     Results,
     deferred,
@@ -73,6 +74,7 @@ _CREATE = OperationSpec[CreateResults](
     results_repeated=True,
     results_per_item=True,
     results_class=CreateResults,
+    identity=("name", ("mailname", "name")),
 )
 _UPDATE_ADD = OperationSpec[Results[MailnameResult]](
     name="update_add",
@@ -80,6 +82,7 @@ _UPDATE_ADD = OperationSpec[Results[MailnameResult]](
     result_field="results",
     results_repeated=True,
     results_per_item=True,
+    identity=("name", ("mailname", "name")),
 )
 _UPDATE_REMOVE = OperationSpec[Results[MailnameResult]](
     name="update_remove",
@@ -87,6 +90,7 @@ _UPDATE_REMOVE = OperationSpec[Results[MailnameResult]](
     result_field="results",
     results_repeated=True,
     results_per_item=True,
+    identity=("name", ("mailname", "name")),
 )
 _UPDATE_SET = OperationSpec[Results[MailnameResult]](
     name="update_set",
@@ -94,6 +98,7 @@ _UPDATE_SET = OperationSpec[Results[MailnameResult]](
     result_field="results",
     results_repeated=True,
     results_per_item=True,
+    identity=("name", ("mailname", "name")),
 )
 _GET_INFO = OperationSpec[GetInfoResults](
     name="get_info",
@@ -109,6 +114,7 @@ _REMOVE = OperationSpec[Results[MailnameResult]](
     result_field="results",
     results_repeated=True,
     results_per_item=False,
+    everything=Everything("names", "all_accounts", "every mail account of the site"),
 )
 _ENABLE = OperationSpec[Results[Result]](
     name="enable",
@@ -130,6 +136,7 @@ _SET_PREFS = OperationSpec[Results[SetPrefsResult]](
     result_field="results",
     results_repeated=True,
     results_per_item=False,
+    everything=Everything("site_ids", "all_sites", "every site on the server"),
 )
 _GET_PREFS = OperationSpec[Results[GetPrefsResult]](
     name="get_prefs",
@@ -252,7 +259,7 @@ class MailClient(BaseClient):
         )
 
     def remove(
-        self, *, site_id: int, names: Sequence[str] = ()
+        self, *, site_id: int, names: Sequence[str] = (), all_accounts: bool = False
     ) -> Results[MailnameResult]:
         """Delete mail accounts of a site (all of them when no name is given)."""
         return self._call(
@@ -261,6 +268,7 @@ class MailClient(BaseClient):
                 site_id=site_id,
                 names=list(names),
             ),
+            everything=all_accounts,
         )
 
     def enable(self, *, site_id: int) -> Results[Result]:
@@ -282,7 +290,11 @@ class MailClient(BaseClient):
         )
 
     def set_prefs(
-        self, *, site_ids: Sequence[int] = (), prefs: MailPreferences
+        self,
+        *,
+        site_ids: Sequence[int] = (),
+        prefs: MailPreferences,
+        all_sites: bool = False,
     ) -> Results[SetPrefsResult]:
         """Set mail service preferences of sites."""
         return self._call(
@@ -291,6 +303,7 @@ class MailClient(BaseClient):
                 site_ids=list(site_ids),
                 prefs=prefs,
             ),
+            everything=all_sites,
         )
 
     def get_prefs(self, *, site_ids: Sequence[int] = ()) -> Results[GetPrefsResult]:

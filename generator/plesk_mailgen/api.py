@@ -20,6 +20,7 @@ from .model import (
     Choice,
     Enum,
     EnumValue,
+    Everything,
     Field,
     Operation,
     Payload,
@@ -303,7 +304,69 @@ def _merge_operation(
             bare_versions=tuple(sorted(v for v, _ in bare)),
             bare_fields=_bare_fields(operation, structs),
         )
-    return replace(operation, payload=_payload(operation, structs, overrides))
+    return replace(
+        operation,
+        payload=_payload(operation, structs, overrides),
+        everything=_everything(operation, structs, overrides),
+        identity=_identity(operation, structs, overrides),
+    )
+
+
+def _identity(
+    operation: Operation, structs: dict[str, Struct], overrides: Overrides
+) -> tuple[str, tuple[str, ...]] | None:
+    entry = overrides.identities.get(operation.name)
+    if entry is None:
+        return None
+    item_field, path = entry
+    where = f"[identities] {operation.name} in {overrides.path}"
+    request = structs[operation.request]
+    batch = next((f for f in request.fields if f.name == operation.batch_field), None)
+    if batch is None or batch.type.kind != "struct" or not operation.results_per_item:
+        raise GeneratorError(f"{where}: the operation has no list of items to match")
+    _follow(structs, str(batch.type.ref), (item_field,), where)
+    _follow(structs, str(operation.result_type), path, where)
+    return entry
+
+
+def _follow(
+    structs: dict[str, Struct], start: str, path: tuple[str, ...], where: str
+) -> None:
+    """Refuse a field path that does not lead through ``start`` to a value."""
+    struct = structs[start]
+    for index, name in enumerate(path):
+        try:
+            item = struct.field_named(name)
+        except KeyError:
+            raise GeneratorError(
+                f"{where}: {struct.name} has no field {name!r}"
+            ) from None
+        if index < len(path) - 1:
+            struct = structs[str(item.type.ref)]
+
+
+def _everything(
+    operation: Operation, structs: dict[str, Struct], overrides: Overrides
+) -> Everything | None:
+    entry = overrides.everything.get(operation.name)
+    if entry is None:
+        return None
+    field_name, flag, means = entry
+    request = structs[operation.request]
+    try:
+        listed = request.field_named(field_name)
+    except KeyError:
+        listed = None
+    if listed is None or not listed.repeated or listed.mandatory:
+        raise GeneratorError(
+            f"[everything] {operation.name} in {overrides.path}: {request.name} has no "
+            f"optional list {field_name!r}"
+        )
+    if any(f.name == flag for f in request.fields):
+        raise GeneratorError(
+            f"[everything] {operation.name}: flag {flag!r} is a field of {request.name}"
+        )
+    return Everything(field=field_name, flag=flag, means=means)
 
 
 def _bare_fields(operation: Operation, structs: dict[str, Struct]) -> tuple[str, ...]:

@@ -57,6 +57,9 @@ class CliCommand:
     options: tuple[CliOption, ...]
     item_field: str | None = None
     item_class: str | None = None
+    result_class: str | None = None
+    everything: tuple[str, str, str] | None = None
+    """(list field, client flag, what an empty list means): the CLI's ``--all``."""
     versions: Versions = None
     required_structs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Required request structs lifted into options: (field, their flags)."""
@@ -122,6 +125,12 @@ def _command(api: Api, operation: Operation, overrides: Overrides) -> CliCommand
         options=tuple(options),
         item_field=item_field,
         item_class=item_class,
+        result_class=operation.result_type,
+        everything=(
+            (wide.field, wide.flag, wide.means)
+            if (wide := operation.everything)
+            else None
+        ),
         versions=operation.versions,
         required_structs=required_structs,
     )

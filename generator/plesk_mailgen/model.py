@@ -194,6 +194,15 @@ class Payload:
 
 
 @dataclass(frozen=True)
+class Everything:
+    """An empty ``field`` makes the operation act on everything: it needs ``flag``."""
+
+    field: str
+    flag: str
+    means: str
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation of the mail operator, e.g. ``update_add``.
 
@@ -219,6 +228,9 @@ class Operation:
     """Versions whose response holds the result's fields directly, unwrapped."""
     bare_fields: tuple[str, ...] = ()
     payload: Payload | None = None
+    everything: Everything | None = None
+    identity: tuple[str, tuple[str, ...]] | None = None
+    """(item field, result path) naming the same item, to match results to items."""
 
     @property
     def command(self) -> str:

@@ -72,6 +72,10 @@ class Overrides:
     cli: dict[str, str] = field(default_factory=dict)
     cli_sizes: frozenset[str] = frozenset()
     payloads: dict[str, tuple[str, str]] = field(default_factory=dict)
+    identities: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """operation -> (item field, path of the same value in its result)."""
+    everything: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    """operation -> (list field, flag argument, what an empty list means)."""
     path: Path = NAMES_PATH
 
     def type_name(self, source: str, default: str) -> str:
@@ -106,8 +110,43 @@ def read_overrides(project_dir: Path) -> Overrides:
         cli={k: v for k, v in data.get("cli", {}).items() if k != "sizes"},
         cli_sizes=frozenset(data.get("cli", {}).get("sizes", ())),
         payloads=_payloads(data.get("payloads", {}), path),
+        everything=_everything(data.get("everything", {}), path),
+        identities=_identities(data.get("identities", {}), path),
         path=path,
     )
+
+
+def _identities(
+    table: dict[str, object], path: Path
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    result: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for operation, entry in table.items():
+        item, equals, where = str(entry).partition("=")
+        if not equals or not item.strip() or not where.strip():
+            raise GeneratorError(
+                f'{path}: [identities] {operation} must read "field = result.path"'
+            )
+        result[operation] = (item.strip(), tuple(where.strip().split(".")))
+    return result
+
+
+def _everything(
+    table: dict[str, object], path: Path
+) -> dict[str, tuple[str, str, str]]:
+    result: dict[str, tuple[str, str, str]] = {}
+    for operation, entry in table.items():
+        keys = ("field", "flag", "means")
+        if not isinstance(entry, dict) or sorted(entry) != sorted(keys):
+            raise GeneratorError(
+                f"{path}: [everything] {operation} needs exactly field, flag and means"
+            )
+        field_name, flag, means = (str(entry[k]) for k in keys)
+        result[operation] = (
+            field_name,
+            check_identifier(flag, f"[everything] {operation}"),
+            means,
+        )
+    return result
 
 
 def _payloads(table: dict[str, object], path: Path) -> dict[str, tuple[str, str]]:

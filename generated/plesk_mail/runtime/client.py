@@ -25,12 +25,15 @@ from .checks import Rules, check
 from .closing import Closing
 from .envelope import SystemResult
 from .errors import (
+    CallProgress,
     ItemErrors,
     ItemResult,
+    PleskError,
     ResponseError,
     UnexpectedElementError,
     UnknownProtocolError,
     ValidationError,
+    masked,
     packet_error,
 )
 from .protocols import availability
@@ -77,6 +80,15 @@ class Results(list[R]):
 
 
 @dataclass(frozen=True)
+class Everything:
+    """An empty ``field`` means ``means``: the call must say ``flag=True``."""
+
+    field: str
+    flag: str
+    means: str
+
+
+@dataclass(frozen=True)
 class OperationSpec(Generic[T]):
     """How one operation batches and answers; ``T`` is what the client returns.
 
@@ -96,6 +108,9 @@ class OperationSpec(Generic[T]):
     versions: frozenset[str] | None = None
     bare_versions: frozenset[str] = frozenset()
     unwrap: Callable[[Any], list[Any]] | None = None
+    everything: Everything | None = None
+    identity: tuple[str, tuple[str, ...]] | None = None
+    """(item field, result path) that name the same item: results match by it."""
 
 
 @dataclass(frozen=True)
@@ -140,13 +155,25 @@ class _Call:
     spec: OperationSpec[Any]
     request: Any
     pending: Pending[Any]
+    everything: bool = False
 
 
 @dataclass
 class _Piece:
+    """The part of one call that goes into one packet."""
+
     call: _Call
     request: Any
     items: int
+    """How much of the packet's room it takes (at least 1)."""
+    first: int = 0
+    """Input index of its first list item."""
+    count: int = 0
+    """How many list items it carries (0 for a call without a list)."""
+
+    @property
+    def indexes(self) -> tuple[int, ...]:
+        return tuple(range(self.first, self.first + self.count)) or (0,)
 
 
 class BaseClient(Closing):
@@ -201,15 +228,24 @@ class BaseClient(Closing):
 
     # -- running calls ------------------------------------------------------
 
-    def _call(self, spec: OperationSpec[T], request: object) -> T:
+    def _call(
+        self, spec: OperationSpec[T], request: object, *, everything: bool = False
+    ) -> T:
         pending: Pending[T] = Pending(spec.name)
-        self._run([_Call(spec, request, pending)])
+        self._run([_Call(spec, request, pending, everything)])
         return pending.value
 
     def _check(self, call: _Call) -> None:
         """Refuse, before anything is sent, what this protocol version cannot carry."""
         spec, version = call.spec, self._protocol
         known = self._codec.rules.versions
+        wide = spec.everything
+        if wide and not call.everything and not getattr(call.request, wide.field):
+            raise ValidationError(
+                spec.name,
+                f"no {wide.field} given, which means {wide.means}; pass "
+                f"{wide.flag}=True to mean it",
+            )
         if spec.versions is not None and version not in spec.versions:
             raise ValidationError(
                 spec.name,
@@ -236,13 +272,58 @@ class BaseClient(Closing):
         pieces = [piece for call in calls for piece in self._split(call)]
         answers: dict[int, list[tuple[_Piece, Any]]] = {id(call): [] for call in calls}
         unknown: list[rt.UnknownElement] = []
-        for packet in self._packets(pieces):
-            bodies = self._send(packet, unknown)
-            for piece, body in zip(packet, bodies, strict=True):
-                answers[id(piece.call)].append((piece, body))
+        packets = list(self._packets(pieces))
+        done = 0
+        try:
+            for packet in packets:
+                bodies = self._send(packet, unknown)
+                for piece, body in zip(packet, bodies, strict=True):
+                    answers[id(piece.call)].append((piece, body))
+                done += 1
+        except BaseException as exc:  # an interrupt too: say what was applied
+            exc.progress = self._progress(calls, answers, packets, done, unknown)  # type: ignore[attr-defined]
+            raise
         self.last_unknown_elements = unknown
         for call in calls:
             call.pending._set(self._merge(call, answers[id(call)], unknown))
+
+    def _progress(
+        self,
+        calls: list[_Call],
+        answers: dict[int, list[tuple[_Piece, Any]]],
+        packets: list[list[_Piece]],
+        done: int,
+        unknown: list[rt.UnknownElement],
+    ) -> list[CallProgress]:
+        """What each call had done when packet ``done`` failed."""
+        progress = []
+        for call in calls:
+            answered = answers[id(call)]
+            try:
+                results = self._merge(call, answered, unknown) if answered else []
+            except PleskError:
+                results = []  # the answers of the completed packets do not add up
+            in_flight = [
+                piece
+                for packet in packets[done : done + 1]
+                for piece in packet
+                if piece.call is call
+            ]
+            later = [
+                piece
+                for packet in packets[done + 1 :]
+                for piece in packet
+                if piece.call is call
+            ]
+            progress.append(
+                CallProgress(
+                    operation=call.spec.name,
+                    results=results,
+                    in_flight=tuple(i for p in in_flight for i in p.indexes),
+                    unsent=tuple(i for p in later for i in p.indexes),
+                )
+            )
+        return progress
 
     def _split(self, call: _Call) -> Iterator[_Piece]:
         field = call.spec.batch_field
@@ -251,12 +332,12 @@ class BaseClient(Closing):
             return
         values = list(getattr(call.request, field))
         if len(values) <= self.chunk_size:
-            yield _Piece(call, call.request, max(1, len(values)))
+            yield _Piece(call, call.request, max(1, len(values)), 0, len(values))
             return
         for start in range(0, len(values), self.chunk_size):
             chunk = values[start : start + self.chunk_size]
             request = dataclasses.replace(call.request, **{field: chunk})
-            yield _Piece(call, request, len(chunk))
+            yield _Piece(call, request, len(chunk), start, len(chunk))
 
     def _packets(self, pieces: list[_Piece]) -> Iterator[list[_Piece]]:
         packet: list[_Piece] = []
@@ -279,9 +360,13 @@ class BaseClient(Closing):
         names = [piece.call.spec.name for piece in pieces]
         label = f"mail.{'+'.join(sorted(set(names)))} x{len(pieces)}"
         data = self.transport.post(self._codec.encode_request(packet), label)
-        answer = self._decode(data, unknown)
+        try:
+            answer = self._decode(data, unknown)
+        except PleskError as exc:  # a server may echo a secret into what we quote
+            raise masked(exc, self.transport.mask) from None
         if isinstance(answer, SystemResult):
-            raise packet_error(answer.errcode, answer.errtext or "packet refused")
+            error = packet_error(answer.errcode, answer.errtext or "packet refused")
+            raise masked(error, self.transport.mask)
         replies = answer.replies
         if [reply.operation for reply in replies] != names:
             raise ResponseError(
@@ -348,14 +433,54 @@ class BaseClient(Closing):
             else:
                 results = [getattr(body, spec.result_field)]
             if spec.results_per_item and spec.batch_field is not None:
-                sent = len(getattr(piece.request, spec.batch_field))
-                if len(results) != sent:
+                items = getattr(piece.request, spec.batch_field)
+                if len(results) != len(items):
                     raise ResponseError(
-                        f"{spec.name}: sent {sent} item(s), got {len(results)} result(s)"
+                        f"{spec.name}: sent {len(items)} item(s), got "
+                        f"{len(results)} result(s)"
                     )
+                if spec.identity is not None:
+                    results = _matched(spec.name, spec.identity, items, results)
             merged.extend(results)
         merged.unknown_elements = list(unknown)
         return merged
+
+
+def _dig(value: Any, path: tuple[str, ...]) -> Any:
+    for name in path:
+        value = getattr(value, name, None)
+    return value
+
+
+def _matched(
+    operation: str,
+    identity: tuple[str, tuple[str, ...]],
+    items: Sequence[Any],
+    results: Sequence[Any],
+) -> list[Any]:
+    """``results`` in item order, matched by what each names (case-insensitive).
+
+    A result that names no item (an error without ``mailname``) keeps its
+    position; one that names another item than the one there, or an item
+    that was not sent, is an error: never attribute a result to the wrong item.
+    """
+    field, path = identity
+    keys = [str(getattr(item, field)).casefold() for item in items]
+    named = [_dig(result, path) for result in results]
+    if all(name is not None for name in named):
+        order = {key: index for index, key in enumerate(keys)}
+        places = [order.get(str(name).casefold(), -1) for name in named]
+        if sorted(places) == list(range(len(keys))):
+            by_place = dict(zip(places, results, strict=True))
+            return [by_place[place] for place in range(len(keys))]
+    for index, name in enumerate(named):
+        if name is not None and str(name).casefold() != keys[index]:
+            raise ResponseError(
+                f"{operation}: result {index} names {name!r}, but the item sent "
+                f"there is {getattr(items[index], field)!r}, and the results do not "
+                "match the items one to one"
+            )
+    return list(results)
 
 
 class BaseBatch:
@@ -366,12 +491,14 @@ class BaseBatch:
         self._calls: list[_Call] = []
         self.sent = False
 
-    def _call(self, spec: OperationSpec[T], request: object) -> Pending[T]:
+    def _call(
+        self, spec: OperationSpec[T], request: object, *, everything: bool = False
+    ) -> Pending[T]:
         """Where a client method, run on behalf of the batch, leaves its request."""
         if self.sent:
             raise RuntimeError("this batch was already sent; start a new one")
         pending: Pending[T] = Pending(spec.name)
-        self._calls.append(_Call(spec, request, pending))
+        self._calls.append(_Call(spec, request, pending, everything))
         return pending
 
     def __len__(self) -> int:

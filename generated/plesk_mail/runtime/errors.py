@@ -10,7 +10,8 @@ holds a password or secret key.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -49,7 +50,46 @@ AUTHENTICATION_CODES = frozenset(
 
 
 class PleskError(Exception):
-    """Base of every error this package raises on purpose."""
+    """Base of every error this package raises on purpose.
+
+    ``progress`` is set when the error stopped a call that had sent packets
+    already: what each call had done (see ``CallProgress``).
+    """
+
+    progress: list[CallProgress] = []  # noqa: RUF012  (replaced, never mutated)
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    """How far one call got before an error or an interrupt stopped it.
+
+    ``results`` holds the answers of the items whose packets completed (a
+    ``Results``, in input order); ``in_flight`` the input indexes of the packet
+    that was under way, which the server may or may not have applied;
+    ``unsent`` the indexes of items never sent.
+    """
+
+    operation: str
+    results: Sequence[object]
+    in_flight: tuple[int, ...]
+    unsent: tuple[int, ...]
+
+
+def shortened(text: str, limit: int = 300) -> str:
+    """``text``, or its start and how much was left out, for one readable line."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def masked(exc: BaseException, mask: Callable[[str], str]) -> BaseException:
+    """``exc`` with ``mask`` applied to its message and text attributes, in place."""
+    exc.args = tuple(mask(a) if isinstance(a, str) else a for a in exc.args)
+    for name in ("excerpt", "errtext", "problem"):
+        value = getattr(exc, name, None)
+        if isinstance(value, str):
+            setattr(exc, name, mask(value))
+    return exc
 
 
 class ValidationError(PleskError, ValueError):
@@ -73,8 +113,17 @@ class TransportError(PleskError):
     """The request did not get an HTTP answer: refused, unreachable, TLS failure."""
 
 
-class ConnectTimeoutError(TransportError, TimeoutError):
-    """No answer within the client's timeout."""
+class DeadlineExceededError(TransportError, TimeoutError):
+    """No complete answer within the deadline of one packet.
+
+    The deadline (the client's ``timeout``) covers connecting, sending and
+    receiving the whole response, headers included, from the start of the
+    packet's exchange: a server that trickles cannot hold a call longer.
+    """
+
+
+ConnectTimeoutError = DeadlineExceededError
+"""The earlier name of ``DeadlineExceededError``."""
 
 
 class TLSError(TransportError):
@@ -112,7 +161,7 @@ class PacketError(PleskError):
         self, errcode: int | None, errtext: str, http_status: int | None = None
     ) -> None:
         label = f"Plesk error {errcode}" if errcode is not None else "Plesk error"
-        super().__init__(f"{label}: {errtext}")
+        super().__init__(f"{label}: {shortened(errtext)}")
         self.errcode = errcode
         self.errtext = errtext
         self.http_status = http_status

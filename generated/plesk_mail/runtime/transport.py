@@ -13,25 +13,32 @@ import logging
 import re
 import ssl
 import time
-from dataclasses import dataclass, field
 
+import httpcore
 import httpx
 
 from .closing import Closing
+from .credentials import Credentials
+from .deadline import DeadlineBackend, deadline
+from .endpoint import DEFAULT_PORT, split_host, url
 from .errors import (
     ConfigurationError,
-    ConnectTimeoutError,
+    DeadlineExceededError,
     ErrorCode,
+    PleskError,
     ResponseError,
     TLSError,
     TransportError,
+    masked,
     packet_error,
 )
 from .xml import DEFAULT_MAX_SIZE, excerpt
 
-PATH = "/enterprise/control/agent.php"
-DEFAULT_PORT = 8443
+__all__ = ["DEFAULT_PORT", "Credentials", "Transport"]
+
 DEFAULT_TIMEOUT = 30.0
+MAX_CONNECTIONS = 10
+KEEPALIVE_SECONDS = 5.0
 TRACE = 5
 """Log level below DEBUG at which request and response bodies are logged, masked."""
 
@@ -47,37 +54,10 @@ def mask_secrets(body: bytes) -> bytes:
     return _SECRET_ELEMENTS.sub(rb"\1***\4", body)
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """Login and password, or a secret key. Shown as ``***`` everywhere."""
-
-    login: str | None = field(default=None)
-    password: str | None = field(default=None, repr=False)
-    secret_key: str | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.secret_key is None and (self.login is None or self.password is None):
-            raise ConfigurationError("give login and password, or a secret key")
-        if self.secret_key is not None and self.password is not None:
-            raise ConfigurationError(
-                "give login and password, or a secret key, not both"
-            )
-
-    def headers(self) -> dict[str, str]:
-        if self.secret_key is not None:
-            return {"KEY": self.secret_key}
-        assert self.login is not None and self.password is not None
-        return {"HTTP_AUTH_LOGIN": self.login, "HTTP_AUTH_PASSWD": self.password}
-
-    def __repr__(self) -> str:
-        kind = "secret_key=***" if self.secret_key is not None else "password=***"
-        return f"Credentials(login={self.login!r}, {kind})"
-
-
-def ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
-    """``True``: system CAs; a path: trust that CA file; ``False``: no verification."""
+def ssl_context(verify: bool | str) -> ssl.SSLContext:
+    """``True``: the usual CAs (certifi's); a path: that CA file; ``False``: no checks."""
     if verify is True or verify is False:
-        return verify
+        return httpx.create_ssl_context(verify=verify)
     try:
         return ssl.create_default_context(cafile=verify)
     except (OSError, ssl.SSLError) as exc:
@@ -85,26 +65,42 @@ def ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
 
 
 class Transport(Closing):
-    """Posts one XML packet and returns the raw answer."""
+    """Posts one XML packet and returns the raw answer.
+
+    ``timeout`` is the deadline of each packet's whole exchange: connecting,
+    sending and receiving the complete response, measured from its start.
+    """
 
     def __init__(
         self,
         host: str,
         credentials: Credentials,
         *,
-        port: int = DEFAULT_PORT,
+        port: int | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         verify: bool | str = True,
         max_response_size: int = DEFAULT_MAX_SIZE,
         scheme: str = "https",
     ) -> None:
-        if not host or any(c in host for c in "/?#@ "):
-            raise ConfigurationError(f"not a host name: {host!r}")
-        self.url = f"{scheme}://{host}:{port}{PATH}"
+        name, number = split_host(host, port)
+        if not timeout > 0:
+            raise ConfigurationError(f"the timeout must be positive, got {timeout!r}")
+        self.url = url(name, number, scheme)
+        self.timeout = timeout
         self.max_response_size = max_response_size
         self._credentials = credentials
+        context = ssl_context(verify)
+        transport = httpx.HTTPTransport(verify=context)
+        # httpx's pool, rebuilt on a socket backend that keeps the deadline.
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=context,
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_CONNECTIONS,
+            keepalive_expiry=KEEPALIVE_SECONDS,
+            network_backend=DeadlineBackend(),
+        )
         self._client = httpx.Client(
-            verify=ssl_context(verify),
+            transport=transport,
             timeout=timeout,
             headers={"Content-Type": "text/xml; charset=UTF-8"},
             follow_redirects=False,
@@ -113,26 +109,33 @@ class Transport(Closing):
     def __repr__(self) -> str:
         return f"Transport(url={self.url!r}, credentials={self._credentials!r})"
 
+    def mask(self, text: str) -> str:
+        """``text`` with every known secret masked."""
+        return self._credentials.mask(text)
+
     def post(self, body: bytes, label: str = "packet") -> bytes:
         """Send ``body``; return the response body of an HTTP 200 answer."""
         started = time.perf_counter()
-        if logger.isEnabledFor(TRACE):
-            logger.log(TRACE, "%s request body: %s", label, mask_secrets(body).decode())
+        self._trace(label, "request", body)
         try:
-            with self._client.stream(
-                "POST", self.url, content=body, headers=self._credentials.headers()
-            ) as response:
-                data = self._read_capped(response)
+            with (
+                deadline(self.timeout) as ends,
+                self._client.stream(
+                    "POST", self.url, content=body, headers=self._credentials.headers()
+                ) as response,
+            ):
+                data = self._read_capped(response, ends)
                 status = response.status_code
-        except httpx.TimeoutException as exc:
-            raise ConnectTimeoutError(
-                f"{self.url}: no answer in time ({type(exc).__name__})"
-            ) from None
+        except httpx.TimeoutException:
+            raise self._expired() from None
         except httpx.ConnectError as exc:
-            raise self._connect_error(exc) from None
+            raise masked(self._connect_error(exc), self.mask) from None
         except httpx.TransportError as exc:
-            raise TransportError(f"{self.url}: {type(exc).__name__}: {exc}") from None
-        elapsed = (time.perf_counter() - started) * 1000
+            raise TransportError(
+                self.mask(f"{self.url}: {type(exc).__name__}: {exc}")
+            ) from None
+        except PleskError as exc:
+            raise masked(exc, self.mask) from None
         logger.debug(
             "%s -> %s: sent %d bytes, HTTP %d, received %d bytes in %.0f ms",
             label,
@@ -140,19 +143,24 @@ class Transport(Closing):
             len(body),
             status,
             len(data),
-            elapsed,
+            (time.perf_counter() - started) * 1000,
         )
-        if logger.isEnabledFor(TRACE):
-            logger.log(
-                TRACE,
-                "%s response body: %s",
-                label,
-                mask_secrets(data).decode(errors="replace"),
-            )
+        self._trace(label, "response", data)
         self._check_status(status, data)
         return data
 
-    def _read_capped(self, response: httpx.Response) -> bytes:
+    def _trace(self, label: str, what: str, body: bytes) -> None:
+        if logger.isEnabledFor(TRACE):
+            text = mask_secrets(body).decode(errors="replace")
+            logger.log(TRACE, "%s %s body: %s", label, what, self.mask(text))
+
+    def _expired(self) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            f"{self.url}: no complete answer within the {self.timeout:g} s deadline "
+            "(connect, send and receive)"
+        )
+
+    def _read_capped(self, response: httpx.Response, ends: float) -> bytes:
         declared = response.headers.get("Content-Length")
         if (
             declared is not None
@@ -160,7 +168,8 @@ class Transport(Closing):
             and int(declared) > self.max_response_size
         ):
             raise ResponseError(
-                f"response of {declared} bytes exceeds the limit of {self.max_response_size} bytes"
+                f"response of {declared} bytes exceeds the limit of "
+                f"{self.max_response_size} bytes"
             )
         chunks: list[bytes] = []
         size = 0
@@ -170,6 +179,8 @@ class Transport(Closing):
                 raise ResponseError(
                     f"response exceeds the limit of {self.max_response_size} bytes"
                 )
+            if time.monotonic() > ends:
+                raise self._expired()
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -198,7 +209,7 @@ class Transport(Closing):
             raise packet_error(
                 ErrorCode.PERMISSION_DENIED, "HTTP 403 Forbidden", status
             )
-        raise ResponseError(f"{self.url}: HTTP {status}", excerpt(data))
+        raise ResponseError(f"{self.url}: HTTP {status}", self.mask(excerpt(data)))
 
     def close(self) -> None:
         self._client.close()

@@ -1,151 +1,65 @@
-"""What every ``plesk-mail`` command does once click has parsed it.
+"""``plesk-mail``: the click group and what every command does once parsed.
 
-Options become a typed request, rows of ``--from-file`` become batch items,
-the chosen version's client sends them, and the answer is printed as a table
-or one JSON document. Exit codes: 0 all ok, 1 some items or rows failed,
-2 usage error, 3 connection, TLS, authentication or server failure. Imports
-nothing heavy: lxml, httpx and the models load only when a command runs.
+Options become a typed request, rows of ``--from-file`` become batch items
+(validated row by row: a bad row is reported by its line and skipped), the
+client sends them a packet at a time, and the results are written as they
+arrive. Exit codes: 0 all ok; 1 some items or rows failed; 2 usage error;
+3 connection, TLS, authentication or server failure before anything was
+applied; 4 a bulk run stopped by such a failure after some packets were
+applied; 130 interrupted (Ctrl-C). A run that stops says which rows were
+applied, which were in flight and where to resume (``--start-at-row``).
+Imports nothing heavy: lxml, httpx and the client load when a command runs.
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import datetime
-import enum
-import io
-import json
 import logging
-import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from types import ModuleType
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 import click
 
-from .protocols import availability
+from .cli_output import Output, columns_of
+from .cli_rows import ERROR, Rows
+from .cli_values import build as build_values
+from .cli_values import (
+    check_columns,
+    check_versions,
+    click_type,
+    item_of,
+    row_values,
+    singles,
+)
+from .commands import (
+    EXIT_CONNECTION,
+    EXIT_INTERRUPTED,
+    EXIT_ITEMS_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    FORMATS,
+    App,
+    Command,
+    Option,
+    RowError,
+    Settings,
+    VersionError,
+)
+from .errors import PleskError, ValidationError, shortened
 
-EXIT_OK = 0
-EXIT_ITEMS_FAILED = 1
-EXIT_USAGE = 2
-EXIT_CONNECTION = 3
-_SIZE = re.compile(r"^\s*(-?\d+)\s*([KMGT]?)(?:I?B)?\s*$", re.I)
-_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+__all__ = ["App", "Command", "Option", "Settings", "make_main"]
 
-
-@dataclass(frozen=True)
-class Option:
-    """One command option, as the generator's CLI model describes it."""
-
-    flag: str
-    dest: str
-    path: tuple[str, ...]
-    classes: tuple[str, ...]
-    kind: str
-    target: str
-    multiple: bool = False
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    versions: frozenset[str] | None = None
-    """The protocol versions that have the option; ``None``: every version."""
-    needed: bool = False
-    help: str = ""
-    secret: bool = False
-
-    @property
-    def column(self) -> str:
-        return self.flag.removeprefix("--")
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    operation: str
-    options: tuple[Option, ...]
-    item_field: str | None = None
-    item_class: str | None = None
-    required_structs: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    """Required request structures whose fields all come from options."""
-    help: str = ""
+ENVIRONMENT = """Environment: PLESK_HOST, PLESK_PORT, PLESK_LOGIN, PLESK_PASSWORD,
+PLESK_SECRET_KEY, PLESK_PROTOCOL, PLESK_CA_FILE. Exit codes: 0 all ok,
+1 some items or rows failed, 2 usage error, 3 connection, TLS, authentication
+or server failure, 4 a bulk run stopped after some rows were applied,
+130 interrupted. Shell completion (bash):
+eval "$(_PLESK_MAIL_COMPLETE=bash_source plesk-mail)"
+"""
 
 
-@dataclass(frozen=True)
-class App:
-    """What the generated ``cli`` module hands the runtime: versions, models, connect."""
-
-    versions: tuple[str, ...]
-    auto: str
-    models: ModuleType
-    connect: Callable[..., Any]
-    supports: Callable[[str, type, str], bool]
-    """Whether a protocol version has a field of a model class."""
-
-
-@dataclass
-class Settings:
-    """The global options."""
-
-    host: str | None = None
-    port: int = 8443
-    login: str | None = None
-    password: str | None = field(default=None, repr=False)
-    secret_key: str | None = field(default=None, repr=False)
-    protocol: str = ""
-    ca_file: str | None = None
-    insecure: bool = False
-    timeout: float = 30.0
-    chunk_size: int = 100
-    json: bool = False
-    verbose: int = 0
-
-
-class VersionError(click.UsageError):
-    """An option or column that the chosen protocol version does not have."""
-
-
-class RowError(Exception):
-    """A ``--from-file`` row that cannot become an item."""
-
-
-def parse_size(text: str) -> int:
-    """``500M`` -> 524288000; plain numbers are bytes; -1 means unlimited."""
-    match = _SIZE.match(text)
-    if not match:
-        raise ValueError(
-            f"{text!r} is not a size (bytes, or a number with K, M, G or T)"
-        )
-    return int(match.group(1)) * _UNITS[match.group(2).upper()]
-
-
-class SizeType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
-    name = "size"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> int:
-        if isinstance(value, int):
-            return value
-        try:
-            return parse_size(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-SIZE = SizeType()
-
-
-def _click_type(option: Option) -> Any:
-    if option.kind == "int":
-        return int
-    if option.kind == "size":
-        return SIZE
-    if option.kind == "enum":
-        return click.Choice(option.choices)
-    if option.kind == "date":
-        return click.DateTime(["%Y-%m-%d"])
-    return str
+# -- building the commands ----------------------------------------------------------
 
 
 def _click_option(option: Option) -> click.Option:
@@ -158,296 +72,216 @@ def _click_option(option: Option) -> click.Option:
         return click.Option([switch, option.dest], default=None, help=option.help)
     return click.Option(
         [option.flag, option.dest],
-        type=_click_type(option),
-        multiple=option.multiple,
+        type=click_type(option),
+        multiple=True,  # single options too: a repeat is refused, not dropped
         required=option.required and option.target == "request",
         envvar=f"PLESK_{option.dest.upper()}" if option.secret else None,
         help=option.help,
     )
 
 
-JSON_OPTION_HELP = "One JSON document instead of a table."
+def _output_options() -> list[click.Option]:
+    """Output options, on the group and on every command (either place works)."""
+    return [
+        click.Option(
+            ["--format", "fmt"],
+            type=click.Choice(FORMATS),
+            default=None,
+            help="Output: a table (default), one JSON document, JSON lines or CSV.",
+        ),
+        click.Option(
+            ["--json", "as_json"], is_flag=True, help="Short for --format json."
+        ),
+        click.Option(
+            ["--fields"],
+            default=None,
+            metavar="A,B,...",
+            help="Only these columns (as the table names them: status,mailname.name).",
+        ),
+        click.Option(
+            ["--quiet", "-q"],
+            is_flag=True,
+            help="Print only the summary (2000 ok, 0 failed).",
+        ),
+        click.Option(
+            ["--dry-run"],
+            is_flag=True,
+            help="Print the packets that would be sent (secrets masked); connect to nothing.",
+        ),
+    ]
+
+
+def _apply_output(settings: Settings, values: dict[str, Any]) -> None:
+    fmt, as_json = values.pop("fmt", None), values.pop("as_json", False)
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} contradict each other")
+    if fmt is not None or as_json:
+        settings.format = fmt or "json"
+    fields = values.pop("fields", None)
+    if fields is not None:
+        settings.fields = tuple(f.strip() for f in fields.split(",") if f.strip())
+    settings.quiet = settings.quiet or values.pop("quiet", False)
+    settings.dry_run = settings.dry_run or values.pop("dry_run", False)
 
 
 def make_command(command: Command, app: App) -> click.Command:
     """The click command of one operation, built from its table entry."""
     params: list[click.Parameter] = [_click_option(o) for o in command.options]
     if command.item_field is not None:
-        params.append(
+        params += [
             click.Option(
                 ["--from-file"],
                 type=click.Path(exists=True, dir_okay=False, allow_dash=True),
                 default=None,
-                help="CSV (header row) or JSON lines (.jsonl): one item per row.",
-            )
-        )
-    params.append(
-        click.Option(["--json", "json_output"], is_flag=True, help=JSON_OPTION_HELP)
-    )
+                help="CSV (header row of option names) or JSON lines: one item per row.",
+            ),
+            click.Option(
+                ["--file-format"],
+                type=click.Choice(("csv", "jsonl")),
+                default=None,
+                help="Format of --from-file (default: by its name; '-' is CSV).",
+            ),
+            click.Option(
+                ["--start-at-row"],
+                type=click.IntRange(min=1),
+                default=None,
+                help="Skip the rows before this line of --from-file (resume a run).",
+            ),
+        ]
+    if command.everything is not None:
+        params += [
+            click.Option(
+                ["--all", "everything"],
+                is_flag=True,
+                help=f"Mean it when no {command.everything[0]} is given: act on "
+                f"{command.everything[2]}.",
+            ),
+            click.Option(["--yes"], is_flag=True, help="Do not ask before --all."),
+        ]
+    params += _output_options()
+    epilog = "\n\n".join(["Examples:", *command.examples]) if command.examples else None
 
-    def callback(
-        json_output: bool, from_file: str | None = None, **values: Any
-    ) -> None:
+    def callback(**values: Any) -> None:
         settings = click.get_current_context().find_object(Settings)
         assert settings is not None, "the plesk-mail group sets Settings"
-        settings.json = settings.json or json_output
-        run(settings, command, values, from_file, app)
+        _apply_output(settings, values)
+        run(settings, command, values, app)
 
     return click.Command(
-        command.name, params=params, callback=callback, help=command.help
+        command.name, params=params, callback=callback, help=command.help, epilog=epilog
     )
 
 
-def convert(option: Option, text: str) -> Any:
-    """A file cell (text) as the option's Python value."""
-    text = text.strip()
-    if option.kind == "int":
-        return int(text)
-    if option.kind == "size":
-        return parse_size(text)
-    if option.kind in ("bool", "flag"):
-        lowered = text.lower()
-        if lowered in ("true", "yes", "1", "on"):
-            return True
-        if lowered in ("false", "no", "0", "off", ""):
-            return False
-        raise ValueError(f"{text!r} is not true or false")
-    if option.kind == "date":
-        return datetime.date.fromisoformat(text)
-    if option.kind == "enum" and text not in option.choices:
-        raise ValueError(f"{text!r} is not one of {', '.join(option.choices)}")
-    return text
+def make_main(app: App, commands: Sequence[Command]) -> click.Group:
+    """The ``plesk-mail`` group: global options, then one command per operation."""
 
+    def main(**values: Any) -> None:
+        settings = Settings(
+            host=values["host"],
+            port=values["port"],
+            login=values["login"],
+            password=values["password"],
+            secret_key=values["secret_key"],
+            protocol=values["protocol"],
+            ca_file=values["ca_file"],
+            insecure=values["insecure"],
+            timeout=values["timeout"],
+            chunk_size=values["chunk_size"],
+            verbose=values["verbose"],
+        )
+        _apply_output(settings, values)
+        click.get_current_context().obj = settings
 
-def is_set(option: Option, value: Any) -> bool:
-    """Whether the user gave the option: ``--no-x`` (False) counts for switches."""
-    if option.kind == "bool":
-        return value is not None
-    return given(value)
-
-
-def given(value: Any) -> bool:
-    if value is None or value is False:
-        return False
-    return not (isinstance(value, (tuple, list)) and not value)
-
-
-def version_error(
-    what: str, option: Option, protocol: str, app: App
-) -> VersionError | None:
-    """The error for an option the protocol version lacks, or ``None`` if it has it."""
-    if option.versions is None or protocol in option.versions:
-        return None
-    return VersionError(
-        f"{what} needs {availability(option.versions, app.versions)} "
-        f"(--protocol is {protocol})"
+    params: list[click.Parameter] = [
+        click.Option(
+            ["--host"],
+            envvar="PLESK_HOST",
+            help="Plesk server: a name or address, with :port if not 8443.",
+        ),
+        click.Option(
+            ["--port"],
+            envvar="PLESK_PORT",
+            type=click.IntRange(1, 65535),
+            default=None,
+            help="Default 8443, or the port in --host.",
+        ),
+        click.Option(
+            ["--login"],
+            envvar="PLESK_LOGIN",
+            default="admin",
+            show_default=True,
+            help="Plesk login (not with a secret key).",
+        ),
+        click.Option(
+            ["--password"],
+            envvar="PLESK_PASSWORD",
+            help="Better: PLESK_PASSWORD, or the prompt.",
+        ),
+        click.Option(
+            ["--secret-key"],
+            envvar="PLESK_SECRET_KEY",
+            help="Better: PLESK_SECRET_KEY.",
+        ),
+        click.Option(
+            ["--protocol"],
+            envvar="PLESK_PROTOCOL",
+            type=click.Choice((*app.versions, app.auto)),
+            default=app.versions[-1],
+            show_default=True,
+            help="'auto' asks the server and takes the newest common version.",
+        ),
+        click.Option(
+            ["--ca-file"],
+            envvar="PLESK_CA_FILE",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Trust this CA (a self-signed Plesk).",
+        ),
+        click.Option(
+            ["--insecure"], is_flag=True, help="Do not verify the TLS certificate."
+        ),
+        click.Option(
+            ["--timeout"],
+            type=click.FloatRange(min=0, min_open=True),
+            default=30.0,
+            show_default=True,
+            help="Seconds for each packet: connect, send and the whole answer.",
+        ),
+        click.Option(
+            ["--chunk-size"],
+            type=click.IntRange(min=1),
+            default=100,
+            show_default=True,
+            help="Items per packet.",
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            help="-v: operations and timings; -vv: masked packets.",
+        ),
+        *_output_options(),
+    ]
+    group = click.Group(
+        app.name,
+        params=params,
+        callback=main,
+        help="Manage Plesk mail accounts through the XML API.",
+        epilog=ENVIRONMENT,
+        context_settings={
+            "help_option_names": ["-h", "--help"],
+            "max_content_width": 100,
+        },
     )
+    click.version_option(app.version, prog_name=app.name)(group)
+    for command in commands:
+        group.add_command(make_command(command, app))
+    return group
 
 
-def check_versions(
-    command: Command, values: dict[str, Any], protocol: str, app: App
-) -> None:
-    for option in command.options:
-        if is_set(option, values.get(option.dest)):
-            error = version_error(option.flag, option, protocol, app)
-            if error is not None:
-                raise error
-
-
-def _assign(target: dict[str, Any], option: Option, value: Any) -> None:
-    node = target
-    for part, cls in zip(option.path[:-1], option.classes, strict=True):
-        node = node.setdefault(part, {"__class__": cls})
-    node[option.path[-1]] = list(value) if option.multiple else value
-
-
-def _instantiate(models: Any, cls: str, values: dict[str, Any]) -> Any:
-    kwargs = {}
-    for key, value in values.items():
-        if key == "__class__":
-            continue
-        if isinstance(value, dict):
-            value = _instantiate(models, value["__class__"], value)
-        kwargs[key] = value
-    return getattr(models, cls)(**kwargs)
-
-
-def build(
-    models: Any, options: Sequence[Option], values: dict[str, Any]
-) -> dict[str, Any]:
-    """Keyword arguments (nested models included) from option values.
-
-    Raises ``click.UsageError`` when a nested value the schema requires is
-    missing (``--mailbox-quota`` without ``--mailbox-enabled``).
-    """
-    tree: dict[str, Any] = {}
-    for option in options:
-        value = values.get(option.dest)
-        if isinstance(value, datetime.datetime) and option.kind == "date":
-            value = value.date()
-        if is_set(option, value):
-            _assign(tree, option, value)
-    for option in options:
-        if not option.needed or is_set(option, values.get(option.dest)):
-            continue
-        parent: Any = tree
-        for part in option.path[:-1]:
-            parent = parent.get(part) if isinstance(parent, dict) else None
-        if isinstance(parent, dict) and option.path[-1] not in parent:
-            siblings = [
-                o.flag
-                for o in options
-                if o.path[:-1] == option.path[:-1] and is_set(o, values.get(o.dest))
-            ]
-            raise click.UsageError(
-                f"{option.flag} is required with {', '.join(siblings)}"
-            )
-    return {
-        key: (
-            _instantiate(models, value["__class__"], value)
-            if isinstance(value, dict)
-            else value
-        )
-        for key, value in tree.items()
-    }
-
-
-def read_rows(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, row) of a CSV file (header row) or a JSON-lines file (``.jsonl``)."""
-    try:
-        with click.open_file(path, encoding="utf-8") as stream:
-            text = stream.read()
-    except UnicodeDecodeError as exc:
-        raise click.UsageError(f"{path} is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise click.UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if path.endswith((".jsonl", ".ndjson", ".json")):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, {"__error__": f"not JSON: {exc.msg}"}
-                continue
-            yield number, (
-                row if isinstance(row, dict) else {"__error__": "not a JSON object"}
-            )
-        return
-    reader = csv.DictReader(io.StringIO(text))
-    for row in reader:
-        yield reader.line_num, {k: v for k, v in row.items() if k is not None}
-
-
-def row_values(
-    command: Command, row: dict[str, Any], protocol: str, app: App
-) -> dict[str, Any]:
-    """Option values (by dest) of one file row; raises ``RowError``."""
-    if "__error__" in row:
-        raise RowError(row["__error__"])
-    by_column = {o.column: o for o in command.options if o.target == "item"}
-    unknown = sorted(set(row) - set(by_column))
-    if unknown:
-        raise RowError(f"unknown column(s): {', '.join(unknown)}")
-    values: dict[str, Any] = {}
-    for column, raw in row.items():
-        option = by_column[column]
-        if raw is None or raw == "":
-            continue
-        error = version_error(column, option, protocol, app)
-        if error is not None:
-            raise error
-        cells = (
-            raw
-            if isinstance(raw, list)
-            else (str(raw).split(";") if option.multiple else [raw])
-        )
-        try:
-            converted = [
-                convert(option, str(cell)) if not isinstance(cell, bool) else cell
-                for cell in cells
-            ]
-        except ValueError as exc:
-            raise RowError(f"{column}: {exc}") from None
-        values[option.dest] = converted if option.multiple else converted[0]
-    for option in command.options:
-        if (
-            option.target == "item"
-            and option.required
-            and not is_set(option, values.get(option.dest))
-        ):
-            raise RowError(f"missing {option.column}")
-    return values
-
-
-# -- output ----------------------------------------------------------------------
-
-
-def plain(value: Any, has: Callable[[type, str], bool] = lambda cls, name: True) -> Any:
-    """JSON-ready form of a result; secret fields (repr=False) are masked.
-
-    ``has`` says whether the protocol version in use has a field: fields it
-    lacks are left out rather than shown as null.
-    """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        result: dict[str, Any] = {}
-        for item in dataclasses.fields(value):
-            inner = getattr(value, item.name)
-            if not has(type(value), item.name):
-                continue
-            if not item.repr and inner is not None:
-                result[item.name] = "***"
-            else:
-                result[item.name] = plain(inner, has)
-        return result
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [plain(v, has) for v in value]
-    return value
-
-
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        flat: dict[str, Any] = {}
-        for key, inner in value.items():
-            flat.update(_flatten(inner, f"{prefix}{key}."))
-        return flat
-    if isinstance(value, list):
-        if all(not isinstance(v, (dict, list)) for v in value):
-            return {prefix[:-1]: ", ".join(str(v) for v in value)}
-        return {prefix[:-1]: json.dumps(value)}
-    return {prefix[:-1]: "" if value is None else value}
-
-
-def table(rows: list[dict[str, Any]]) -> str:
-    flat = [_flatten(row) for row in rows]
-    columns: list[str] = []
-    for row in flat:
-        for key, value in row.items():
-            if key not in columns and value not in ("", None):
-                columns.append(key)
-    if not columns:
-        return "(no results)"
-    cells = [[str(row.get(c, "")) for c in columns] for row in flat]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
-    ]
-    lines += [
-        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in cells
-    ]
-    return "\n".join(lines)
-
-
-# -- running -----------------------------------------------------------------------
+# -- running --------------------------------------------------------------------------
 
 
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"plesk-mail: error: {message}", err=True)
+    click.echo(f"plesk-mail: error: {shortened(message, 1000)}", err=True)
     sys.exit(code)
 
 
@@ -474,30 +308,10 @@ def password_of(settings: Settings) -> str | None:
     )
 
 
-def run(
-    settings: Settings,
-    command: Command,
-    values: dict[str, Any],
-    from_file: str | None,
-    app: App,
-) -> NoReturn:
-    from .errors import (
-        PacketError,
-        ResponseError,
-        TransportError,
-        ValidationError,
-    )
-
-    if not settings.host:
-        raise click.UsageError("no host: use --host or PLESK_HOST")
-    negotiate = settings.protocol == app.auto
-    if not negotiate:
-        check_versions(command, values, settings.protocol, app)
-    configure_logging(settings.verbose)
+def _connect(settings: Settings, app: App) -> Any:
     password = password_of(settings) if not settings.secret_key else None
-    try:
-        # No network traffic yet, unless the version is negotiated.
-        client = app.connect(
+    try:  # no network traffic yet, unless the version is negotiated
+        return app.connect(
             settings.host,
             login=None if settings.secret_key else (settings.login or "admin"),
             password=password,
@@ -508,173 +322,308 @@ def run(
             verify=False if settings.insecure else (settings.ca_file or True),
             chunk_size=settings.chunk_size,
         )
-    except (TransportError, PacketError, ResponseError) as exc:
+    except ValidationError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except PleskError as exc:
+        if isinstance(exc, ValueError):  # a host that is no host, bad credentials
+            raise click.UsageError(str(exc)) from None
         fail(str(exc), EXIT_CONNECTION)
-    except (
-        ValueError
-    ) as exc:  # a host that is no host name, bad credentials combination
-        raise click.UsageError(str(exc)) from None
-    with client:
-        if negotiate:
-            settings.protocol = client.protocol_version
-            check_versions(command, values, settings.protocol, app)
-        items, kwargs, bad_rows, row_numbers = _inputs(
-            command, values, from_file, settings, app
+
+
+def _confirm_everything(
+    command: Command, kwargs: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """The client keyword for ``--all``; refuse an empty list without it."""
+    if command.everything is None:
+        return {}
+    field, flag, means = command.everything
+    if kwargs.get(field):
+        return {}
+    if not values.get("everything"):
+        raise click.UsageError(
+            f"{command.name}: no {field.replace('_', '-')} given, which means {means}; "
+            "add --all to mean it"
         )
-        try:
-            answer = _call(
-                client, command, kwargs, items, settings, from_file is not None
-            )
-        except ValidationError as exc:
-            fail(str(exc), EXIT_USAGE)
-        except (TransportError, PacketError, ResponseError) as exc:
-            fail(str(exc), EXIT_CONNECTION)
-    _print(settings, command, answer, bad_rows, row_numbers, app)
-    failed = any(not getattr(r, "ok", True) for r in _as_list(answer))
-    sys.exit(EXIT_ITEMS_FAILED if failed or bad_rows else EXIT_OK)
+    if sys.stdin.isatty() and not values.get("yes"):
+        click.confirm(f"{command.name} {means}?", abort=True, err=True)
+    return {flag: True}
 
 
-def _inputs(
-    command: Command,
-    values: dict[str, Any],
-    from_file: str | None,
-    settings: Settings,
-    app: App,
-) -> tuple[list[Any] | None, dict[str, Any], list[dict[str, Any]], list[int]]:
-    """Request arguments, batch items, and the file rows that could not become items."""
-    models = app.models
-    request_options = [o for o in command.options if o.target == "request"]
-    item_options = [o for o in command.options if o.target == "item"]
-    kwargs = build(models, request_options, values)
+def run(
+    settings: Settings, command: Command, values: dict[str, Any], app: App
+) -> NoReturn:
+    if not settings.host and not settings.dry_run:
+        raise click.UsageError("no host: use --host or PLESK_HOST")
+    values = singles(command, values)
+    from_file = values.pop("from_file", None)
+    file_format = values.pop("file_format", None)
+    start_at = values.pop("start_at_row", None)
+    negotiate = settings.protocol == app.auto
+    if settings.dry_run and negotiate:
+        raise click.UsageError("--dry-run needs a --protocol: 'auto' asks the server")
+    if not negotiate:
+        check_versions(command, values, settings.protocol, app)
+    kwargs = build_values(app.models, command.request_options, values)
     for field_name, flags in command.required_structs:
         if field_name not in kwargs:
             raise click.UsageError(
                 f"{command.name} needs at least one of {', '.join(flags)}"
             )
-    bad_rows: list[dict[str, Any]] = []
-    row_numbers: list[int] = []
-    items: list[Any] | None = None
-    if command.item_field is not None:
-        if from_file is not None:
-            items = []
-            for number, row in read_rows(from_file):
-                try:
-                    items.append(
-                        _item(
-                            models,
-                            command,
-                            item_options,
-                            row_values(command, row, settings.protocol, app),
-                        )
-                    )
-                    row_numbers.append(number)
-                except RowError as exc:
-                    bad_rows.append({"row": number, "error": _message(exc)})
-                except VersionError:
-                    raise  # a column the protocol lacks: the file is for another version
-                except click.UsageError as exc:
-                    bad_rows.append({"row": number, "error": _message(exc)})
-            for bad in bad_rows:
-                click.echo(f"plesk-mail: row {bad['row']}: {bad['error']}", err=True)
-        elif command.item_class is not None:
-            missing = [
-                o.flag
-                for o in item_options
-                if o.required and not is_set(o, values.get(o.dest))
-            ]
-            if missing:
-                raise click.UsageError(
-                    f"missing option {', '.join(missing)} (or use --from-file)"
-                )
-            items = [_item(models, command, item_options, values)]
+    rows = Rows(from_file, file_format) if from_file is not None else None
+    if rows is None and command.item_field is not None:
+        kwargs[command.item_field] = _items(command, values, app)
+    extra = {} if rows is not None else _confirm_everything(command, kwargs, values)
+    columns = _columns(command, app, bulk=rows is not None)
+    unknown = [f for f in settings.fields if f not in columns]
+    if unknown and columns:
+        raise click.UsageError(
+            f"--fields: no column {', '.join(unknown)}; the columns are {', '.join(columns)}"
+        )
+    configure_logging(settings.verbose)
+    if settings.dry_run:
+        _dry_run(settings, command, kwargs, rows, start_at, app)
+    client = _connect(settings, app)
+    with client:
+        if negotiate:
+            settings.protocol = client.protocol_version
+            check_versions(command, values, settings.protocol, app)
+        out = Output(
+            settings.format,
+            command=command.name,
+            protocol=settings.protocol,
+            fields=settings.fields,
+            columns=columns,
+            quiet=settings.quiet,
+        )
+        if rows is not None:
+            code = _bulk(client, command, kwargs, rows, start_at, settings, app, out)
         else:
-            items = list(values.get(item_options[0].dest) or ()) if item_options else []
-    return items, kwargs, bad_rows, row_numbers
+            code = _single(client, command, kwargs, extra, settings, app, out)
+    sys.exit(code)
 
 
-def _message(exc: Exception) -> str:
-    return exc.format_message() if isinstance(exc, click.UsageError) else str(exc)
+def _columns(command: Command, app: App, *, bulk: bool) -> list[str]:
+    if command.result_class is None:
+        return []
+    found = columns_of(getattr(app.models, command.result_class))
+    return ["row", *found] if bulk else found
 
 
-def _item(
-    models: Any, command: Command, options: Sequence[Option], values: dict[str, Any]
-) -> Any:
+def _items(command: Command, values: dict[str, Any], app: App) -> list[Any]:
+    """The batch items the options give (one account, or a list of names)."""
+    options = command.item_options
     if command.item_class is None:
-        option = options[0]
-        value = values.get(option.dest)
-        if isinstance(value, list):
-            if len(value) != 1:
-                raise RowError(f"{option.column}: one value per row")
-            return value[0]
-        return value
-    return getattr(models, command.item_class)(**build(models, options, values))
+        return list(values.get(options[0].dest) or ()) if options else []
+    missing = [o.flag for o in options if o.required and not values.get(o.dest)]
+    if missing:
+        raise click.UsageError(
+            f"missing option {', '.join(missing)} (or use --from-file)"
+        )
+    try:
+        return [item_of(command, app, values)]
+    except RowError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
-def _call(
-    client: Any,
-    command: Command,
-    kwargs: dict[str, Any],
-    items: list[Any] | None,
-    settings: Settings,
-    bulk: bool,
-) -> Any:
-    method = getattr(client, command.operation)
-    if items is None or command.item_field is None:
-        return method(**kwargs)
-    if not bulk or not items:
-        return method(**kwargs, **{command.item_field: items})
-    chunks = [
-        items[i : i + settings.chunk_size]
-        for i in range(0, len(items), settings.chunk_size)
-    ]
-    show = sys.stdout.isatty() and not settings.json
-    answers: list[Any] = []
-    with click.progressbar(
-        length=len(items),
-        label=command.name,
-        file=sys.stderr if show else io.StringIO(),
-    ) as bar:
-        for chunk in chunks:
-            answers.extend(method(**kwargs, **{command.item_field: chunk}))
-            bar.update(len(chunk))
-    return answers
-
-
-def _as_list(answer: Any) -> list[Any]:
-    return list(answer) if isinstance(answer, list) else [answer]
-
-
-def _print(
-    settings: Settings,
-    command: Command,
-    answer: Any,
-    bad_rows: list[dict[str, Any]],
-    row_numbers: list[int],
-    app: App,
-) -> None:
+def _has(app: App, settings: Settings) -> Any:
     def has(cls: type, name: str) -> bool:
         return app.supports(settings.protocol, cls, name)
 
-    results = [plain(item, has) for item in _as_list(answer)]
-    if row_numbers and len(row_numbers) == len(results) and command.item_class:
-        # Per-item results follow the sent rows: say which file row each answers.
-        results = [
-            {"row": number, **r} for number, r in zip(row_numbers, results, strict=True)
-        ]
-    failed = sum(1 for item in _as_list(answer) if not getattr(item, "ok", True))
-    if settings.json:
-        document = {
-            "command": command.name,
-            "protocol": settings.protocol,
-            "ok": not failed and not bad_rows,
-            "results": results,
-            "failed_rows": bad_rows,
-        }
-        click.echo(json.dumps(document, indent=2, sort_keys=True))
-        return
-    click.echo(table([{"#": i, **r} for i, r in enumerate(results)]))
-    if len(results) > 1 or failed or bad_rows:
-        summary = f"{len(results)} result(s), {failed} failed"
-        if bad_rows:
-            summary += f", {len(bad_rows)} bad row(s) not sent"
-        click.echo(summary, err=True)
+    return has
+
+
+def _single(
+    client: Any,
+    command: Command,
+    kwargs: dict[str, Any],
+    extra: dict[str, Any],
+    settings: Settings,
+    app: App,
+    out: Output,
+) -> int:
+    try:
+        answer = getattr(client, command.operation)(**kwargs, **extra)
+    except ValidationError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except PleskError as exc:
+        fail(str(exc), EXIT_CONNECTION)
+    answers = answer if isinstance(answer, list) else [answer]
+    out.results(answers, None, _has(app, settings))
+    out.finish()
+    return EXIT_ITEMS_FAILED if out.failed else EXIT_OK
+
+
+# -- bulk input ------------------------------------------------------------------------
+
+
+def _row_items(
+    command: Command,
+    kwargs: dict[str, Any],
+    rows: Rows,
+    start_at: int | None,
+    protocol: str,
+    app: App,
+    out: Output,
+) -> Iterator[tuple[int, Any]]:
+    """``(row, item)`` of every row that makes a valid item; the others are reported."""
+    if rows.columns is not None:
+        check_columns(command, rows.columns, protocol, app)
+    request_class = app.models.OPERATIONS[command.operation][0]
+    for number, row in rows:
+        if start_at is not None and number < start_at:
+            continue
+        try:
+            if ERROR in row:
+                raise RowError(row[ERROR])
+            item = item_of(command, app, row_values(command, row, protocol, app))
+            request = request_class(**{**kwargs, str(command.item_field): [item]})
+            app.validate(request, protocol)
+        except RowError as exc:
+            out.bad_row(number, str(exc))
+            continue
+        except ValidationError as exc:
+            out.bad_row(number, _row_problem(command, exc))
+            continue
+        except VersionError as exc:
+            out.bad_row(number, exc.format_message())
+            continue
+        except click.UsageError as exc:
+            out.bad_row(number, exc.format_message())
+            continue
+        yield number, item
+
+
+def _row_problem(command: Command, exc: ValidationError) -> str:
+    """``mailbox-quota: must be at least -1`` from ``CreateRequest.mailnames[0].mailbox.quota``."""
+    marker = f".{command.item_field}[0]"
+    _, found, rest = exc.path.partition(marker)
+    if not found:
+        return str(exc)
+    path = tuple(part for part in rest.split(".") if part)
+    for option in command.item_options:
+        if option.path == path:
+            return f"{option.column}: {exc.problem}"
+    return f"{'.'.join(path) or command.item_field}: {exc.problem}"
+
+
+def _chunks(
+    pairs: Iterator[tuple[int, Any]], size: int
+) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for pair in pairs:
+        chunk.append(pair)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _bulk(
+    client: Any,
+    command: Command,
+    kwargs: dict[str, Any],
+    rows: Rows,
+    start_at: int | None,
+    settings: Settings,
+    app: App,
+    out: Output,
+) -> int:
+    """Send the rows a packet at a time; on a failure, say exactly what was applied."""
+    method = getattr(client, command.operation)
+    has = _has(app, settings)
+    applied: list[int] = []  # the last row of every packet that completed
+    in_flight: list[int] = []
+    show = sys.stderr.isatty() and not settings.quiet
+    sent = 0
+    try:
+        for chunk in _chunks(
+            _row_items(command, kwargs, rows, start_at, settings.protocol, app, out),
+            settings.chunk_size,
+        ):
+            in_flight = [number for number, _ in chunk]
+            answer = method(
+                **kwargs, **{str(command.item_field): [i for _, i in chunk]}
+            )
+            in_flight = []
+            applied.append(chunk[-1][0])
+            out.results(list(answer), [number for number, _ in chunk], has)
+            sent += len(chunk)
+            if show:
+                click.echo(f"\r{command.name}: {sent} row(s) sent", err=True, nl=False)
+        if show and sent:
+            click.echo(err=True)
+        if not rows.read:
+            fail(f"{rows.path} has no rows", EXIT_USAGE)
+    except KeyboardInterrupt:
+        return _stopped(out, "interrupted", applied, in_flight, EXIT_INTERRUPTED)
+    except ValidationError as exc:
+        return _stopped(out, str(exc), applied, in_flight, EXIT_USAGE)
+    except PleskError as exc:
+        code = EXIT_STOPPED if applied else EXIT_CONNECTION
+        return _stopped(out, str(exc), applied, in_flight, code)
+    out.finish()
+    return EXIT_ITEMS_FAILED if out.failed or out.bad else EXIT_OK
+
+
+def _stopped(
+    out: Output, reason: str, applied: list[int], in_flight: list[int], code: int
+) -> int:
+    """Finish a bulk run that stopped, saying what was applied and how to go on."""
+    stopped: dict[str, Any] = {
+        "reason": reason,
+        "applied_through_row": applied[-1] if applied else None,
+    }
+    if in_flight:
+        stopped["in_flight_rows"] = [in_flight[0], in_flight[-1]]
+        stopped["resume_at_row"] = in_flight[0]
+    out.finish(stopped)
+    done = (
+        f"rows through {applied[-1]} were applied" if applied else "no row was applied"
+    )
+    message = f"{shortened(reason, 500)}; {done}"
+    if in_flight:
+        message += (
+            f"; rows {in_flight[0]}-{in_flight[-1]} were in flight and may or may not "
+            f"have been applied; resume with --start-at-row {in_flight[0]}"
+        )
+    click.echo(f"plesk-mail: error: {message}", err=True)
+    return code
+
+
+# -- dry run ---------------------------------------------------------------------------
+
+
+def _dry_run(
+    settings: Settings,
+    command: Command,
+    kwargs: dict[str, Any],
+    rows: Rows | None,
+    start_at: int | None,
+    app: App,
+) -> NoReturn:
+    """Print the packets the command would send (secrets masked) and stop."""
+    from .transport import mask_secrets
+
+    request_class = app.models.OPERATIONS[command.operation][0]
+    out = Output(
+        "table", command=command.name, protocol=settings.protocol, stream=sys.stderr
+    )
+    requests: Iterator[Any] = iter([request_class(**kwargs)])
+    if rows is not None:
+        chunks = _chunks(
+            _row_items(command, kwargs, rows, start_at, settings.protocol, app, out),
+            settings.chunk_size,
+        )
+        requests = (
+            request_class(**{**kwargs, str(command.item_field): [i for _, i in chunk]})
+            for chunk in chunks
+        )
+    try:
+        for request in requests:
+            app.validate(request, settings.protocol)
+            packet = app.encode([request], settings.protocol)
+            click.echo(mask_secrets(packet).decode("utf-8"))
+    except ValidationError as exc:
+        fail(str(exc), EXIT_USAGE)
+    sys.exit(EXIT_ITEMS_FAILED if out.bad else EXIT_OK)

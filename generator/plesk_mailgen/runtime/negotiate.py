@@ -10,10 +10,20 @@ from collections.abc import Sequence
 
 from . import xml as rt
 from .envelope import decode_system
-from .errors import ErrorCode, ProtocolVersionError, ResponseError, packet_error
+from .errors import (
+    ErrorCode,
+    PleskError,
+    ProtocolVersionError,
+    ResponseError,
+    masked,
+    packet_error,
+    shortened,
+)
 from .protocols import version_key
 from .transport import Transport
 
+MAX_LISTED = 20
+"""At most this many of the server's versions in an error message."""
 GET_PROTOS = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
     b"<packet><server><get_protos/></server></packet>"
@@ -23,7 +33,15 @@ GET_PROTOS = (
 def server_protocols(transport: Transport) -> list[str]:
     """The protocol versions the server says it supports."""
     data = transport.post(GET_PROTOS, "server.get_protos")
-    root = rt.parse(data, transport.max_response_size)
+    try:
+        return protocols_in(data, transport.max_response_size)
+    except PleskError as exc:
+        raise masked(exc, transport.mask) from None
+
+
+def protocols_in(data: bytes, max_size: int) -> list[str]:
+    """The versions listed in a ``get_protos`` answer, or the failure it reports."""
+    root = rt.parse(data, max_size)
     if root.tag != "packet":
         raise ResponseError(
             f"expected a <packet> document, got <{root.tag!s}>", rt.excerpt(data)
@@ -40,8 +58,10 @@ def server_protocols(transport: Transport) -> list[str]:
     if result.findtext("status", "").strip() != "ok":
         code = result.findtext("errcode", "").strip()
         raise packet_error(
-            int(code) if code.isdigit() else None,
-            " ".join(result.findtext("errtext", "get_protos failed").split()),
+            int(code) if code.isascii() and code.isdigit() else None,
+            shortened(
+                " ".join(result.findtext("errtext", "get_protos failed").split())
+            ),
         )
     protos = [" ".join((p.text or "").split()) for p in result.iter("proto")]
     protos = [p for p in protos if p]
@@ -52,11 +72,15 @@ def server_protocols(transport: Transport) -> list[str]:
 
 def choose(server: Sequence[str], known: Sequence[str]) -> str:
     """The newest version in both lists, or ``ProtocolVersionError`` naming both."""
-    common = [version for version in known if version in server]
+    offered = set(server)
+    common = [version for version in known if version in offered]
     if not common:
+        listed = ", ".join(server[:MAX_LISTED])
+        if len(server) > MAX_LISTED:
+            listed += f" and {len(server) - MAX_LISTED} more"
         raise ProtocolVersionError(
             ErrorCode.PROTOCOL_VERSION_NOT_SUPPORTED,
-            f"no common protocol version: the server speaks {', '.join(server)}; "
+            f"no common protocol version: the server speaks {listed}; "
             f"this package speaks {', '.join(known)}",
         )
     return max(common, key=version_key)

@@ -1,0 +1,242 @@
+"""How results reach the person or the script: table, JSON, JSON lines or CSV.
+
+Results are written as they arrive, so a bulk run of a million rows holds
+one packet's results at a time. Tables cut long cells (a server's 9 MB
+``errtext`` must not become a 9 MB table); JSON, JSON lines and CSV keep every
+value whole. ``--fields`` picks columns, ``--quiet`` prints only the summary.
+Secret fields are masked in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import enum
+import json
+import sys
+import types
+import typing
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+import click
+
+MAX_CELL = 120
+"""Longest table cell; the rest is cut and counted."""
+TABLE_ROWS = 1000
+"""A table is printed at least every this many rows, each part with its header."""
+Has = Callable[[type, str], bool]
+
+
+def plain(value: Any, has: Has = lambda cls, name: True) -> Any:
+    """JSON-ready form of a result; secret fields (repr=False) are masked.
+
+    ``has`` says whether the protocol version in use has a field: fields it
+    lacks are left out rather than shown as null.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        result: dict[str, Any] = {}
+        for item in dataclasses.fields(value):
+            inner = getattr(value, item.name)
+            if not has(type(value), item.name):
+                continue
+            if not item.repr and inner is not None:
+                result[item.name] = "***"
+            else:
+                result[item.name] = plain(inner, has)
+        return result
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(v, has) for v in value]
+    return value
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"mailname": {"id": 1}}`` -> ``{"mailname.id": 1}``; lists as text."""
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, inner in value.items():
+            flat.update(flatten(inner, f"{prefix}{key}."))
+        return flat
+    if isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            return {prefix[:-1]: ", ".join(str(v) for v in value)}
+        return {prefix[:-1]: json.dumps(value)}
+    return {prefix[:-1]: "" if value is None else value}
+
+
+def columns_of(cls: type, prefix: str = "", depth: int = 0) -> list[str]:
+    """Every column a result class can fill, in field order (``mailname.id``)."""
+    hints = typing.get_type_hints(cls)
+    columns: list[str] = []
+    for item in dataclasses.fields(cls):
+        hint = hints[item.name]
+        if isinstance(hint, types.UnionType):
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        name = f"{prefix}{item.name}"
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type) and depth < 3:
+            columns += columns_of(hint, f"{name}.", depth + 1)
+        else:
+            columns.append(name)
+    return columns
+
+
+def cut(value: object) -> str:
+    text = str(value)
+    if len(text) <= MAX_CELL:
+        return text
+    return f"{text[:MAX_CELL]}... ({len(text) - MAX_CELL} more)"
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None) -> str:
+    """A plain-text table; without ``columns``, those with any value."""
+    if columns is None:
+        columns = []
+        for row in rows:
+            for key, value in row.items():
+                if key not in columns and value not in ("", None):
+                    columns.append(key)
+    if not columns:
+        return "(no results)"
+    cells = [[cut(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+class Output:
+    """Writes results as they come, in one format, and counts them."""
+
+    def __init__(
+        self,
+        fmt: str,
+        *,
+        command: str,
+        protocol: str,
+        fields: Sequence[str] = (),
+        columns: Sequence[str] = (),
+        quiet: bool = False,
+        stream: IO[str] | None = None,
+    ) -> None:
+        self.format = fmt
+        self.command = command
+        self.protocol = protocol
+        self.fields = list(fields)
+        self.columns = list(fields or columns)
+        """CSV's header: the chosen fields, else every column of the result."""
+        self.quiet = quiet
+        self.stream = stream or sys.stdout
+        self.ok = self.failed = self.bad = 0
+        self.bad_rows: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = []
+        self._started = False
+        self._csv: Any = None
+        self._index = 0
+
+    def _write(self, text: str) -> None:
+        click.echo(text, file=self.stream)
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        if self.format == "json" and not self.quiet:
+            header = json.dumps({"command": self.command, "protocol": self.protocol})
+            self.stream.write(header[:-1] + ', "results": [')
+
+    def results(
+        self, answers: Sequence[Any], rows: Sequence[int] | None, has: Has
+    ) -> None:
+        """Write ``answers`` (results, or one response); ``rows`` are their file rows."""
+        self.start()
+        for index, answer in enumerate(answers):
+            ok = getattr(answer, "ok", True)
+            self.ok += ok
+            self.failed += not ok
+            if self.quiet:
+                continue
+            record = plain(answer, has)
+            if not isinstance(record, dict):
+                record = {"value": record}
+            if rows is not None:
+                record = {"row": rows[index], **record}
+            self._one(record)
+        if self.format == "table" and len(self._pending) >= TABLE_ROWS:
+            self._flush_table()
+
+    def _one(self, record: dict[str, Any]) -> None:
+        if self.fields and self.format in ("json", "jsonl"):
+            flat = flatten(record)
+            record = {k: flat.get(k) for k in self.fields}
+        if self.format == "json":
+            self.stream.write(
+                ("\n  " if not self._index else ",\n  ") + json.dumps(record)
+            )
+        elif self.format == "jsonl":
+            self._write(json.dumps(record))
+        else:
+            flat = {"#": self._index, **flatten(record)}
+            if self.fields:
+                flat = {k: flat.get(k, "") for k in self.fields}
+            if self.format == "csv":
+                self._csv_row(flat)
+            else:
+                self._pending.append(flat)
+        self._index += 1
+
+    def _csv_row(self, flat: dict[str, Any]) -> None:
+        if self._csv is None:
+            names = self.columns or [k for k in flat if k != "#"]
+            self._csv = csv.DictWriter(
+                self.stream,
+                fieldnames=names,
+                extrasaction="ignore",
+                lineterminator="\n",
+            )
+            self._csv.writeheader()
+        self._csv.writerow(flat)
+
+    def _flush_table(self) -> None:
+        if self._pending:
+            self._write(table(self._pending, self.fields or None))
+            self._pending = []
+
+    def bad_row(self, number: int, message: str) -> None:
+        self.bad += 1
+        self.bad_rows.append({"row": number, "error": message})
+        click.echo(f"plesk-mail: row {number}: {message}", err=True)
+
+    @property
+    def summary(self) -> str:
+        text = f"{self.ok} ok, {self.failed} failed"
+        if self.bad:
+            text += f", {self.bad} bad row(s) not sent"
+        return text
+
+    def finish(self, stopped: dict[str, Any] | None = None) -> None:
+        """Close the output; ``stopped`` describes a run that did not finish."""
+        self.start()
+        if self.format == "table" and not self.quiet:
+            if self._pending or not self._index:
+                self._write(table(self._pending, self.fields or None))
+            self._pending = []
+        if self.format == "json" and not self.quiet:
+            tail: dict[str, Any] = {
+                "failed_rows": self.bad_rows,
+                "ok": not (self.failed or self.bad or stopped),
+                "summary": {"ok": self.ok, "failed": self.failed, "bad_rows": self.bad},
+            }
+            if stopped is not None:
+                tail["stopped"] = stopped
+            self._write(("\n" if self._index else "") + "], " + json.dumps(tail)[1:])
+        if self.quiet:
+            self._write(self.summary)
+        elif self.format == "table" and (self._index > 1 or self.failed or self.bad):
+            click.echo(self.summary, err=True)

@@ -1,0 +1,155 @@
+"""Rows of a ``--from-file``: CSV with a header row, or JSON lines, streamed.
+
+A row is read when it is needed, so a file of a million rows costs the memory
+of one packet. Problems of the whole file (not UTF-8, a column named twice)
+stop the run before anything is sent; problems of one row (a cell too many,
+a line that is not a JSON object, a key given twice) make that row an error
+that names its line, and the other rows go on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+import click
+
+ERROR = "__error__"
+"""Key of a row that could not be read; its value says why."""
+JSON_LINES = (".jsonl", ".ndjson", ".json")
+
+
+def _not_utf8(path: str) -> str | None:
+    """Where a file stops being UTF-8, read in blocks (constant memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 16):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return f"byte {offset + exc.start}"
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "its end"
+    return None
+
+
+class Rows:
+    """The rows of one input file, as ``(line number, {column: value})``."""
+
+    def __init__(self, path: str, file_format: str | None = None) -> None:
+        self.path = path
+        self.format = file_format or ("jsonl" if path.endswith(JSON_LINES) else "csv")
+        self.columns: list[str] | None = None
+        """The CSV header, once the file is opened."""
+        self.read = 0
+        """How many rows were read so far (good or bad)."""
+        if path != "-":
+            try:
+                where = _not_utf8(path)
+            except OSError as exc:
+                raise click.UsageError(
+                    f"cannot read {path}: {exc.strerror or exc}"
+                ) from None
+            if where is not None:
+                raise click.UsageError(f"{path} is not UTF-8 text ({where})")
+        self._stream = self._open()
+        if self.format == "csv":
+            self._reader = csv.reader(self._stream)
+            self.columns = self._header()
+
+    def _open(self) -> IO[str]:
+        if self.path == "-":
+            return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        try:
+            return open(self.path, encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise click.UsageError(
+                f"cannot read {self.path}: {exc.strerror or exc}"
+            ) from None
+
+    def _header(self) -> list[str]:
+        try:
+            header = [name.strip() for name in next(self._reader, [])]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise click.UsageError(f"{self.path}: unreadable header: {exc}") from None
+        seen: set[str] = set()
+        for name in header:
+            if not name:
+                raise click.UsageError(f"{self.path}: a header column has no name")
+            if name in seen:
+                raise click.UsageError(
+                    f"{self.path}: column {name!r} appears twice in the header"
+                )
+            seen.add(name)
+        return header
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            rows = self._csv_rows() if self.format == "csv" else self._json_rows()
+            for row in rows:
+                self.read += 1
+                yield row
+        finally:
+            if self.path != "-":
+                self._stream.close()
+
+    def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        header = self.columns or []
+        while True:
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                yield self._reader.line_num, {ERROR: f"unreadable: {exc}"}
+                continue
+            number = self._reader.line_num
+            if not cells:  # an empty line; a line of empty cells is a row
+                continue
+            if len(cells) > len(header):
+                extra = len(cells) - len(header)
+                yield number, {
+                    ERROR: f"{extra} cell(s) more than the {len(header)} columns "
+                    "of the header"
+                }
+                continue
+            yield number, dict(zip(header, cells, strict=False))
+
+    def _json_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, line in enumerate(self._stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line, object_pairs_hook=_no_repeats)
+            except json.JSONDecodeError as exc:
+                yield number, {ERROR: f"not JSON: {exc.msg}"}
+                continue
+            except _RepeatedKey as exc:
+                yield number, {ERROR: f"key {exc.args[0]!r} appears twice"}
+                continue
+            if not isinstance(row, dict):
+                yield number, {ERROR: "not a JSON object"}
+                continue
+            yield number, row
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _RepeatedKey(key)
+        result[key] = value
+    return result

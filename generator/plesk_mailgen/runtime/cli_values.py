@@ -1,0 +1,255 @@
+"""From what a person typed (options, file cells) to model objects.
+
+Every value is converted and checked here; anything that cannot become a
+value (a size that is no size, a repeated single option, a JSON object in a
+cell, an option the protocol version lacks) is refused by name, never dropped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import click
+
+from .commands import App, Command, Option, RowError, VersionError
+from .protocols import availability
+
+_SIZE = re.compile(r"^\s*(-?\d+)\s*([KMGT]?)(?:I?B)?\s*$", re.I)
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """``500M`` -> 524288000; plain numbers are bytes; -1 means unlimited."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(
+            f"{text!r} is not a size (bytes, or a number with K, M, G or T)"
+        )
+    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+
+
+class SizeType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
+    name = "size"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+SIZE = SizeType()
+
+
+def click_type(option: Option) -> Any:
+    if option.kind == "int":
+        return int
+    if option.kind == "size":
+        return SIZE
+    if option.kind == "enum":
+        return click.Choice(option.choices)
+    if option.kind == "date":
+        return click.DateTime(["%Y-%m-%d"])
+    return str
+
+
+def convert(option: Option, cell: object) -> Any:
+    """A file cell (text, or a JSON value) as the option's Python value."""
+    if isinstance(cell, bool) and option.kind in ("bool", "flag"):
+        return cell
+    if isinstance(cell, dict | list):
+        raise ValueError(f"a JSON {type(cell).__name__} is not a value")
+    text = str(cell).strip()
+    if option.kind == "int":
+        return int(text)
+    if option.kind == "size":
+        return parse_size(text)
+    if option.kind in ("bool", "flag"):
+        lowered = text.lower()
+        if lowered in ("true", "yes", "1", "on"):
+            return True
+        if lowered in ("false", "no", "0", "off", ""):
+            return False
+        raise ValueError(f"{text!r} is not true or false")
+    if option.kind == "date":
+        return datetime.date.fromisoformat(text)
+    if option.kind == "enum" and text not in option.choices:
+        raise ValueError(f"{text!r} is not one of {', '.join(option.choices)}")
+    return text
+
+
+def is_set(option: Option, value: Any) -> bool:
+    """Whether the user gave the option: ``--no-x`` (False) counts for switches."""
+    if option.kind == "bool":
+        return value is not None
+    return given(value)
+
+
+def given(value: Any) -> bool:
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, tuple | list) and not value)
+
+
+def singles(command: Command, values: dict[str, Any]) -> dict[str, Any]:
+    """Values of single-value options, which click collects as lists to catch repeats.
+
+    ``--name a1 --name a2`` would otherwise keep ``a2`` and drop ``a1``.
+    """
+    result = dict(values)
+    for option in command.options:
+        value = values.get(option.dest)
+        if option.multiple or not isinstance(value, tuple):
+            continue
+        if len(value) > 1:
+            shown = ", ".join(repr(str(v)) for v in value)
+            raise click.UsageError(
+                f"{option.flag} was given {len(value)} times ({shown}); give it once"
+                + (" (many items: --from-file)" if option.target == "item" else "")
+            )
+        result[option.dest] = value[0] if value else None
+    return result
+
+
+def version_error(
+    what: str, option: Option, protocol: str, app: App
+) -> VersionError | None:
+    """The error for an option the protocol version lacks, or ``None`` if it has it."""
+    if option.versions is None or protocol in option.versions:
+        return None
+    return VersionError(
+        f"{what} needs {availability(option.versions, app.versions)} "
+        f"(--protocol is {protocol})"
+    )
+
+
+def check_versions(
+    command: Command, values: Mapping[str, Any], protocol: str, app: App
+) -> None:
+    for option in command.options:
+        if is_set(option, values.get(option.dest)):
+            error = version_error(option.flag, option, protocol, app)
+            if error is not None:
+                raise error
+
+
+def check_columns(
+    command: Command, columns: Sequence[str], protocol: str, app: App
+) -> None:
+    """A file whose header names a column the protocol lacks is for another version."""
+    by_column = {o.column: o for o in command.item_options}
+    for column in columns:
+        option = by_column.get(column)
+        error = option and version_error(column, option, protocol, app)
+        if error:
+            raise error
+
+
+def _instantiate(models: Any, cls: str, values: dict[str, Any]) -> Any:
+    kwargs = {}
+    for key, value in values.items():
+        if key == "__class__":
+            continue
+        if isinstance(value, dict):
+            value = _instantiate(models, value["__class__"], value)
+        kwargs[key] = value
+    return getattr(models, cls)(**kwargs)
+
+
+def build(
+    models: Any, options: Sequence[Option], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Keyword arguments (nested models included) from option values.
+
+    Raises ``click.UsageError`` when a nested value the schema requires is
+    missing (``--mailbox-quota`` without ``--mailbox-enabled``).
+    """
+    tree: dict[str, Any] = {}
+    for option in options:
+        value = values.get(option.dest)
+        if isinstance(value, datetime.datetime) and option.kind == "date":
+            value = value.date()
+        if is_set(option, value):
+            node = tree
+            for part, cls in zip(option.path[:-1], option.classes, strict=True):
+                node = node.setdefault(part, {"__class__": cls})
+            node[option.path[-1]] = list(value or ()) if option.multiple else value
+    for option in options:
+        if not option.needed or is_set(option, values.get(option.dest)):
+            continue
+        parent: Any = tree
+        for part in option.path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and option.path[-1] not in parent:
+            siblings = [
+                o.flag
+                for o in options
+                if o.path[:-1] == option.path[:-1] and is_set(o, values.get(o.dest))
+            ]
+            raise click.UsageError(
+                f"{option.flag} is required with {', '.join(siblings)}"
+            )
+    return {
+        key: (
+            _instantiate(models, value["__class__"], value)
+            if isinstance(value, dict)
+            else value
+        )
+        for key, value in tree.items()
+    }
+
+
+def row_values(
+    command: Command, row: Mapping[str, Any], protocol: str, app: App
+) -> dict[str, Any]:
+    """Option values (by dest) of one file row; raises ``RowError`` naming the column."""
+    by_column = {o.column: o for o in command.item_options}
+    unknown = sorted(set(row) - set(by_column))
+    if unknown:
+        raise RowError(f"unknown column(s): {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for column, raw in row.items():
+        option = by_column[column]
+        if raw is None or raw == "":
+            continue
+        error = version_error(column, option, protocol, app)
+        if error is not None:
+            raise RowError(error.format_message())
+        cells: list[Any]
+        if isinstance(raw, list):
+            cells = raw
+        elif option.multiple and isinstance(raw, str):
+            cells = raw.split(";")
+        else:
+            cells = [raw]
+        try:
+            converted = [convert(option, cell) for cell in cells]
+        except ValueError as exc:
+            raise RowError(f"{column}: {exc}") from None
+        values[option.dest] = converted if option.multiple else converted[0]
+    for option in command.item_options:
+        if option.required and not is_set(option, values.get(option.dest)):
+            raise RowError(f"missing {option.column}")
+    return values
+
+
+def item_of(command: Command, app: App, values: Mapping[str, Any]) -> Any:
+    """The batch item (a model object, or a plain value) the option values describe."""
+    options = command.item_options
+    if command.item_class is None:
+        option = options[0]
+        value = values.get(option.dest)
+        if isinstance(value, list):
+            if len(value) != 1:
+                raise RowError(f"{option.column}: one value per row")
+            return value[0]
+        return value
+    cls = getattr(app.models, command.item_class)
+    return cls(**build(app.models, options, values))
