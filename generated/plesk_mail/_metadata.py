@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "87838c71617739a6788249152cec1936e37c20832a58fe83aa394da39afb9f59"
+INPUTS_FINGERPRINT = "aa044ca5bd5a8e5d4fbc7563a3ace23284e058ef72d80b8ea725ba096ba49d4e"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -63,7 +63,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
     "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",
-    "plesk_mail/runtime/client.py": "6290e9b38fee9270efea917c6e164b3a4d4c2f9aa71632514b9f90ae20cf07d2",
+    "plesk_mail/runtime/client.py": "4b8d030995ca5fdc85d48ad5765c85839f421ecdef58d732e3b451fd749b0c34",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "3a58be8a0701b568129d1334f4af39f93f52daa1b3af3c4ffb38416a4d07db16",
     "plesk_mail/runtime/credentials.py": "57b59fc82f034d83105cf37fc6a59737b6e9935f0f1a954cc7b8030989c73eae",

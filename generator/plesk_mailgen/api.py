@@ -402,6 +402,11 @@ def _payload(
     if operation.result_type is None or not operation.results_repeated:
         raise GeneratorError(f"{where}: the operation has no list of results")
     result = structs[operation.result_type]
+    if f"{result.name}s" in structs:
+        raise GeneratorError(
+            f"{where}: the results class {result.name}s would take the name of a "
+            "model class; rename that class under [types]"
+        )
     try:
         return Payload(method=method, field=result.field_named(field_name))
     except KeyError:

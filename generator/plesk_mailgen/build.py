@@ -25,7 +25,16 @@ from .model import (
     Struct,
     bases_first,
 )
-from .naming import Overrides, check_identifier, constant, pascal, plural, snake, words
+from .naming import (
+    Overrides,
+    check_identifier,
+    check_type_name,
+    constant,
+    pascal,
+    plural,
+    snake,
+    words,
+)
 from .reachability import reachable
 from .schemalock import LockedVersion
 
@@ -250,6 +259,7 @@ class _Builder:
         return self._register_struct(struct)
 
     def _register_struct(self, struct: Struct) -> str:
+        check_type_name(struct.name, struct.sources[0])
         known = self.structs.get(struct.name)
         if known is None:
             self.structs[struct.name] = struct
@@ -412,7 +422,7 @@ class _Builder:
 
     def _enum(self, cls: Class) -> str:
         source = cls.name
-        name = check_identifier(
+        name = check_type_name(
             self.overrides.type_name(source, self._default_type_name(source)), source
         )
         values = tuple(

@@ -6,9 +6,14 @@ record must not depend on where the generator runs.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 
@@ -18,6 +23,7 @@ from black.parsing import InvalidInput
 
 from .errors import GeneratorError
 
+PR_SET_PDEATHSIG = 1
 MODE = Mode(
     target_versions={TargetVersion.PY310},
     line_length=88,
@@ -40,6 +46,25 @@ def format_source(path: str, text: str) -> str:
         ) from None
 
 
+def die_with_parent() -> None:
+    """Make a worker end when the generator ends, even when it is killed.
+
+    Linux delivers SIGKILL to the worker at once (``PR_SET_PDEATHSIG``);
+    elsewhere, and as a second line, a thread notices the new parent.
+    """
+    parent = os.getppid()
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
+
+
 def format_files(files: dict[str, str]) -> dict[str, str]:
     """Format every ``.py`` file, on all cores; other files pass through unchanged.
 
@@ -54,7 +79,9 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
         context = multiprocessing.get_context(
             "fork" if sys.platform == "linux" else "spawn"
         )
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=die_with_parent
+        ) as pool:
             results = pool.map(format_source, python, [files[p] for p in python])
             done = dict(zip(python, results, strict=True))
     else:

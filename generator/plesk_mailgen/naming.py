@@ -18,6 +18,20 @@ NAMES_PATH = Path("schemas") / "names.toml"
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_NAME_LENGTH = 40
+RESERVED = frozenset(
+    {
+        # What the generated modules define or import beside the models: a
+        # model class of the same name would shadow it (or be shadowed).
+        *("MailRequest", "MailResponse", "OperationName", "Reply", "OPERATIONS"),
+        *("RequestPacket", "ResponsePacket", "MailClient", "Batch", "Results"),
+        *("Pending", "BaseClient", "BaseBatch", "Codec", "Everything"),
+        *("OperationSpec", "FieldRule", "Rules", "Conflict", "SystemResult"),
+        *("ResponseError", "ValidationError", "PleskError", "ItemErrors"),
+        *("Any", "Final", "Literal", "NamedTuple", "Sequence", "TypeAlias"),
+        *("TypeVar", "SubElement", "App", "Command", "Option"),
+    }
+)
+"""Class names the generated package keeps for itself."""
 
 
 def words(name: str) -> list[str]:
@@ -47,6 +61,17 @@ def plural(name: str) -> str:
     if name.endswith("y") and len(name) > 1 and name[-2] not in "aeiou":
         return name[:-1] + "ies"
     return name + "s"
+
+
+def check_type_name(name: str, source: str) -> str:
+    """A class name for ``source``: an identifier the package does not keep for itself."""
+    check_identifier(name, source)
+    if name in RESERVED:
+        raise GeneratorError(
+            f"name {name!r} for {source} is taken by the generated package itself; "
+            f"give the type another name under [types] in {NAMES_PATH}"
+        )
+    return name
 
 
 def check_identifier(name: str, source: str) -> str:

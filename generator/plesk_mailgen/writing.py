@@ -1,15 +1,22 @@
 """Write the generated tree atomically, or compare it with what is on disk.
 
-Everything is written to a temporary sibling folder and swapped in with two
-renames, so a failed or interrupted run leaves the previous tree intact.
+Everything is written to a temporary sibling folder (``.generated.new-*``)
+and swapped in with two renames, the old tree passing through
+``.generated.old-*``, so a failed or interrupted run leaves the previous tree
+intact. A run killed between the two renames leaves no ``generated/``: the
+next run puts the previous tree back first, and removes what killed runs
+left behind. A tree that cannot be removed (an immutable file) is found
+before anything moves, so a successful run never leaves a backup behind.
 """
 
 from __future__ import annotations
 
+import array
 import difflib
 import fnmatch
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,9 +93,38 @@ def compare(files: dict[str, str], out_dir: Path) -> Drift:
     return drift
 
 
+def recover(out_dir: Path) -> None:
+    """Finish what killed runs left: put a stranded previous tree back, remove the rest."""
+    parent = out_dir.parent
+    if not parent.is_dir():
+        return
+    backups = sorted(
+        parent.glob(f".{out_dir.name}.old-*"), key=lambda p: p.stat().st_mtime
+    )
+    staged = list(parent.glob(f".{out_dir.name}.new-*"))
+    try:
+        if backups and not out_dir.exists():
+            os.rename(backups.pop(), out_dir)
+        for leftover in [*backups, *staged]:
+            shutil.rmtree(leftover)
+    except OSError as exc:
+        raise GeneratorError(
+            f"cannot clean up after an interrupted run in {parent}: "
+            f"{exc.strerror or exc}: {exc.filename}"
+        ) from None
+
+
 def write_tree(files: dict[str, str], out_dir: Path) -> None:
     """Replace ``out_dir`` with exactly ``files``, all or nothing."""
     parent = out_dir.parent
+    recover(out_dir)
+    if out_dir.is_dir():
+        stuck = unremovable(out_dir)
+        if stuck is not None:
+            raise GeneratorError(
+                f"cannot replace {out_dir}: {stuck} cannot be removed (immutable or "
+                "read-only: see lsattr); nothing was changed"
+            )
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
@@ -110,6 +146,42 @@ def write_tree(files: dict[str, str], out_dir: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+_FS_IOC_GETFLAGS = 0x80086601
+_FS_IMMUTABLE_FL = 0x00000010
+_FS_APPEND_FL = 0x00000020
+
+
+def unremovable(tree: Path) -> Path | None:
+    """The first file or folder in ``tree`` that deleting it would fail on, if any.
+
+    Reads flags (Linux ``FS_IOC_GETFLAGS``) and permissions; changes nothing.
+    """
+    for path in [tree, *sorted(tree.rglob("*"))]:
+        if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
+            return path
+        if sys.platform == "linux" and not path.is_symlink() and _pinned(path):
+            return path
+    return None
+
+
+def _pinned(path: Path) -> bool:
+    """Whether ``path`` is immutable or append-only (``chattr +i`` / ``+a``)."""
+    import fcntl  # POSIX only; this is only asked on Linux
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        flags = array.array("l", [0])
+        fcntl.ioctl(descriptor, _FS_IOC_GETFLAGS, flags, True)
+    except OSError:
+        return False  # a file system without such flags
+    finally:
+        os.close(descriptor)
+    return bool(flags[0] & (_FS_IMMUTABLE_FL | _FS_APPEND_FL))
+
+
 def _swap(staging: Path, out_dir: Path) -> None:
     if not out_dir.exists():
         os.rename(staging, out_dir)
@@ -122,4 +194,10 @@ def _swap(staging: Path, out_dir: Path) -> None:
     except OSError:
         os.rename(backup, out_dir)
         raise
-    shutil.rmtree(backup, ignore_errors=True)
+    try:
+        shutil.rmtree(backup)
+    except OSError as exc:
+        raise GeneratorError(
+            f"wrote {out_dir}, but cannot remove the previous tree {backup} "
+            f"({exc.strerror or exc}); the next run removes it"
+        ) from None

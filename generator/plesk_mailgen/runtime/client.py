@@ -366,6 +366,14 @@ class BaseClient(Closing):
         if isinstance(answer, SystemResult):
             error = packet_error(answer.errcode, answer.errtext or "packet refused")
             raise masked(error, self.transport.mask)
+        if answer.version != self._protocol:
+            logger.warning(
+                "%s: asked in protocol %s, answered in %r; decoded and checked as %s",
+                label,
+                self._protocol,
+                answer.version,
+                self._protocol,
+            )
         replies = answer.replies
         if [reply.operation for reply in replies] != names:
             raise ResponseError(
