@@ -16,12 +16,15 @@ items whenever the whole suite runs, so these numbers cannot drift):
 category      where                                                cases
 ============  ===================================================  =====
 generator     test_generator_bad_input.py                             24
-generator     this file                                               17
+generator     this file                                               18
+generator     test_hostile_input.py                                    4
 client        test_client_errors.py                                   32
 client        this file                                               15
+client        test_hostile_input.py                                   35
 CLI           test_cli.py                                             19
 CLI           this file                                               21
-total                                                                128
+CLI           test_hostile_input.py                                   15
+total                                                                183
 ============  ===================================================  =====
 
 Counted as collected by pytest: one per parametrized case. Six CLI cases of
@@ -82,6 +85,12 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
             "test_generate_check_and_stale_output",
         ),
         "tests/test_bad_input_corpus.py": ("test_generator_bad_input",),
+        "tests/test_hostile_input.py": (
+            "test_a_swap_killed_midway_is_recovered_by_the_next_run",
+            "test_an_immutable_file_fails_clearly_and_leaves_no_backup",
+            "test_black_workers_die_with_a_killed_generator",
+            "test_the_emulator_ca_folder_is_ignored",
+        ),
     },
     "client": {
         "tests/test_client_errors.py": (
@@ -104,6 +113,19 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
             "test_client_bad_response",
             "test_client_tls_mismatch",
         ),
+        "tests/test_hostile_input.py": (
+            "test_client_hostile",
+            "test_credentials_that_http_cannot_carry_are_refused_unseen",
+            "test_non_ascii_password_is_sent_as_utf8",
+            "test_an_echoed_secret_never_reaches_the_trace_log",
+            "test_hosts_as_people_write_them",
+            "test_hosts_that_are_no_hosts",
+            "test_host_with_its_port_reaches_the_server",
+            "test_interrupted_call_says_what_was_applied",
+            "test_results_out_of_order_are_matched_to_their_items",
+            "test_answer_in_another_version_is_logged",
+            "test_negotiation_with_a_hostile_server",
+        ),
     },
     "CLI": {
         "tests/test_cli.py": (
@@ -118,9 +140,17 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
             "test_cli_row_failing_midway_loses_and_duplicates_nothing",
             "test_cli_server_failing_midway_loses_and_duplicates_nothing",
         ),
+        "tests/test_hostile_input.py": (
+            "test_cli_hostile",
+            "test_cli_json_keeps_a_huge_errtext_whole",
+            "test_cli_remove_all_needs_the_flag_and_keeps_other_sites",
+            "test_cli_host_with_port_and_unbracketed_ipv6",
+            "test_cli_malformed_get_protos_is_a_server_fault",
+            "test_ctrl_c_during_a_bulk_run_says_what_was_applied",
+        ),
     },
 }
-DOCUMENTED = {"generator": 41, "client": 47, "CLI": 40}
+DOCUMENTED = {"generator": 46, "client": 82, "CLI": 55}
 DOCUMENTED_XFAIL = 0
 
 
@@ -295,6 +325,11 @@ def version_without_schemas(run: Run) -> tuple[int, list[str]]:
     return 1, ["9.9.9.9", "not found"]
 
 
+def type_named_like_the_runtime(run: Run) -> tuple[int, list[str]]:
+    run.tree.rename_type("Antivir", "Results")  # as a schema type `results` would be
+    return 1, ["'Results' for Antivir is taken by the generated package", "[types]"]
+
+
 def check_without_output(run: Run) -> tuple[int, list[str]]:
     run.fast_pipeline()
     run.out = run.tree.root / "never-generated"
@@ -321,6 +356,9 @@ GENERATOR_CASES = [
     pytest.param(names_file_missing, ["generate"], id="names-file-missing"),
     pytest.param(version_without_schemas, ["verify"], id="unknown-version-in-lock"),
     pytest.param(check_without_output, ["generate", "--check"], id="check-no-output"),
+    pytest.param(
+        type_named_like_the_runtime, ["generate"], id="type-named-like-the-runtime"
+    ),
 ]
 
 

@@ -53,7 +53,9 @@ class RawAnswer:
 
     ``declared_length`` announces a ``Content-Length`` other than the body's
     (larger: the connection drops mid-body); ``close_delimited`` sends no
-    length at all and ends the body by closing the connection.
+    length at all and ends the body by closing the connection; ``trickle``
+    sends one byte at a time, the way a hostile or dying server holds a
+    client that only bounds each read.
     """
 
     body: bytes
@@ -63,6 +65,9 @@ class RawAnswer:
     headers: dict[str, str] = field(default_factory=dict)
     declared_length: int | None = None
     close_delimited: bool = False
+    trickle: float = 0.0
+    """Seconds between bytes: the answer drips out (headers too, with ``trickle_headers``)."""
+    trickle_headers: bool = False
 
 
 @dataclass
@@ -202,8 +207,28 @@ class Emulator:
 
             do_GET = do_PUT = do_DELETE = do_PATCH = not_allowed
 
+            def drip(self, answer: RawAnswer) -> None:
+                head = (
+                    f"HTTP/1.1 {answer.status} Slow\r\nContent-Type: "
+                    f"{answer.content_type}\r\nContent-Length: {len(answer.body)}"
+                    "\r\n\r\n"
+                ).encode()
+                self.close_connection = True
+                if not answer.trickle_headers:
+                    self.wfile.write(head)
+                    self.wfile.flush()
+                    head = b""
+                for index in range(len(head) + len(answer.body)):
+                    data = (head + answer.body)[index : index + 1]
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                    time.sleep(answer.trickle)
+
             def send(self, answer: RawAnswer) -> None:
                 try:
+                    if answer.trickle:
+                        self.drip(answer)
+                        return
                     self.send_response(answer.status)
                     self.send_header("Content-Type", answer.content_type)
                     for name, value in answer.headers.items():
@@ -299,7 +324,11 @@ class Emulator:
         def system(code: int, text: str) -> tuple[str, bytes, Any]:
             return version, _system_error(version, code, text), self._mail_errors
 
-        lowered = {k.lower(): v for k, v in headers.items()}
+        # Header values arrive as Latin-1 text; the client sends UTF-8 bytes.
+        lowered = {
+            k.lower(): v.encode("latin-1", "replace").decode("utf-8", "replace")
+            for k, v in headers.items()
+        }
         if "key" in lowered:
             if lowered["key"] != self.secret_key:
                 return system(
