@@ -63,6 +63,7 @@ class Settings:
     cold_start_runs: int
     accounts: int = 1000
     chunk_size: int = 100
+    bulk_rows: int = 1_000_000
 
     @classmethod
     def for_mode(cls, quick: bool) -> Settings:
@@ -77,6 +78,7 @@ class Settings:
                 memory_runs=1,
                 generation_runs=1,
                 cold_start_runs=5,
+                bulk_rows=20_000,
             )
         return cls(
             quick=False,
@@ -472,6 +474,45 @@ def round_trip_rows(settings: Settings, m: ModuleType, folder: Path) -> list[Row
     return rows
 
 
+def bulk_rows(settings: Settings, folder: Path) -> list[Row]:
+    """Peak memory of ``plesk-mail create --from-file``: a big file against 1,000 rows."""
+    from . import bulk
+
+    command = _plesk_mail_command()
+    measured = {}
+    for count in (1000, settings.bulk_rows):
+        rows = folder / f"bulk-{count}.csv"
+        size = bulk.write_rows(rows, count)
+        measured[count] = {**bulk.peak_of_run(command, rows, folder), "bytes": size}
+        rows.unlink()
+    small, big = measured[1000], measured[settings.bulk_rows]
+    ratio = big["peak_kib"] / small["peak_kib"]
+    mib = big["peak_kib"] / 1024
+    return [
+        Row(
+            key="bulk.memory",
+            figure=f"peak memory, CLI create {settings.bulk_rows:,} rows "
+            f"({big['bytes'] / 2**20:.0f} MB CSV)",
+            ours=f"{mib:.0f} MiB",
+            baseline=f"{small['peak_kib'] / 1024:.0f} MiB with 1,000 rows",
+            ratio=ratio,
+            goal="<= 200 MiB",
+            result=PASS if mib <= 200 else FAIL,
+            values={"ours_kib": big["peak_kib"], "baseline_kib": small["peak_kib"]},
+        ),
+        Row(
+            key="bulk.seconds",
+            figure=f"time, CLI create {settings.bulk_rows:,} rows (fast server)",
+            ours=f"{big['seconds']:.1f} s ({settings.bulk_rows / big['seconds']:,.0f} rows/s)",
+            baseline=f"{small['seconds']:.2f} s with 1,000 rows",
+            ratio=None,
+            goal="",
+            result=INFO,
+            values={"seconds": big["seconds"]},
+        ),
+    ]
+
+
 def _stop(emulator: Any) -> None:
     emulator.stop()
     close = getattr(emulator.store, "close", None)  # newer stores hold resources
@@ -571,6 +612,7 @@ SECTIONS: tuple[str, ...] = (
     "memory",
     "generate",
     "round_trips",
+    "bulk",
     "cold_start",
 )
 
@@ -588,6 +630,7 @@ def run(settings: Settings, progress: TextIO | None = None) -> list[Row]:
             "memory": lambda: memory_rows(settings, m, folder),
             "generate": lambda: generation_rows(settings, folder),
             "round_trips": lambda: round_trip_rows(settings, m, folder),
+            "bulk": lambda: bulk_rows(settings, folder),
             "cold_start": lambda: cold_start_rows(settings),
         }
         for name in SECTIONS:
