@@ -30,6 +30,8 @@ EXPECTED_KEYS = [
     "generate.check",
     "round_trips.client",
     "round_trips.cli",
+    "bulk.memory",
+    "bulk.seconds",
     "cold_start",
 ]
 
@@ -55,7 +57,7 @@ def test_quick_benchmark_reports_every_figure(
 
 
 def test_every_goal_of_the_issue_has_a_row() -> None:
-    """Parse, serialise, memory, generation, check, round trips, cold start."""
+    """Parse, serialise, memory, generation, check, round trips, bulk, cold start."""
     sections = {key.split(".")[0] for key in EXPECTED_KEYS}
     assert sections == {
         "parse",
@@ -63,6 +65,7 @@ def test_every_goal_of_the_issue_has_a_row() -> None:
         "memory",
         "generate",
         "round_trips",
+        "bulk",
         "cold_start",
     }
     assert set(run.SECTIONS) == sections

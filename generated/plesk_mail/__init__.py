@@ -17,6 +17,8 @@ version. A value the version does not have is refused, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from os import PathLike
 from typing import TYPE_CHECKING, Any, Final
 
 from .models import *  # noqa: F403  (every model class, enum and alias)
@@ -39,10 +41,20 @@ from .runtime.errors import (
     ValidationError,
 )
 from .rules import LATEST_PROTOCOL, PLESK_RELEASES, PROTOCOL_VERSIONS
+from .runtime.retry import Retry
+from .runtime.signatures import arguments, same_parameters
 
 if TYPE_CHECKING:
-    from .client import Batch, MailClient
+    import httpx
+
+    from .client import AsyncBatch, AsyncMailClient, Batch, MailClient
+    from .fleet import AsyncFleet, Fleet
     from .runtime.client import Pending, Results
+    from .runtime.config import Server
+    from .runtime.fleet import Outcome
+
+__version__: Final = "0.1.0"
+"""The version of this package (the plesk-mailgen version that generated it)."""
 
 AUTO: Final = "auto"
 """``connect(protocol=AUTO)`` negotiates the version with the server."""
@@ -51,76 +63,108 @@ DEFAULT_PORT: Final = 8443
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_CHUNK_SIZE: Final = 100
 DEFAULT_MAX_RESPONSE_SIZE: Final = 64 * 1024 * 1024
+DEFAULT_RETRY: Final = Retry()
+"""Up to 3 tries, where safe; backoff 0.25 s doubling to at most 4 s, jittered."""
+DEFAULT_PARALLEL: Final = 20
 _LAZY = {
     "MailClient": "client",
+    "AsyncMailClient": "client",
     "Batch": "client",
+    "AsyncBatch": "client",
+    "Fleet": "fleet",
+    "AsyncFleet": "fleet",
     "Results": "runtime.client",
     "Pending": "runtime.client",
+    "Outcome": "runtime.fleet",
+    "Server": "runtime.config",
 }
 
 
 def connect(
-    host: str,
+    host: str | None = None,
     *,
+    server: str | None = None,
+    config: str | PathLike[str] | None = None,
     login: str | None = None,
     password: str | None = None,
     secret_key: str | None = None,
-    protocol: str = LATEST_PROTOCOL,
+    protocol: str | None = None,
     port: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    verify: bool | str = True,
+    timeout: float | None = None,
+    verify: bool | str | None = None,
     validate: bool = True,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     lenient: bool = False,
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+    retry: Retry | None = DEFAULT_RETRY,
+    headers: Mapping[str, str] | None = None,
+    http_client: httpx.Client | httpx.AsyncClient | None = None,
 ) -> MailClient:
-    """A ``MailClient`` for the Plesk server at ``host``, speaking ``protocol``.
+    """A ``MailClient`` for one Plesk server, speaking ``protocol``.
 
-    ``host`` is a name or address, optionally with its port (``host:8443``,
-    ``[2001:db8::1]:8443``); ``port`` defaults to 8443. ``protocol`` is one of
-    ``PROTOCOL_VERSIONS`` or ``"auto"``, which asks the server which versions it
-    speaks and takes the newest one this package knows too. Authenticate with
-    ``login`` and ``password``, or with a ``secret_key`` (non-ASCII values are
-    sent UTF-8 encoded). ``timeout`` is the deadline of each packet: connecting,
-    sending and receiving the whole answer. ``verify`` is True (system CAs), a CA file path, or False
-    (no TLS checks: only for a server you trust on a network you trust).
+    The server is ``host`` (a name or address, optionally with its port:
+    ``host:8443``, ``[2001:db8::1]:8443``; the port defaults to 8443), or
+    ``server``, a name from the config file (``config``, default
+    ``$PLESK_MAIL_CONFIG`` or the user config folder's
+    ``plesk-mail/config.toml``), whose entry gives host, port, login,
+    protocol, CA file, timeout and the secret; arguments given here win.
+
+    ``protocol`` is one of ``PROTOCOL_VERSIONS`` or ``"auto"``, which asks the
+    server which versions it speaks and takes the newest one this package
+    knows too (default: the server entry's, else the newest). Authenticate
+    with ``login`` and ``password``, or with a ``secret_key`` (non-ASCII values
+    are sent UTF-8 encoded). ``timeout`` (default 30 s) is the deadline of each
+    packet: connecting, sending and receiving the whole answer, retries
+    included. ``verify`` is True (the usual CAs), a CA file path, or False (no
+    TLS checks: only for a server you trust on a network you trust).
+
     Requests are checked against the schema before sending unless
     ``validate=False``; a value the protocol version lacks is refused either
     way. Lists longer than ``chunk_size`` are split across packets;
     ``lenient`` keeps unknown elements of an answer instead of failing.
+    ``retry`` says how often to try a packet again where that is safe (a
+    connection that failed before sending, or a packet that only reads);
+    ``None`` never retries. ``headers`` are sent with every request (a
+    ``User-Agent`` naming this package is sent anyway); ``http_client`` is your
+    own ``httpx.Client`` (proxies, TLS, event hooks), which is then not closed.
     """
-    if protocol != AUTO and protocol not in PROTOCOL_VERSIONS:
-        known = ", ".join(PROTOCOL_VERSIONS)
-        raise UnknownProtocolError(
-            f"unknown Plesk protocol version {protocol!r}; known: {known} (or {AUTO!r})"
-        )
     from .client import MailClient
-    from .runtime.credentials import Credentials
-    from .runtime.transport import Transport
+    from .runtime.connecting import open_sync
 
-    transport = Transport(
-        host,
-        Credentials(login=login, password=password, secret_key=secret_key),
-        port=port,
-        timeout=timeout,
-        verify=verify,
-        max_response_size=max_response_size,
-    )
-    if protocol == AUTO:
-        from .runtime.negotiate import choose, server_protocols
+    return open_sync(MailClient, dict(locals()), __version__)
 
-        try:
-            protocol = choose(server_protocols(transport), PROTOCOL_VERSIONS)
-        except BaseException:
-            transport.close()
-            raise
-    return MailClient(
-        transport,
-        protocol=protocol,
-        validate=validate,
-        chunk_size=chunk_size,
-        lenient=lenient,
-    )
+
+@same_parameters(connect)
+def connect_async(*args: Any, **kwargs: Any) -> AsyncMailClient:
+    """An ``AsyncMailClient``: ``connect()``'s arguments, for ``async with``.
+
+    With ``protocol="auto"`` the version is negotiated when the client opens;
+    ``http_client`` is then an ``httpx.AsyncClient``.
+    """
+    from .client import AsyncMailClient
+    from .runtime.connecting import open_async
+
+    return open_async(AsyncMailClient, arguments(connect, args, kwargs), __version__)
+
+
+def fleet(
+    servers: Sequence[str | Server],
+    *,
+    config: str | PathLike[str] | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+    **options: Any,
+) -> Fleet:
+    """Every server of ``servers`` at once: ``fleet(["web1", "web2"]).get_info(site_id=1)``.
+
+    Names come from the config file (a server, a group, or ``"all"``); each
+    server negotiates its own protocol unless its entry names one. At most
+    ``parallel`` servers are talked to at a time; ``options`` are
+    ``connect()``'s. Each call returns ``{server: Outcome}``: the answer, or the
+    error of that server, never an exception that hides the others.
+    """
+    from .fleet import Fleet
+
+    return Fleet(servers, config=config, parallel=parallel, **options)
 
 
 if not TYPE_CHECKING:
@@ -136,28 +180,39 @@ if not TYPE_CHECKING:
 
 __all__ = [
     "AUTO",
+    "DEFAULT_RETRY",
     "LATEST_PROTOCOL",
     "PLESK_RELEASES",
     "PROTOCOL_VERSIONS",
+    "AsyncBatch",
+    "AsyncFleet",
+    "AsyncMailClient",
     "AuthenticationError",
     "Batch",
     "ConfigurationError",
     "ConnectTimeoutError",
     "DeadlineExceededError",
     "ErrorCode",
+    "Fleet",
     "ItemErrors",
     "MailClient",
+    "Outcome",
     "PacketError",
     "Pending",
     "PleskError",
     "ProtocolVersionError",
     "ResponseError",
     "Results",
+    "Retry",
+    "Server",
     "TLSError",
     "TransportError",
     "UnexpectedElementError",
     "UnknownProtocolError",
     "ValidationError",
+    "__version__",
     "connect",
+    "connect_async",
+    "fleet",
 ]
 __all__ += _MODELS

@@ -697,7 +697,7 @@ COMMANDS: dict[str, Command] = {
         result_class="MailnameResult",
         everything=("names", "all_accounts", "every mail account of the site"),
         required_structs=(),
-        help="Delete mail accounts of a site (all of them when no name is given).",
+        help="Delete mail accounts of a site (all of them only with all_accounts=True).",
         options=(
             Option(
                 "--site-id",
@@ -788,7 +788,7 @@ COMMANDS: dict[str, Command] = {
                 ),
             ),
         ),
-        help="Set mail service preferences of sites.",
+        help="Set mail service preferences of sites (every site only with all_sites=True).",
         options=(
             Option(
                 "--no-preferences",

@@ -309,6 +309,7 @@ def _merge_operation(
         payload=_payload(operation, structs, overrides),
         everything=_everything(operation, structs, overrides),
         identity=_identity(operation, structs, overrides),
+        read_only=name in overrides.read_only,
     )
 
 

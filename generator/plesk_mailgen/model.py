@@ -229,6 +229,8 @@ class Operation:
     bare_fields: tuple[str, ...] = ()
     payload: Payload | None = None
     everything: Everything | None = None
+    read_only: bool = False
+    """Sending it twice changes nothing (``get_info``): safe to retry."""
     identity: tuple[str, tuple[str, ...]] | None = None
     """(item field, result path) naming the same item, to match results to items."""
 

@@ -93,6 +93,7 @@ class Overrides:
     fields: dict[str, str] = field(default_factory=dict)
     inline: frozenset[str] = frozenset()
     secrets: frozenset[str] = frozenset()
+    read_only: frozenset[str] = frozenset()
     operations: dict[str, str] = field(default_factory=dict)
     cli: dict[str, str] = field(default_factory=dict)
     cli_sizes: frozenset[str] = frozenset()
@@ -131,6 +132,7 @@ def read_overrides(project_dir: Path) -> Overrides:
         fields=dict(data.get("fields", {})),
         inline=frozenset(data.get("inline", ())),
         secrets=frozenset(data.get("secrets", ())),
+        read_only=frozenset(data.get("read_only", ())),
         operations=dict(data.get("operations", {})),
         cli={k: v for k, v in data.get("cli", {}).items() if k != "sizes"},
         cli_sizes=frozenset(data.get("cli", {}).get("sizes", ())),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, TypeVar
@@ -41,6 +41,7 @@ from .protocols import availability
 if TYPE_CHECKING:
     from .transport import Transport
 
+AUTO = "auto"
 R = TypeVar("R", bound=ItemResult)
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -109,6 +110,8 @@ class OperationSpec(Generic[T]):
     bare_versions: frozenset[str] = frozenset()
     unwrap: Callable[[Any], list[Any]] | None = None
     everything: Everything | None = None
+    read_only: bool = False
+    """Sending it twice changes nothing: a failed packet of only such calls may be retried."""
     identity: tuple[str, tuple[str, ...]] | None = None
     """(item field, result path) that name the same item: results match by it."""
 
@@ -150,6 +153,15 @@ class Pending(Generic[T]):
         return f"Pending({self.operation}: {state})"
 
 
+@dataclass(frozen=True)
+class Packet:
+    """One packet on its way out: its bytes, a label for logs, and whether it only reads."""
+
+    body: bytes
+    label: str
+    read_only: bool
+
+
 @dataclass
 class _Call:
     spec: OperationSpec[Any]
@@ -176,14 +188,21 @@ class _Piece:
         return tuple(range(self.first, self.first + self.count)) or (0,)
 
 
-class BaseClient(Closing):
-    """Sends requests in one protocol version; the generated subclass adds methods."""
+class Core:
+    """Everything a client does but the I/O: checks, packets, answers, results.
+
+    ``_steps`` is a generator that yields each packet to send (bytes, label,
+    whether it only reads) and is sent each answer; the synchronous and the
+    async client only move bytes between it and their transport, so both
+    behave the same to the letter.
+    """
 
     _codec: Codec
+    transport: Any
 
     def __init__(
         self,
-        transport: Transport,
+        transport: Any,
         *,
         protocol: str,
         validate: bool = True,
@@ -191,7 +210,7 @@ class BaseClient(Closing):
         lenient: bool = False,
     ) -> None:
         known = self._codec.rules.versions
-        if protocol not in known:
+        if protocol not in known and protocol != AUTO:
             raise UnknownProtocolError(
                 f"unknown Plesk protocol version {protocol!r}; known: {', '.join(known)}"
             )
@@ -207,6 +226,11 @@ class BaseClient(Closing):
     @property
     def protocol_version(self) -> str:
         """The protocol version this client speaks (negotiated, with ``auto``)."""
+        if self._protocol == AUTO:
+            raise RuntimeError(
+                "the protocol version is not negotiated yet: use 'async with' or "
+                "'await client.open()' first"
+            )
         return self._protocol
 
     def supports(self, what: type | str, field: str | None = None) -> bool:
@@ -215,7 +239,7 @@ class BaseClient(Closing):
         ``client.supports(Autoresponder, "end_date")``, ``client.supports("rename")``.
         An unknown name raises ``ValueError``.
         """
-        return self._codec.rules.has(self._protocol, what, field)
+        return self._codec.rules.has(self.protocol_version, what, field)
 
     def __repr__(self) -> str:
         return (
@@ -223,17 +247,7 @@ class BaseClient(Closing):
             f"transport={self.transport!r})"
         )
 
-    def close(self) -> None:
-        self.transport.close()
-
     # -- running calls ------------------------------------------------------
-
-    def _call(
-        self, spec: OperationSpec[T], request: object, *, everything: bool = False
-    ) -> T:
-        pending: Pending[T] = Pending(spec.name)
-        self._run([_Call(spec, request, pending, everything)])
-        return pending.value
 
     def _check(self, call: _Call) -> None:
         """Refuse, before anything is sent, what this protocol version cannot carry."""
@@ -266,7 +280,12 @@ class BaseClient(Closing):
                 f"speaks protocol {version}, which would drop it",
             )
 
-    def _run(self, calls: list[_Call]) -> None:
+    def _steps(self, calls: list[_Call]) -> Generator[Packet, bytes, None]:
+        """Run ``calls``: yield each packet to send, take its answer, set the results.
+
+        An error or an interrupt while packets are under way gets ``progress``:
+        what each call had done (``CallProgress``).
+        """
         for call in calls:
             self._check(call)
         pieces = [piece for call in calls for piece in self._split(call)]
@@ -276,7 +295,9 @@ class BaseClient(Closing):
         done = 0
         try:
             for packet in packets:
-                bodies = self._send(packet, unknown)
+                outgoing = self._outgoing(packet)
+                data = yield outgoing
+                bodies = self._answer(packet, outgoing.label, data, unknown)
                 for piece, body in zip(packet, bodies, strict=True):
                     answers[id(piece.call)].append((piece, body))
                 done += 1
@@ -351,15 +372,26 @@ class BaseClient(Closing):
         if packet:
             yield packet
 
-    def _send(
-        self, pieces: list[_Piece], unknown: list[rt.UnknownElement]
-    ) -> list[Any]:
+    def _outgoing(self, pieces: list[_Piece]) -> Packet:
         packet = self._codec.make_packet(
             [piece.request for piece in pieces], self._protocol
         )
+        names = sorted({piece.call.spec.name for piece in pieces})
+        return Packet(
+            body=self._codec.encode_request(packet),
+            label=f"mail.{'+'.join(names)} x{len(pieces)}",
+            read_only=all(piece.call.spec.read_only for piece in pieces),
+        )
+
+    def _answer(
+        self,
+        pieces: list[_Piece],
+        label: str,
+        data: bytes,
+        unknown: list[rt.UnknownElement],
+    ) -> list[Any]:
+        """The reply bodies of one packet's answer, in the packet's order, checked."""
         names = [piece.call.spec.name for piece in pieces]
-        label = f"mail.{'+'.join(sorted(set(names)))} x{len(pieces)}"
-        data = self.transport.post(self._codec.encode_request(packet), label)
         try:
             answer = self._decode(data, unknown)
         except PleskError as exc:  # a server may echo a secret into what we quote
@@ -454,6 +486,38 @@ class BaseClient(Closing):
         return merged
 
 
+class BaseClient(Core, Closing):
+    """Sends requests in one protocol version; the generated subclass adds methods."""
+
+    transport: Transport
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def _call(
+        self, spec: OperationSpec[T], request: object, *, everything: bool = False
+    ) -> T:
+        pending: Pending[T] = Pending(spec.name)
+        self._run([_Call(spec, request, pending, everything)])
+        return pending.value
+
+    def _run(self, calls: list[_Call]) -> None:
+        steps = self._steps(calls)
+        try:
+            packet = next(steps)
+            while True:
+                try:
+                    data = self.transport.post(
+                        packet.body, packet.label, read_only=packet.read_only
+                    )
+                except BaseException as exc:
+                    steps.throw(exc)  # attaches the progress, raises it again
+                    raise  # pragma: no cover  (throw always raises here)
+                packet = steps.send(data)
+        except StopIteration:
+            return
+
+
 def _dig(value: Any, path: tuple[str, ...]) -> Any:
     for name in path:
         value = getattr(value, name, None)
@@ -491,10 +555,10 @@ def _matched(
     return list(results)
 
 
-class BaseBatch:
-    """Collects calls and sends them together, as few packets as the chunk size allows."""
+class Collector:
+    """Collects calls to send together, in as few packets as the chunk size allows."""
 
-    def __init__(self, client: BaseClient) -> None:
+    def __init__(self, client: Core) -> None:
         self._client = client
         self._calls: list[_Call] = []
         self.sent = False
@@ -512,13 +576,22 @@ class BaseBatch:
     def __len__(self) -> int:
         return len(self._calls)
 
-    def send(self) -> list[object]:
-        """Send every collected call; returns their answers in call order."""
+    def _sending(self) -> list[_Call]:
         if self.sent:
             raise RuntimeError("this batch was already sent; start a new one")
         self.sent = True
-        if self._calls:
-            self._client._run(self._calls)
+        return self._calls
+
+
+class BaseBatch(Collector):
+    """A batch of a synchronous client: sent by ``send()`` or on leaving ``with``."""
+
+    _client: BaseClient
+
+    def send(self) -> list[object]:
+        """Send every collected call; returns their answers in call order."""
+        if calls := self._sending():
+            self._client._run(calls)
         return [call.pending.value for call in self._calls]
 
     def __enter__(self) -> Self:
@@ -536,7 +609,7 @@ class BaseBatch:
 
 def deferred(
     method: Callable[Concatenate[Any, P], T],
-) -> Callable[Concatenate[BaseBatch, P], Pending[T]]:
+) -> Callable[Concatenate[Collector, P], Pending[T]]:
     """The batch form of a client method: the same arguments, a ``Pending`` answer.
 
     The client method builds its request and hands it to ``self._call``; run
@@ -545,7 +618,7 @@ def deferred(
     """
 
     @functools.wraps(method)
-    def collect(batch: BaseBatch, /, *args: P.args, **kwargs: P.kwargs) -> Pending[T]:
+    def collect(batch: Collector, /, *args: P.args, **kwargs: P.kwargs) -> Pending[T]:
         method(batch, *args, **kwargs)
         pending: Pending[T] = batch._calls[-1].pending
         return pending

@@ -12,7 +12,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+X = TypeVar("X", bound=BaseException)
 
 
 class ErrorCode(enum.IntEnum):
@@ -82,7 +84,7 @@ def shortened(text: str, limit: int = 300) -> str:
     return f"{text[:limit]}... ({len(text) - limit} more characters)"
 
 
-def masked(exc: BaseException, mask: Callable[[str], str]) -> BaseException:
+def masked(exc: X, mask: Callable[[str], str]) -> X:
     """``exc`` with ``mask`` applied to its message and text attributes, in place."""
     exc.args = tuple(mask(a) if isinstance(a, str) else a for a in exc.args)
     for name in ("excerpt", "errtext", "problem"):

@@ -1,9 +1,16 @@
-"""HTTP transport to Plesk's XML API endpoint, on httpx.
+"""HTTP transport to Plesk's XML API endpoint, on httpx: synchronous and async.
 
-One ``httpx.Client`` per transport, so connections are reused. TLS
+One httpx client per transport, so connections are reused; or the caller's
+own (proxies, custom TLS, event hooks), which is then never closed here. TLS
 verification is on unless switched off explicitly; a CA file can be trusted
 instead. Credentials live only in request headers and never in a repr, log
 line or exception.
+
+Each packet has a deadline (``timeout``): connecting, sending and receiving
+the whole answer, retries included. Retries happen only where they are safe:
+a connection that failed before the request was sent, or a read-only packet
+(``get_info``, ``get_prefs``, ...). A packet that changes something and may
+have reached the server is never sent twice.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ import logging
 import re
 import ssl
 import time
+from collections.abc import Mapping
 
+import anyio
 import httpcore
 import httpx
 
@@ -31,15 +40,18 @@ from .errors import (
     masked,
     packet_error,
 )
+from .retry import NO_RETRY, Retry
 from .xml import DEFAULT_MAX_SIZE, excerpt
 
-__all__ = ["DEFAULT_PORT", "Credentials", "Transport"]
+__all__ = ["DEFAULT_PORT", "AsyncTransport", "Credentials", "Retry", "Transport"]
 
 DEFAULT_TIMEOUT = 30.0
 MAX_CONNECTIONS = 10
 KEEPALIVE_SECONDS = 5.0
 TRACE = 5
 """Log level below DEBUG at which request and response bodies are logged, masked."""
+_RESERVED_HEADERS = {"key", "http_auth_login", "http_auth_passwd", "content-type"}
+_RETRY_STATUS = {502, 503, 504}
 
 logger = logging.getLogger("plesk_mail")
 logging.addLevelName(TRACE, "TRACE")
@@ -63,90 +75,55 @@ def ssl_context(verify: bool | str) -> ssl.SSLContext:
         raise TLSError(f"cannot load CA file {verify}: {exc}") from None
 
 
-class Transport(Closing):
-    """Posts one XML packet and returns the raw answer.
+class _Status(Exception):
+    """An HTTP status a read-only packet may be tried again on (502, 503, 504)."""
 
-    ``timeout`` is the deadline of each packet's whole exchange: connecting,
-    sending and receiving the complete response, measured from its start.
-    """
+
+class _Http:
+    """What the synchronous and the async transport share: everything but the I/O."""
 
     def __init__(
         self,
         host: str,
         credentials: Credentials,
         *,
-        port: int | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        verify: bool | str = True,
-        max_response_size: int = DEFAULT_MAX_SIZE,
-        scheme: str = "https",
+        port: int | None,
+        timeout: float,
+        max_response_size: int,
+        scheme: str,
+        retry: Retry | None,
+        headers: Mapping[str, str] | None,
+        user_agent: str,
     ) -> None:
         name, number = split_host(host, port)
         if not timeout > 0:
             raise ConfigurationError(f"the timeout must be positive, got {timeout!r}")
+        clash = sorted(h for h in (headers or {}) if h.lower() in _RESERVED_HEADERS)
+        if clash:
+            raise ConfigurationError(
+                f"headers {', '.join(clash)} are set by the client itself"
+            )
         self.url = url(name, number, scheme)
         self.timeout = timeout
         self.max_response_size = max_response_size
+        self.retry = retry or NO_RETRY
         self._credentials = credentials
-        context = ssl_context(verify)
-        transport = httpx.HTTPTransport(verify=context)
-        # httpx's pool, rebuilt on a socket backend that keeps the deadline.
-        transport._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            max_connections=MAX_CONNECTIONS,
-            max_keepalive_connections=MAX_CONNECTIONS,
-            keepalive_expiry=KEEPALIVE_SECONDS,
-            network_backend=DeadlineBackend(),
-        )
-        self._client = httpx.Client(
-            transport=transport,
-            timeout=timeout,
-            headers={"Content-Type": "text/xml; charset=UTF-8"},
-            follow_redirects=False,
-        )
+        self._headers = {
+            "Content-Type": "text/xml; charset=UTF-8",
+            "User-Agent": user_agent,
+            **(headers or {}),
+        }
 
     def __repr__(self) -> str:
-        return f"Transport(url={self.url!r}, credentials={self._credentials!r})"
+        return f"{type(self).__name__}(url={self.url!r}, credentials={self._credentials!r})"
 
     def mask(self, text: str) -> str:
         """``text`` with every known secret masked."""
         return self._credentials.mask(text)
 
-    def post(self, body: bytes, label: str = "packet") -> bytes:
-        """Send ``body``; return the response body of an HTTP 200 answer."""
-        started = time.perf_counter()
-        self._trace(label, "request", body)
-        try:
-            with (
-                deadline(self.timeout) as ends,
-                self._client.stream(
-                    "POST", self.url, content=body, headers=self._credentials.headers()
-                ) as response,
-            ):
-                data = self._read_capped(response, ends)
-                status = response.status_code
-        except httpx.TimeoutException:
-            raise self._expired() from None
-        except httpx.ConnectError as exc:
-            raise masked(self._connect_error(exc), self.mask) from None
-        except httpx.TransportError as exc:
-            raise TransportError(
-                self.mask(f"{self.url}: {type(exc).__name__}: {exc}")
-            ) from None
-        except PleskError as exc:
-            raise masked(exc, self.mask) from None
-        logger.debug(
-            "%s -> %s: sent %d bytes, HTTP %d, received %d bytes in %.0f ms",
-            label,
-            self.url,
-            len(body),
-            status,
-            len(data),
-            (time.perf_counter() - started) * 1000,
-        )
-        self._trace(label, "response", data)
-        self._check_status(status, data)
-        return data
+    def _request_headers(self) -> dict[bytes, bytes]:
+        encoded = {k.encode(): v.encode("utf-8") for k, v in self._headers.items()}
+        return {**encoded, **self._credentials.headers()}
 
     def _trace(self, label: str, what: str, body: bytes) -> None:
         if logger.isEnabledFor(TRACE):
@@ -159,8 +136,25 @@ class Transport(Closing):
             "(connect, send and receive)"
         )
 
-    def _read_capped(self, response: httpx.Response, ends: float) -> bytes:
-        declared = response.headers.get("Content-Length")
+    def _failure(self, exc: Exception) -> PleskError:
+        """The package's error for what httpx raised."""
+        if isinstance(exc, PleskError):
+            return masked(exc, self.mask)
+        if isinstance(exc, httpx.TimeoutException | TimeoutError):
+            return self._expired()
+        if isinstance(exc, httpx.ConnectError):
+            return masked(self._connect_error(exc), self.mask)
+        return TransportError(self.mask(f"{self.url}: {type(exc).__name__}: {exc}"))
+
+    def _retryable(self, exc: Exception, read_only: bool) -> bool:
+        """Whether trying again cannot apply a change twice (and may help)."""
+        if isinstance(exc, httpx.ConnectTimeout):
+            return True  # the request never left
+        if isinstance(exc, httpx.ConnectError):
+            return not _tls_problem(exc)  # a certificate will not change
+        return read_only and isinstance(exc, httpx.TransportError | _Status)
+
+    def _read_limit(self, declared: str | None) -> None:
         if (
             declared is not None
             and declared.isdigit()
@@ -170,18 +164,12 @@ class Transport(Closing):
                 f"response of {declared} bytes exceeds the limit of "
                 f"{self.max_response_size} bytes"
             )
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self.max_response_size:
-                raise ResponseError(
-                    f"response exceeds the limit of {self.max_response_size} bytes"
-                )
-            if time.monotonic() > ends:
-                raise self._expired()
-            chunks.append(chunk)
-        return b"".join(chunks)
+
+    def _grow(self, size: int) -> None:
+        if size > self.max_response_size:
+            raise ResponseError(
+                f"response exceeds the limit of {self.max_response_size} bytes"
+            )
 
     def _connect_error(self, exc: httpx.ConnectError) -> TransportError:
         text = str(exc)
@@ -190,16 +178,28 @@ class Transport(Closing):
                 f"{self.url}: TLS handshake failed ({text}); the server does not seem "
                 "to speak HTTPS on this port"
             )
-        if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
+        if _tls_problem(exc):
             return TLSError(
                 f"{self.url}: TLS verification failed ({text}); trust the server's CA "
                 "with verify='/path/ca.pem' or, knowingly, verify=False"
             )
         return TransportError(f"{self.url}: cannot connect ({text})")
 
-    def _check_status(self, status: int, data: bytes) -> None:
+    def _finish(
+        self, label: str, body: bytes, status: int, data: bytes, started: float
+    ) -> bytes:
+        logger.debug(
+            "%s -> %s: sent %d bytes, HTTP %d, received %d bytes in %.0f ms",
+            label,
+            self.url,
+            len(body),
+            status,
+            len(data),
+            (time.perf_counter() - started) * 1000,
+        )
+        self._trace(label, "response", data)
         if status == 200:
-            return
+            return data
         if status == 401:
             raise packet_error(
                 ErrorCode.AUTHENTICATION_FAILED, "HTTP 401 Unauthorized", status
@@ -210,5 +210,217 @@ class Transport(Closing):
             )
         raise ResponseError(f"{self.url}: HTTP {status}", self.mask(excerpt(data)))
 
+    def _give_up(
+        self, exc: Exception, attempt: int, read_only: bool, ends: float
+    ) -> float | None:
+        """Seconds to wait before the next try, or ``None`` to raise now."""
+        if attempt + 1 >= self.retry.attempts or not self._retryable(exc, read_only):
+            return None
+        wait = self.retry.wait(attempt)
+        if time.monotonic() + wait >= ends:
+            return None
+        logger.info(
+            "%s: %s; trying again in %.2f s", self.url, type(exc).__name__, wait
+        )
+        return wait
+
+
+def _tls_problem(exc: Exception) -> bool:
+    text = str(exc).upper()
+    return "CERTIFICATE" in text or "SSL" in text
+
+
+class Transport(_Http, Closing):
+    """Posts one XML packet and returns the raw answer."""
+
+    def __init__(
+        self,
+        host: str,
+        credentials: Credentials,
+        *,
+        port: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        verify: bool | str = True,
+        max_response_size: int = DEFAULT_MAX_SIZE,
+        scheme: str = "https",
+        retry: Retry | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str = "plesk-mail",
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            host,
+            credentials,
+            port=port,
+            timeout=timeout,
+            max_response_size=max_response_size,
+            scheme=scheme,
+            retry=retry,
+            headers=headers,
+            user_agent=user_agent,
+        )
+        self._owned = http_client is None
+        if http_client is not None:
+            self._client = http_client
+            return
+        context = ssl_context(verify)
+        transport = httpx.HTTPTransport(verify=context)
+        # httpx's pool, rebuilt on a socket backend that keeps the deadline.
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=context,
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_CONNECTIONS,
+            keepalive_expiry=KEEPALIVE_SECONDS,
+            network_backend=DeadlineBackend(),
+        )
+        self._client = httpx.Client(
+            transport=transport, timeout=timeout, follow_redirects=False
+        )
+
+    def post(
+        self, body: bytes, label: str = "packet", *, read_only: bool = False
+    ) -> bytes:
+        """Send ``body``; return the response body of an HTTP 200 answer."""
+        self._trace(label, "request", body)
+        ends = time.monotonic() + self.timeout
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                with deadline(ends - time.monotonic()):
+                    status, data = self._exchange(body, ends)
+            except PleskError as exc:
+                raise masked(exc, self.mask) from None
+            except httpx.HTTPError as exc:
+                wait = self._give_up(exc, attempt, read_only, ends)
+                if wait is None:
+                    raise self._failure(exc) from None
+            else:
+                retry = status in _RETRY_STATUS
+                wait = (
+                    self._give_up(_Status(status), attempt, read_only, ends)
+                    if retry
+                    else None
+                )
+                if wait is None:
+                    return self._finish(label, body, status, data, started)
+            time.sleep(wait)
+            attempt += 1
+
+    def _exchange(self, body: bytes, ends: float) -> tuple[int, bytes]:
+        left = max(ends - time.monotonic(), 0.001)
+        with self._client.stream(
+            "POST",
+            self.url,
+            content=body,
+            headers=self._request_headers(),
+            timeout=left,
+            follow_redirects=False,
+        ) as response:
+            self._read_limit(response.headers.get("Content-Length"))
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                self._grow(size)
+                if time.monotonic() > ends:
+                    raise httpx.ReadTimeout("the deadline of the exchange passed")
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks)
+
     def close(self) -> None:
-        self._client.close()
+        if self._owned:
+            self._client.close()
+
+
+class AsyncTransport(_Http):
+    """The same, for asyncio (or trio): ``await transport.post(...)``."""
+
+    def __init__(
+        self,
+        host: str,
+        credentials: Credentials,
+        *,
+        port: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        verify: bool | str = True,
+        max_response_size: int = DEFAULT_MAX_SIZE,
+        scheme: str = "https",
+        retry: Retry | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str = "plesk-mail",
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            host,
+            credentials,
+            port=port,
+            timeout=timeout,
+            max_response_size=max_response_size,
+            scheme=scheme,
+            retry=retry,
+            headers=headers,
+            user_agent=user_agent,
+        )
+        self._owned = http_client is None
+        self._client = http_client or httpx.AsyncClient(
+            verify=ssl_context(verify),
+            timeout=timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS,
+                max_keepalive_connections=MAX_CONNECTIONS,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            ),
+        )
+
+    async def post(
+        self, body: bytes, label: str = "packet", *, read_only: bool = False
+    ) -> bytes:
+        """Send ``body``; return the response body of an HTTP 200 answer."""
+        self._trace(label, "request", body)
+        ends = time.monotonic() + self.timeout
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                with anyio.fail_after(max(ends - time.monotonic(), 0.001)):
+                    status, data = await self._exchange(body)
+            except PleskError as exc:
+                raise masked(exc, self.mask) from None
+            except (httpx.HTTPError, TimeoutError) as exc:
+                wait = self._give_up(exc, attempt, read_only, ends)
+                if wait is None:
+                    raise self._failure(exc) from None
+            else:
+                retry = status in _RETRY_STATUS
+                wait = (
+                    self._give_up(_Status(status), attempt, read_only, ends)
+                    if retry
+                    else None
+                )
+                if wait is None:
+                    return self._finish(label, body, status, data, started)
+            await anyio.sleep(wait)
+            attempt += 1
+
+    async def _exchange(self, body: bytes) -> tuple[int, bytes]:
+        async with self._client.stream(
+            "POST",
+            self.url,
+            content=body,
+            headers=self._request_headers(),
+            follow_redirects=False,
+        ) as response:
+            self._read_limit(response.headers.get("Content-Length"))
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                self._grow(size)
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks)
+
+    async def aclose(self) -> None:
+        if self._owned:
+            await self._client.aclose()

@@ -1,0 +1,302 @@
+"""Named servers: a TOML file that says where each Plesk is and how to log in.
+
+The file lives at ``$PLESK_MAIL_CONFIG``, else in the platform's user config
+folder (``$XDG_CONFIG_HOME/plesk-mail/config.toml`` on Linux, usually
+``~/.config/plesk-mail/config.toml``)::
+
+    [defaults]                      # optional, for every server
+    login = "admin"
+    protocol = "auto"
+
+    [servers.web1]
+    host = "web1.example.com"       # or "203.0.113.5:8443"
+    ca_file = "~/plesk/web1-ca.pem"
+    password_env = "WEB1_PASSWORD"  # or password_command, or password (0600 file only)
+
+    [servers.web2]
+    host = "web2.example.com"
+    secret_key_command = "pass show plesk/web2"
+
+    [groups]
+    eu = ["web1", "web2"]
+
+A secret comes from an environment variable, from a command that prints it
+(as git credential helpers and AWS ``credential_process`` do), or from the
+file itself, which is then refused when others can read it, as ssh refuses a
+readable key. Every problem is one ``ConfigurationError`` line naming the
+file and the key; a secret never appears in one.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import subprocess
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigurationError
+
+CONFIG_ENV = "PLESK_MAIL_CONFIG"
+APP_NAME = "plesk-mail"
+SECRETS = ("password", "secret_key")
+SOURCES = {f"{s}{suffix}" for s in SECRETS for suffix in ("", "_env", "_command")}
+PLAIN_KEYS = {"host", "port", "login", "protocol", "ca_file", "insecure", "timeout"}
+SERVER_KEYS = PLAIN_KEYS | SOURCES
+COMMAND_TIMEOUT = 30.0
+ALL = "all"
+
+
+def default_path() -> Path:
+    """Where the config file is: ``$PLESK_MAIL_CONFIG``, else the user config folder."""
+    given = os.environ.get(CONFIG_ENV)
+    if given:
+        return Path(given).expanduser()
+    import click  # click knows each platform's folder and honours XDG_CONFIG_HOME
+
+    return Path(click.get_app_dir(APP_NAME)) / "config.toml"
+
+
+@dataclass(frozen=True)
+class Server:
+    """One named server: where it is, how to log in, what to trust."""
+
+    name: str
+    host: str
+    port: int | None = None
+    login: str | None = None
+    protocol: str | None = None
+    ca_file: str | None = None
+    insecure: bool = False
+    timeout: float | None = None
+    secret_source: tuple[str, str] | None = field(default=None, repr=False)
+    """(key, value): how to get the secret; ``password_env`` and the like."""
+    origin: Path = Path()
+
+    @property
+    def verify(self) -> bool | str:
+        if self.insecure:
+            return False
+        return str(Path(self.ca_file).expanduser()) if self.ca_file else True
+
+    @property
+    def secret_kind(self) -> str | None:
+        """``password`` or ``secret_key``, if the entry names a source for one."""
+        if self.secret_source is None:
+            return None
+        return (
+            "password" if self.secret_source[0].startswith("password") else "secret_key"
+        )
+
+    def describe_secret(self) -> str:
+        """Where the secret comes from, never the secret itself."""
+        if self.secret_source is None:
+            return "none (asks, on a terminal)"
+        key, value = self.secret_source
+        if key.endswith("_env"):
+            return f"${value}"
+        if key.endswith("_command"):
+            return f"command: {value}"
+        return "in the file"
+
+    def secret(self) -> tuple[str, str] | None:
+        """``("password" | "secret_key", value)``, fetched now; ``None`` if not configured."""
+        if self.secret_source is None:
+            return None
+        key, value = self.secret_source
+        kind = str(self.secret_kind)
+        where = f"{self.origin}: servers.{self.name}.{key}"
+        if key.endswith("_env"):
+            found = os.environ.get(value)
+            if not found:
+                raise ConfigurationError(
+                    f"{where}: environment variable {value} is not set"
+                )
+            return kind, found
+        if key.endswith("_command"):
+            return kind, _run(value, where)
+        return kind, value
+
+
+def _run(command: str, where: str) -> str:
+    """The first line a credential command prints; its failure in one line."""
+    try:
+        done = subprocess.run(
+            shlex.split(command),
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"{where}: cannot run {command!r}: {exc}") from None
+    except subprocess.TimeoutExpired:
+        raise ConfigurationError(
+            f"{where}: {command!r} printed nothing within {COMMAND_TIMEOUT:g} s"
+        ) from None
+    if done.returncode != 0:
+        said = (done.stderr.strip().splitlines() or [""])[0][:200]
+        raise ConfigurationError(
+            f"{where}: {command!r} failed with exit status {done.returncode}"
+            + (f" ({said})" if said else "")
+        )
+    line = (done.stdout.splitlines() or [""])[0]
+    if not line:
+        raise ConfigurationError(f"{where}: {command!r} printed nothing")
+    return line
+
+
+@dataclass(frozen=True)
+class Config:
+    """The servers and groups of one config file."""
+
+    path: Path
+    servers: Mapping[str, Server]
+    groups: Mapping[str, tuple[str, ...]]
+
+    def server(self, name: str) -> Server:
+        try:
+            return self.servers[name]
+        except KeyError:
+            known = ", ".join(self.servers) or "none"
+            raise ConfigurationError(
+                f"{self.path}: no server {name!r} (servers: {known})"
+            ) from None
+
+    def select(self, names: Sequence[str]) -> list[Server]:
+        """Servers by name, group name or ``all``, each once, in the order named."""
+        chosen: dict[str, Server] = {}
+        for name in names:
+            if name == ALL:
+                chosen.update(self.servers)
+            elif name in self.groups:
+                chosen.update({n: self.server(n) for n in self.groups[name]})
+            else:
+                chosen[name] = self.server(name)
+        return list(chosen.values())
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the config file (``default_path()`` unless given); refuse what is unclear."""
+    where = Path(path).expanduser() if path is not None else default_path()
+    try:
+        text = where.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"no config file at {where} (create it, or point {CONFIG_ENV} at one)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read {where}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{where}: not valid TOML: {exc}") from None
+    _known(data, {"defaults", "servers", "groups"}, where, "")
+    defaults = _table(data, "defaults", where)
+    _known(defaults, SERVER_KEYS - {"host"}, where, "defaults.")
+    servers = {
+        name: _server(
+            name, {**defaults, **_table(entry, None, where, f"servers.{name}")}, where
+        )
+        for name, entry in _table(data, "servers", where).items()
+    }
+    if any(s.secret_source and s.secret_source[0] in SECRETS for s in servers.values()):
+        _private(where)
+    groups: dict[str, tuple[str, ...]] = {}
+    for name, members in _table(data, "groups", where).items():
+        if not isinstance(members, list) or not all(
+            isinstance(m, str) for m in members
+        ):
+            raise ConfigurationError(
+                f"{where}: groups.{name} must be a list of server names"
+            )
+        unknown = [m for m in members if m not in servers]
+        if unknown:
+            raise ConfigurationError(
+                f"{where}: groups.{name} names unknown server(s) {', '.join(unknown)}"
+            )
+        if name in servers or name == ALL:
+            raise ConfigurationError(
+                f"{where}: group {name!r} has the name of a server"
+            )
+        groups[name] = tuple(members)
+    return Config(path=where, servers=servers, groups=groups)
+
+
+def _table(data: Any, key: str | None, where: Path, label: str = "") -> dict[str, Any]:
+    value = data.get(key, {}) if key is not None else data
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{where}: {label or key} must be a table")
+    return value
+
+
+def _known(data: Mapping[str, Any], keys: set[str], where: Path, prefix: str) -> None:
+    unknown = sorted(set(data) - keys)
+    if unknown:
+        raise ConfigurationError(
+            f"{where}: unknown key {prefix}{unknown[0]} (known: {', '.join(sorted(keys))})"
+        )
+
+
+def _server(name: str, entry: dict[str, Any], where: Path) -> Server:
+    _known(entry, SERVER_KEYS, where, f"servers.{name}.")
+    label = f"{where}: servers.{name}"
+    sources = [k for k in SOURCES if k in entry]
+    if len(sources) > 1:
+        raise ConfigurationError(
+            f"{label} names {' and '.join(sorted(sources))}; give one source of secret"
+        )
+    types: dict[str, tuple[type, ...]] = {
+        "host": (str,),
+        "port": (int,),
+        "login": (str,),
+        "protocol": (str,),
+        "ca_file": (str,),
+        "insecure": (bool,),
+        "timeout": (int, float),
+    }
+    for key, allowed in types.items():
+        value = entry.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, allowed) or (
+            isinstance(value, bool) and bool not in allowed
+        ):
+            names = " or ".join(t.__name__ for t in allowed)
+            raise ConfigurationError(f"{label}.{key} must be a {names}")
+    for key in sources:
+        if not isinstance(entry[key], str) or not entry[key]:
+            raise ConfigurationError(f"{label}.{key} must be a non-empty string")
+    if not entry.get("host"):
+        raise ConfigurationError(f"{label} has no host")
+    source = (sources[0], entry[sources[0]]) if sources else None
+    return Server(
+        name=name,
+        host=entry["host"],
+        port=entry.get("port"),
+        login=entry.get("login"),
+        protocol=entry.get("protocol"),
+        ca_file=entry.get("ca_file"),
+        insecure=entry.get("insecure", False),
+        timeout=float(entry["timeout"]) if "timeout" in entry else None,
+        secret_source=source,
+        origin=where,
+    )
+
+
+def _private(where: Path) -> None:
+    """Refuse a file that holds a secret when others may read it."""
+    try:
+        mode = where.stat().st_mode
+    except OSError:
+        return
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigurationError(
+            f"{where} holds a password or secret key but others can read it "
+            f"(mode {stat.S_IMODE(mode):04o}); chmod 600 it, or use password_env "
+            "or password_command"
+        )
