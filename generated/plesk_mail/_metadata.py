@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "553a451490d0278069aa7402836190954eea75a7047ec32453d1209eff6a91b3"
+INPUTS_FINGERPRINT = "16e369543a1ec5370760c213012ed0ba8ba4473ab6e6b1ce88b663e5a582af03"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -50,7 +50,7 @@ FILES: dict[str, str] = {
     "README.md": "9c775694898aff531a36cf650664680cec27f55fcd826c92bb509030c69cfc2b",
     "plesk_mail/__init__.py": "50acd4bc697e71a3c27126c1df64b8d55d807aae27eb30f6b95feb17170fb7b2",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
-    "plesk_mail/cli.py": "3fa15fea4ef9280cd2ae92843bc8739a392ff421016d03ddbf3bcfd6ab07b54d",
+    "plesk_mail/cli.py": "f4f0facb09bba0b41b6bb58d8ec374b3a4087bd8ad9b41d5a3ab327aedbedf7f",
     "plesk_mail/client.py": "22636cc7496156935e10f80e54c276d46b394fa58b6cbd0d993038efe68bb310",
     "plesk_mail/codec.py": "e6124776660eb9fb2d8e700f07ffce03ff59d2cdbab62ba2854a1b69132c64d7",
     "plesk_mail/compatibility.py": "41c5d21ae549fa5779942de548fa260fa236c5a87c3ed81f889ebe87be7184f2",
@@ -61,13 +61,14 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/aio.py": "5b68e3fec0cbda89ebc09678762553f6b3fad43ba1b26ce60d2d3207ee88530b",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
-    "plesk_mail/runtime/cli.py": "ff24eb8f6910ed98f23fd53b733dcf2032aa3856402cafcdc47cfa05b79284a6",
+    "plesk_mail/runtime/cli.py": "1c8b0a1b4d96379f0668ac8940c4f8732ec3d44eaef3249488b7702f26719311",
+    "plesk_mail/runtime/cli_fleet.py": "38a22cfd589d1f5ae3a24f3ac3c10659732a18fefa41213969e648e7f9d613f0",
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
     "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",
     "plesk_mail/runtime/client.py": "b15e525f5257631881cd33ce100e04482f32b2bd4b42eaf9c1a89123716f07a6",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
-    "plesk_mail/runtime/commands.py": "3a58be8a0701b568129d1334f4af39f93f52daa1b3af3c4ffb38416a4d07db16",
+    "plesk_mail/runtime/commands.py": "2ca80acb3a519ef658bc195ce69d4d27fdab5923ce667ea24ec82831f2ede06c",
     "plesk_mail/runtime/config.py": "b4686e13c6c3e289889f5514a8f86ee12f6aa3721673e4f01351419d8692f2dd",
     "plesk_mail/runtime/connecting.py": "1c4d1547c212890fc6150772fe312b4c383a9ce9ba4655dd62f4ca8e4fd27d18",
     "plesk_mail/runtime/credentials.py": "57b59fc82f034d83105cf37fc6a59737b6e9935f0f1a954cc7b8030989c73eae",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import AUTO, connect, models, rules
+from . import AUTO, PLESK_RELEASES, connect, connect_async, fleet, models, rules
 from .runtime.cli import App, Command, Option, make_main
 
 
@@ -36,6 +36,9 @@ APP = App(
     supports=rules.RULES.has_field,
     validate=_validate,
     encode=_encode,
+    connect_async=connect_async,
+    fleet=fleet,
+    releases=PLESK_RELEASES,
 )
 
 MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (

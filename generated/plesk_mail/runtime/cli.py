@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 import click
 
+from .cli_fleet import run_fleet, servers_command
 from .cli_output import Output, columns_of
 from .cli_rows import ERROR, Rows
 from .cli_values import build as build_values
@@ -177,13 +178,20 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
     """The ``plesk-mail`` group: global options, then one command per operation."""
 
     def main(**values: Any) -> None:
+        servers = values["servers"]
+        if servers is not None and (values["server"] or values["host"]):
+            raise click.UsageError("--servers goes without --server and --host")
         settings = Settings(
             host=values["host"],
             port=values["port"],
             login=values["login"],
             password=values["password"],
             secret_key=values["secret_key"],
-            protocol=values["protocol"],
+            protocol=values["protocol"] or "",
+            server=values["server"],
+            servers=tuple(n.strip() for n in (servers or "").split(",") if n.strip()),
+            config=values["config"],
+            parallel=values["parallel"],
             ca_file=values["ca_file"],
             insecure=values["insecure"],
             timeout=values["timeout"],
@@ -193,6 +201,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         _apply_output(settings, values)
         click.get_current_context().obj = settings
 
+    latest = app.versions[-1]
     params: list[click.Parameter] = [
         click.Option(
             ["--host"],
@@ -207,11 +216,33 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             help="Default 8443, or the port in --host.",
         ),
         click.Option(
+            ["--server"],
+            help="A server named in the config file (see 'plesk-mail servers').",
+        ),
+        click.Option(
+            ["--servers"],
+            metavar="A,B,...",
+            help="Run on these servers, groups or 'all' of the config file, at once.",
+        ),
+        click.Option(
+            ["--parallel"],
+            type=click.IntRange(min=1),
+            default=20,
+            show_default=True,
+            help="With --servers: how many servers at a time.",
+        ),
+        click.Option(
+            ["--config"],
+            envvar="PLESK_MAIL_CONFIG",
+            type=click.Path(dir_okay=False),
+            help="The file of named servers (default: plesk-mail/config.toml in "
+            "the user config folder).",
+        ),
+        click.Option(
             ["--login"],
             envvar="PLESK_LOGIN",
-            default="admin",
-            show_default=True,
-            help="Plesk login (not with a secret key).",
+            default=None,
+            help="Plesk login, default admin (not with a secret key).",
         ),
         click.Option(
             ["--password"],
@@ -227,9 +258,8 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             ["--protocol"],
             envvar="PLESK_PROTOCOL",
             type=click.Choice((*app.versions, app.auto)),
-            default=app.versions[-1],
-            show_default=True,
-            help="'auto' asks the server and takes the newest common version.",
+            default=None,
+            help=f"Default: the server entry's, else {latest}; 'auto' asks the server.",
         ),
         click.Option(
             ["--ca-file"],
@@ -243,9 +273,9 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         click.Option(
             ["--timeout"],
             type=click.FloatRange(min=0, min_open=True),
-            default=30.0,
-            show_default=True,
-            help="Seconds for each packet: connect, send and the whole answer.",
+            default=None,
+            help="Seconds for each packet: connect, send and the whole answer "
+            "(default 30).",
         ),
         click.Option(
             ["--chunk-size"],
@@ -275,6 +305,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
     click.version_option(app.version, prog_name=app.name)(group)
     for command in commands:
         group.add_command(make_command(command, app))
+    group.add_command(servers_command(app))
     return group
 
 
@@ -299,6 +330,14 @@ def configure_logging(verbose: int) -> None:
 def password_of(settings: Settings) -> str | None:
     if settings.secret_key or settings.password:
         return settings.password
+    if settings.server is not None:
+        from .config import load
+
+        try:
+            if load(settings.config).server(settings.server).secret_source:
+                return None  # the config entry says where the secret comes from
+        except PleskError as exc:
+            raise click.UsageError(str(exc)) from None
     if sys.stdin.isatty():
         value: str = click.prompt(
             f"Plesk password for {settings.login}", hide_input=True
@@ -314,13 +353,15 @@ def _connect(settings: Settings, app: App) -> Any:
     try:  # no network traffic yet, unless the version is negotiated
         return app.connect(
             settings.host,
-            login=None if settings.secret_key else (settings.login or "admin"),
+            server=settings.server,
+            config=settings.config,
+            login=None if settings.secret_key else settings.login,
             password=password,
             secret_key=settings.secret_key,
             protocol=settings.protocol,
             port=settings.port,
             timeout=settings.timeout,
-            verify=False if settings.insecure else (settings.ca_file or True),
+            verify=False if settings.insecure else settings.ca_file,
             chunk_size=settings.chunk_size,
         )
     except ValidationError as exc:
@@ -350,11 +391,27 @@ def _confirm_everything(
     return {flag: True}
 
 
+def _protocol(settings: Settings, app: App) -> str:
+    """The version to check options against: the option's, the server entry's, the newest."""
+    if settings.protocol:
+        return settings.protocol
+    if settings.server is not None:
+        from .config import load
+
+        try:
+            entry = load(settings.config).server(settings.server)
+        except PleskError as exc:
+            raise click.UsageError(str(exc)) from None
+        return entry.protocol or app.versions[-1]
+    return app.versions[-1] if not settings.servers else app.auto
+
+
 def run(
     settings: Settings, command: Command, values: dict[str, Any], app: App
 ) -> NoReturn:
-    if not settings.host and not settings.dry_run:
-        raise click.UsageError("no host: use --host or PLESK_HOST")
+    if not (settings.host or settings.server or settings.servers or settings.dry_run):
+        raise click.UsageError("no host: use --host, PLESK_HOST, --server or --servers")
+    settings.protocol = _protocol(settings, app)
     values = singles(command, values)
     from_file = values.pop("from_file", None)
     file_format = values.pop("file_format", None)
@@ -383,6 +440,10 @@ def run(
     configure_logging(settings.verbose)
     if settings.dry_run:
         _dry_run(settings, command, kwargs, rows, start_at, app)
+    if settings.servers:
+        if rows is not None:
+            raise click.UsageError("--from-file goes with one server, not --servers")
+        sys.exit(run_fleet(settings, command, kwargs, extra, app))
     client = _connect(settings, app)
     with client:
         if negotiate:

@@ -8,7 +8,7 @@ entry per operation; ``App`` carries what the generated package provides
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -94,6 +94,10 @@ class App:
     """Raise ``ValidationError`` for a request the version's schema refuses."""
     encode: Callable[[list[Any], str], bytes]
     """The request packet of some requests, in a version (``--dry-run``)."""
+    connect_async: Callable[..., Any]
+    fleet: Callable[..., Any]
+    releases: Mapping[str, tuple[str, ...]]
+    """Plesk releases of each protocol version."""
 
 
 @dataclass
@@ -106,9 +110,14 @@ class Settings:
     password: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     protocol: str = ""
+    """Empty: the named server's entry, else the newest version."""
+    server: str | None = None
+    servers: tuple[str, ...] = ()
+    config: str | None = None
+    parallel: int = 20
     ca_file: str | None = None
     insecure: bool = False
-    timeout: float = 30.0
+    timeout: float | None = None
     chunk_size: int = 100
     format: str = "table"
     fields: tuple[str, ...] = ()
