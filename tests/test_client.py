@@ -1,7 +1,9 @@
-"""The generated client against a real HTTPS server on 127.0.0.1.
+"""The generated clients against a real HTTPS server on 127.0.0.1.
 
-Every operation of every version: the packet the server receives validates
-against that version's XSD, and the typed result says what the server did.
+Every operation of every version, through the synchronous and the async
+client (one test body for both: ``kind``): the packet the server receives
+validates against that version's XSD, and the typed result says what the
+server did.
 """
 
 from __future__ import annotations
@@ -15,11 +17,22 @@ from plesk_mail.runtime.client import Results
 from tests.emulator.fixtures import SITE_ID, connect_to
 from tests.emulator.server import Emulator
 from tests.emulator.tls import TestTLS
+from tests.support.both import KINDS
 from tests.support.protocols import VERSIONS, generated_module
 
 
-def connect(emulator: Emulator, tls: TestTLS, version: str, **kwargs: object) -> Any:
-    return connect_to(emulator, tls, protocol=version, **{"timeout": 5, **kwargs})
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Which client a test drives: the synchronous or the async one."""
+    return str(request.param)
+
+
+def connect(
+    emulator: Emulator, tls: TestTLS, version: str, kind: str, **kwargs: object
+) -> Any:
+    return connect_to(
+        emulator, tls, protocol=version, kind=kind, **{"timeout": 5, **kwargs}
+    )
 
 
 def assert_requests_valid(emulator: Emulator) -> None:
@@ -30,11 +43,11 @@ def assert_requests_valid(emulator: Emulator) -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_operation_against_the_server(
-    emulator: Emulator, tls: TestTLS, version: str
+    emulator: Emulator, tls: TestTLS, version: str, kind: str
 ) -> None:
     m = generated_module(version)
-    with connect(emulator, tls, version) as client:
-        assert isinstance(client, m.MailClient)
+    with connect(emulator, tls, version, kind) as client:
+        assert client.protocol_version == version
         created = client.create(
             site_id=SITE_ID,
             mailnames=[
@@ -97,10 +110,10 @@ def test_every_operation_against_the_server(
 
 
 def test_per_item_errors_do_not_raise_and_name_the_items(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     m = generated_module(VERSIONS[-1])
-    with connect(emulator, tls, VERSIONS[-1]) as client:
+    with connect(emulator, tls, VERSIONS[-1], kind) as client:
         client.create(
             site_id=SITE_ID,
             mailnames=[m.NewMailAccount(name="b"), m.NewMailAccount(name="d")],
@@ -122,11 +135,11 @@ def test_per_item_errors_do_not_raise_and_name_the_items(
 
 
 def test_large_batches_are_chunked_and_keep_input_order(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     m = generated_module(VERSIONS[-1])
     names = [f"user{i:04d}" for i in range(250)]
-    with connect(emulator, tls, VERSIONS[-1], chunk_size=100) as client:
+    with connect(emulator, tls, VERSIONS[-1], kind, chunk_size=100) as client:
         results = client.create(
             site_id=SITE_ID, mailnames=[m.NewMailAccount(name=n) for n in names]
         )
@@ -136,10 +149,10 @@ def test_large_batches_are_chunked_and_keep_input_order(
 
 
 def test_batch_sends_many_operations_in_one_packet(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     m = generated_module(VERSIONS[-1])
-    with connect(emulator, tls, VERSIONS[-1]) as client, client.batch() as batch:
+    with connect(emulator, tls, VERSIONS[-1], kind) as client, client.batch() as batch:
         created = batch.create(site_id=SITE_ID, mailnames=[m.NewMailAccount(name="x")])
         renamed = batch.rename(site_id=SITE_ID, name="x", new_name="y")
         info = batch.get_info(site_id=SITE_ID, names=["y"])
@@ -153,8 +166,10 @@ def test_batch_sends_many_operations_in_one_packet(
     assert_requests_valid(emulator)
 
 
-def test_batch_value_before_send_is_an_error(emulator: Emulator, tls: TestTLS) -> None:
-    with connect(emulator, tls, VERSIONS[-1]) as client:
+def test_batch_value_before_send_is_an_error(
+    emulator: Emulator, tls: TestTLS, kind: str
+) -> None:
+    with connect(emulator, tls, VERSIONS[-1], kind) as client:
         batch = client.batch()
         pending = batch.enable(site_id=SITE_ID)
         with pytest.raises(RuntimeError, match="not been sent"):
@@ -165,12 +180,15 @@ def test_batch_value_before_send_is_an_error(emulator: Emulator, tls: TestTLS) -
             batch.send()
 
 
-def test_secret_key_authentication(emulator: Emulator, tls: TestTLS) -> None:
-    client = plesk_mail.connect(
-        "127.0.0.1",
+def test_secret_key_authentication(emulator: Emulator, tls: TestTLS, kind: str) -> None:
+    client = connect_to(
+        emulator,
+        tls,
+        kind=kind,
+        login=None,
+        password=None,
         secret_key=emulator.secret_key,
-        port=emulator.port,
-        verify=str(tls.ca_file),
+        headers={"X-Request-Source": "billing"},
     )
     with client:
         assert client.enable(site_id=SITE_ID).ok
@@ -178,6 +196,10 @@ def test_secret_key_authentication(emulator: Emulator, tls: TestTLS) -> None:
     assert headers["key"] == emulator.secret_key
     assert "http_auth_login" not in headers
     assert headers["content-type"].startswith("text/xml")
+    assert headers["user-agent"].startswith(
+        f"plesk-mail/{plesk_mail.__version__} httpx/"
+    )
+    assert headers["x-request-source"] == "billing"
 
 
 def test_unknown_protocol_lists_known_versions() -> None:

@@ -22,6 +22,7 @@ from tests.emulator.fixtures import SITE_ID, connect_to
 from tests.emulator.server import Emulator
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
+from tests.support.both import KINDS
 from tests.support.corpus import assert_clean_exception
 from tests.support.protocols import VERSIONS
 
@@ -115,18 +116,19 @@ def test_every_limited_request_field_has_a_case() -> None:
 IDS = [f"{v}-{case[0]}" for v in VERSIONS for case in CASES]
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     ("version", "case"), [(v, c) for v in VERSIONS for c in CASES], ids=IDS
 )
 def test_limited_field_is_sent_where_it_exists_and_refused_elsewhere(
-    emulator: Emulator, tls: TestTLS, version: str, case: Case
+    emulator: Emulator, tls: TestTLS, version: str, case: Case, kind: str
 ) -> None:
     emulator.store.add_account(SITE_ID, Account(name="old"))
     _, (cls, field), call, path = case
     versions = RULES.fields[(cls, field)].versions
     assert versions is not None
     if version in versions:
-        with connect_to(emulator, tls, protocol=version) as client:
+        with connect_to(emulator, tls, protocol=version, kind=kind) as client:
             assert client.supports(cls, field)
             answer = call(client)
         assert isinstance(answer, list) and all(item.ok for item in answer)
@@ -138,7 +140,9 @@ def test_limited_field_is_sent_where_it_exists_and_refused_elsewhere(
     first = min(versions, key=VERSIONS.index)
     for validate in (True, False):
         with (
-            connect_to(emulator, tls, protocol=version, validate=validate) as client,
+            connect_to(
+                emulator, tls, protocol=version, validate=validate, kind=kind
+            ) as client,
             pytest.raises(plesk_mail.ValidationError) as info,
         ):
             assert not client.supports(cls, field)

@@ -65,9 +65,17 @@ def cli_env(emulator: Emulator, tls: TestTLS) -> dict[str, str]:
     }
 
 
-def connect_to(emulator: Emulator, tls: TestTLS, **options: Any) -> Any:
-    """``plesk_mail.connect`` to this emulator with its credentials and CA."""
+def connect_to(
+    emulator: Emulator, tls: TestTLS, *, kind: str = "sync", **options: Any
+) -> Any:
+    """``plesk_mail.connect`` to this emulator with its credentials and CA.
+
+    ``kind="async"`` makes the async client instead, wrapped so that the same
+    synchronous test body drives it (``tests/support/both.py``).
+    """
     import plesk_mail
+
+    from tests.support.both import Blocking
 
     settings: dict[str, Any] = {
         "login": emulator.login,
@@ -77,4 +85,7 @@ def connect_to(emulator: Emulator, tls: TestTLS, **options: Any) -> Any:
         "timeout": 10,
     }
     settings.update(options)
+    if kind == "async":
+        client = Blocking(plesk_mail.connect_async("127.0.0.1", **settings))
+        return client.__enter__()  # opened (negotiated) like the synchronous one
     return plesk_mail.connect("127.0.0.1", **settings)

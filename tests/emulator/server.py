@@ -19,6 +19,7 @@ Tests can script raw answers (``scripted``) to exercise a client's error paths.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import sys
 import threading
@@ -65,6 +66,8 @@ class RawAnswer:
     headers: dict[str, str] = field(default_factory=dict)
     declared_length: int | None = None
     close_delimited: bool = False
+    drop: bool = False
+    """Read the request, then close the connection without a word."""
     trickle: float = 0.0
     """Seconds between bytes: the answer drips out (headers too, with ``trickle_headers``)."""
     trickle_headers: bool = False
@@ -111,7 +114,14 @@ class _HTTPServer(ThreadingHTTPServer):
     tls_context: ssl.SSLContext | None = None
     connection_errors: list[str]
 
+    hangups = 0
+    """Connections still to close at once, before any TLS: a refused connection."""
+
     def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.hangups > 0:
+            self.hangups -= 1
+            request.close()
+            return
         if self.tls_context is None:
             super().finish_request(request, client_address)
             return
@@ -177,6 +187,11 @@ class Emulator:
 
     # -- lifecycle -----------------------------------------------------------
 
+    def hang_up(self, count: int) -> None:
+        """Close the next ``count`` connections right after accepting them."""
+        assert self._server is not None
+        self._server.hangups = count
+
     def start(self, port: int = 0) -> Emulator:
         emulator = self
 
@@ -193,6 +208,10 @@ class Emulator:
                 answer = emulator.handle(self.path, dict(self.headers), body)
                 if answer.delay:
                     time.sleep(answer.delay)
+                if answer.drop:  # the request arrived; the answer never leaves
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 self.send(answer)
 
             def not_allowed(self) -> None:

@@ -226,7 +226,10 @@ class _Http:
 
 
 def _tls_problem(exc: Exception) -> bool:
+    """A certificate or protocol mismatch, which trying again will not fix."""
     text = str(exc).upper()
+    if "EOF" in text:  # the peer hung up mid-handshake: a connection problem
+        return False
     return "CERTIFICATE" in text or "SSL" in text
 
 
