@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .client import AsyncBatch, AsyncMailClient, Batch, MailClient
-    from .fleet import AsyncFleet, Fleet
+    from ._fleet import AsyncFleet, Fleet
     from .runtime.client import Pending, Results
     from .runtime.config import Server
     from .runtime.fleet import Outcome
@@ -71,8 +71,8 @@ _LAZY = {
     "AsyncMailClient": "client",
     "Batch": "client",
     "AsyncBatch": "client",
-    "Fleet": "fleet",
-    "AsyncFleet": "fleet",
+    "Fleet": "_fleet",
+    "AsyncFleet": "_fleet",
     "Results": "runtime.client",
     "Pending": "runtime.client",
     "Outcome": "runtime.fleet",
@@ -111,7 +111,8 @@ def connect(
 
     ``protocol`` is one of ``PROTOCOL_VERSIONS`` or ``"auto"``, which asks the
     server which versions it speaks and takes the newest one this package
-    knows too (default: the server entry's, else the newest). Authenticate
+    knows too (default: a named server's entry, else ``auto`` for a named
+    server and the newest version for a host). Authenticate
     with ``login`` and ``password``, or with a ``secret_key`` (non-ASCII values
     are sent UTF-8 encoded). ``timeout`` (default 30 s) is the deadline of each
     packet: connecting, sending and receiving the whole answer, retries
@@ -162,7 +163,7 @@ def fleet(
     ``connect()``'s. Each call returns ``{server: Outcome}``: the answer, or the
     error of that server, never an exception that hides the others.
     """
-    from .fleet import Fleet
+    from ._fleet import Fleet
 
     return Fleet(servers, config=config, parallel=parallel, **options)
 

@@ -42,26 +42,26 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "88118204704beb02a203429f5bdfdb81a440e091f385ac1db91f4c10ad1fb4ac"
+INPUTS_FINGERPRINT = "692fda1d3867e60e186144e054589890efa949ed5502e9ae586f760a6fcb5141"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "dce9b29f2e288fcf963d20a5e617bb3b5cb48d31e5c0ea6823aa88835969c349",
     "README.md": "9c775694898aff531a36cf650664680cec27f55fcd826c92bb509030c69cfc2b",
-    "plesk_mail/__init__.py": "50acd4bc697e71a3c27126c1df64b8d55d807aae27eb30f6b95feb17170fb7b2",
+    "plesk_mail/__init__.py": "f5d112c4721afc74f3e4aa712da8156a395cbda81df754ffbcd52e9fe20e8060",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
+    "plesk_mail/_fleet.py": "f75c728ef79e6604b5d375da994a6ca20ccc1bb000b100041f4537aa712793af",
     "plesk_mail/cli.py": "f4f0facb09bba0b41b6bb58d8ec374b3a4087bd8ad9b41d5a3ab327aedbedf7f",
     "plesk_mail/client.py": "22636cc7496156935e10f80e54c276d46b394fa58b6cbd0d993038efe68bb310",
     "plesk_mail/codec.py": "e6124776660eb9fb2d8e700f07ffce03ff59d2cdbab62ba2854a1b69132c64d7",
     "plesk_mail/compatibility.py": "41c5d21ae549fa5779942de548fa260fa236c5a87c3ed81f889ebe87be7184f2",
-    "plesk_mail/fleet.py": "f75c728ef79e6604b5d375da994a6ca20ccc1bb000b100041f4537aa712793af",
     "plesk_mail/models.py": "d39ee8918bc3763d046419ffdf606b52def431b754f5d0c1d5c41e7c05aefafe",
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "plesk_mail/rules.py": "692b0791e20ccf2cdcbfad1e7071e5b07524b33dd37a9b11ce06f4fd96cede50",
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/aio.py": "5b68e3fec0cbda89ebc09678762553f6b3fad43ba1b26ce60d2d3207ee88530b",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
-    "plesk_mail/runtime/cli.py": "1c8b0a1b4d96379f0668ac8940c4f8732ec3d44eaef3249488b7702f26719311",
+    "plesk_mail/runtime/cli.py": "529c175faf1e879a29d39d9c7b4f3d59a783a5d0a90dea6cfa4603c132c0bd31",
     "plesk_mail/runtime/cli_fleet.py": "38a22cfd589d1f5ae3a24f3ac3c10659732a18fefa41213969e648e7f9d613f0",
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
@@ -69,8 +69,8 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/client.py": "b15e525f5257631881cd33ce100e04482f32b2bd4b42eaf9c1a89123716f07a6",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "2ca80acb3a519ef658bc195ce69d4d27fdab5923ce667ea24ec82831f2ede06c",
-    "plesk_mail/runtime/config.py": "b4686e13c6c3e289889f5514a8f86ee12f6aa3721673e4f01351419d8692f2dd",
-    "plesk_mail/runtime/connecting.py": "1c4d1547c212890fc6150772fe312b4c383a9ce9ba4655dd62f4ca8e4fd27d18",
+    "plesk_mail/runtime/config.py": "fae9011fcf8f4078390fd3e691ee0b102a74b6580d3d18cf530575e8260e0c95",
+    "plesk_mail/runtime/connecting.py": "f8b83e9fcb813cbce46a8fae40cbe44d788a48e803efbd9ec92e86db3e005abb",
     "plesk_mail/runtime/credentials.py": "57b59fc82f034d83105cf37fc6a59737b6e9935f0f1a954cc7b8030989c73eae",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "97dea86a591065f5da27708b206596ff6d5f45f44b52dae979234025988d6783",

@@ -36,7 +36,7 @@ PACKAGE_FILES = {
     f"{PACKAGE}/rules.py": "package/rules.py.jinja",
     f"{PACKAGE}/codec.py": "package/codec.py.jinja",
     f"{PACKAGE}/client.py": "package/client.py.jinja",
-    f"{PACKAGE}/fleet.py": "package/fleet.py.jinja",
+    f"{PACKAGE}/_fleet.py": "package/_fleet.py.jinja",
     f"{PACKAGE}/cli.py": "package/cli.py.jinja",
     f"{PACKAGE}/compatibility.py": "package/compatibility.py.jinja",
 }

@@ -392,7 +392,8 @@ def _confirm_everything(
 
 
 def _protocol(settings: Settings, app: App) -> str:
-    """The version to check options against: the option's, the server entry's, the newest."""
+    """The version to use: the option's, else a named server's (``auto`` by default),
+    else the newest one."""
     if settings.protocol:
         return settings.protocol
     if settings.server is not None:
@@ -402,7 +403,7 @@ def _protocol(settings: Settings, app: App) -> str:
             entry = load(settings.config).server(settings.server)
         except PleskError as exc:
             raise click.UsageError(str(exc)) from None
-        return entry.protocol or app.versions[-1]
+        return entry.protocol or app.auto
     return app.versions[-1] if not settings.servers else app.auto
 
 

@@ -5,8 +5,8 @@ folder (``$XDG_CONFIG_HOME/plesk-mail/config.toml`` on Linux, usually
 ``~/.config/plesk-mail/config.toml``)::
 
     [defaults]                      # optional, for every server
-    login = "admin"
-    protocol = "auto"
+    login = "admin"                 # the default
+    protocol = "auto"               # the default: each server negotiates
 
     [servers.web1]
     host = "web1.example.com"       # or "203.0.113.5:8443"

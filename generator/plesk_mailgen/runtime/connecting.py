@@ -86,7 +86,7 @@ def plan(
             password=password,
             secret_key=secret_key,
         ),
-        protocol=protocol or _get(entry, "protocol") or latest,
+        protocol=protocol or _get(entry, "protocol") or (AUTO if entry else latest),
         timeout=(
             timeout
             if timeout is not None
