@@ -64,6 +64,9 @@ class Settings:
     accounts: int = 1000
     chunk_size: int = 100
     bulk_rows: int = 1_000_000
+    fleet_servers: int = 50
+    fleet_async_servers: int = 500
+    fleet_latency: float = 0.2
 
     @classmethod
     def for_mode(cls, quick: bool) -> Settings:
@@ -79,6 +82,8 @@ class Settings:
                 generation_runs=1,
                 cold_start_runs=5,
                 bulk_rows=20_000,
+                fleet_servers=6,
+                fleet_async_servers=20,
             )
         return cls(
             quick=False,
@@ -513,6 +518,66 @@ def bulk_rows(settings: Settings, folder: Path) -> list[Row]:
     ]
 
 
+def fleet_rows(settings: Settings, folder: Path) -> list[Row]:
+    """One command on many servers: sequential, fleet CLI, and the async API."""
+    from . import fleet
+
+    latency, count = settings.fleet_latency, settings.fleet_servers
+    servers, config, tls = fleet.servers(count, latency, folder)
+    try:
+        one_after_another = fleet.sequential(servers, tls)
+        command = _plesk_mail_command()
+        single = fleet.cli(command, config, "--server", "emu0")["seconds"]
+        many = fleet.cli(command, config, "--servers", "all")["seconds"]
+    finally:
+        servers.stop()
+    big = settings.fleet_async_servers
+    servers, config, tls = fleet.servers(big, latency, folder)
+    try:
+        api = fleet.python_api(config, parallel=big)
+    finally:
+        servers.stop()
+    ms = f"{latency * 1000:.0f} ms"
+    fast = many <= 1.5 and one_after_another >= 10
+    mib = api["peak_kib"] / 1024
+    return [
+        Row(
+            key="fleet.cli",
+            figure=f"get-info on {count} servers ({ms} each), plesk-mail --servers all",
+            ours=_s(many),
+            baseline=f"{one_after_another:.1f} s one after another",
+            ratio=many / one_after_another,
+            goal="<= 1.5 s where sequential >= 10 s",
+            result=PASS if fast else FAIL,
+            values={"ours": many, "baseline": one_after_another},
+        ),
+        Row(
+            key="fleet.single",
+            figure=f"the same, against one server alone ({ms})",
+            ours=_s(many),
+            baseline=f"{single:.2f} s one server",
+            ratio=many / single,
+            goal="< 2x",
+            result=PASS if many < 2 * single else FAIL,
+            values={"ours": many, "baseline": single},
+        ),
+        Row(
+            key="fleet.async",
+            figure=f"get-info on {big} servers ({ms} each), async Python API",
+            ours=f"{api['seconds']:.2f} s, {mib:.0f} MiB",
+            baseline=f"{2 * latency:.2f} s = 2 round trips",
+            ratio=api["seconds"] / (2 * latency),
+            goal="< 3 s, < 300 MiB",
+            result=PASS if api["seconds"] < 3 and mib < 300 else FAIL,
+            values={
+                "ours": api["seconds"],
+                "baseline": 2 * latency,
+                "peak_kib": api["peak_kib"],
+            },
+        ),
+    ]
+
+
 def _stop(emulator: Any) -> None:
     emulator.stop()
     close = getattr(emulator.store, "close", None)  # newer stores hold resources
@@ -613,6 +678,7 @@ SECTIONS: tuple[str, ...] = (
     "generate",
     "round_trips",
     "bulk",
+    "fleet",
     "cold_start",
 )
 
@@ -631,6 +697,7 @@ def run(settings: Settings, progress: TextIO | None = None) -> list[Row]:
             "generate": lambda: generation_rows(settings, folder),
             "round_trips": lambda: round_trip_rows(settings, m, folder),
             "bulk": lambda: bulk_rows(settings, folder),
+            "fleet": lambda: fleet_rows(settings, folder),
             "cold_start": lambda: cold_start_rows(settings),
         }
         for name in SECTIONS:

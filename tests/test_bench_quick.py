@@ -32,6 +32,9 @@ EXPECTED_KEYS = [
     "round_trips.cli",
     "bulk.memory",
     "bulk.seconds",
+    "fleet.cli",
+    "fleet.single",
+    "fleet.async",
     "cold_start",
 ]
 
@@ -57,7 +60,7 @@ def test_quick_benchmark_reports_every_figure(
 
 
 def test_every_goal_of_the_issue_has_a_row() -> None:
-    """Parse, serialise, memory, generation, check, round trips, bulk, cold start."""
+    """Parse, serialise, memory, generation, check, round trips, bulk, fleet, cold start."""
     sections = {key.split(".")[0] for key in EXPECTED_KEYS}
     assert sections == {
         "parse",
@@ -66,6 +69,7 @@ def test_every_goal_of_the_issue_has_a_row() -> None:
         "generate",
         "round_trips",
         "bulk",
+        "fleet",
         "cold_start",
     }
     assert set(run.SECTIONS) == sections

@@ -65,7 +65,7 @@ DEFAULT_CHUNK_SIZE: Final = 100
 DEFAULT_MAX_RESPONSE_SIZE: Final = 64 * 1024 * 1024
 DEFAULT_RETRY: Final = Retry()
 """Up to 3 tries, where safe; backoff 0.25 s doubling to at most 4 s, jittered."""
-DEFAULT_PARALLEL: Final = 20
+DEFAULT_PARALLEL: Final = 64
 _LAZY = {
     "MailClient": "client",
     "AsyncMailClient": "client",

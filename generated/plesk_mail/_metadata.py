@@ -42,13 +42,13 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "692fda1d3867e60e186144e054589890efa949ed5502e9ae586f760a6fcb5141"
+INPUTS_FINGERPRINT = "f27497caa06dffeee92c8ec3c5fe7da6c1910e1afb18fd36a0833cc2f2189a22"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "dce9b29f2e288fcf963d20a5e617bb3b5cb48d31e5c0ea6823aa88835969c349",
     "README.md": "9c775694898aff531a36cf650664680cec27f55fcd826c92bb509030c69cfc2b",
-    "plesk_mail/__init__.py": "f5d112c4721afc74f3e4aa712da8156a395cbda81df754ffbcd52e9fe20e8060",
+    "plesk_mail/__init__.py": "f88f06abb46af907e7c6df7c0c8ca679dc65de9af8605018ffb054c00c1486e0",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
     "plesk_mail/_fleet.py": "f75c728ef79e6604b5d375da994a6ca20ccc1bb000b100041f4537aa712793af",
     "plesk_mail/cli.py": "f4f0facb09bba0b41b6bb58d8ec374b3a4087bd8ad9b41d5a3ab327aedbedf7f",
@@ -61,14 +61,14 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/aio.py": "5b68e3fec0cbda89ebc09678762553f6b3fad43ba1b26ce60d2d3207ee88530b",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
-    "plesk_mail/runtime/cli.py": "529c175faf1e879a29d39d9c7b4f3d59a783a5d0a90dea6cfa4603c132c0bd31",
+    "plesk_mail/runtime/cli.py": "2367a5cd3942e67d6f39f4784cfdde741eb00feb45ba1ba4b1bc31f8fd334845",
     "plesk_mail/runtime/cli_fleet.py": "38a22cfd589d1f5ae3a24f3ac3c10659732a18fefa41213969e648e7f9d613f0",
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
     "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",
     "plesk_mail/runtime/client.py": "b15e525f5257631881cd33ce100e04482f32b2bd4b42eaf9c1a89123716f07a6",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
-    "plesk_mail/runtime/commands.py": "2ca80acb3a519ef658bc195ce69d4d27fdab5923ce667ea24ec82831f2ede06c",
+    "plesk_mail/runtime/commands.py": "43fddd2534400e500fe2e9cc48ffd3803f681ded4806e49bc52e3ebd7b4827ca",
     "plesk_mail/runtime/config.py": "fae9011fcf8f4078390fd3e691ee0b102a74b6580d3d18cf530575e8260e0c95",
     "plesk_mail/runtime/connecting.py": "f8b83e9fcb813cbce46a8fae40cbe44d788a48e803efbd9ec92e86db3e005abb",
     "plesk_mail/runtime/credentials.py": "57b59fc82f034d83105cf37fc6a59737b6e9935f0f1a954cc7b8030989c73eae",
@@ -76,12 +76,12 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/endpoint.py": "97dea86a591065f5da27708b206596ff6d5f45f44b52dae979234025988d6783",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
     "plesk_mail/runtime/errors.py": "f08146ca2ab11e27a7b21d16b192ac3bb1935a1d9c8206c41e702f9663a3a297",
-    "plesk_mail/runtime/fleet.py": "fb600dc2a951e38e4563b6a9c62931e13477855a8feabdf5788cf8a42c86fb43",
+    "plesk_mail/runtime/fleet.py": "196257e49b66765fbd34f4628e5db56decd84ec3a1ff4ffe8a4153a9820c7f5e",
     "plesk_mail/runtime/negotiate.py": "3db8fb512ca4a872974fb37e5424089955fcbd210a7e99953b9853cce6b121e8",
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
     "plesk_mail/runtime/retry.py": "e50fa27329e4b35b3a9c921b9fc71e42c633bc43423400dc1db7222d3e4765dd",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
-    "plesk_mail/runtime/transport.py": "4899fe012bea18d6ba1012fcb0c8dd7ca6ce15bb328dc5476be41d55d7ce4a45",
+    "plesk_mail/runtime/transport.py": "b325e25546f2eeee67bed18c528177226018e10cd4a32cd097a0354e951b14de",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
     "plesk_mail/runtime/xml.py": "b02cd2545712c2e542e823b5d9b92f135e150c776bf2d0e5d188c47247e3bb87",
     "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",

@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from tests.support.paths import GENERATED_DIR
 
@@ -61,8 +62,29 @@ def main(argv: list[str] | None = None) -> int:
         help="protocol versions to speak and announce, comma-separated "
         "(default: all, newest first)",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="wait this long before every answer (a simulated network)",
+    )
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=1,
+        help="serve this many servers from this process, on free ports "
+        "(with --write-config to use them by name)",
+    )
+    parser.add_argument(
+        "--write-config",
+        type=Path,
+        default=None,
+        help="write a plesk-mail config file naming every server (emu1, emu2, ...)",
+    )
     args = parser.parse_args(argv)
     tls = make_tls(args.ca_dir.resolve())
+    if args.count > 1:
+        return serve_many(args, tls)
     try:
         store = Store(args.db)
     except Exception as exc:  # sqlite3.Error, or an OSError
@@ -72,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         tls,
         store=store,
         sites=tuple(args.site or [SITE_ID]),
+        latency=args.latency_ms / 1000,
         protos=args.protos,
         versions=args.protos,
     )
@@ -94,12 +117,50 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     print(f"# or, with a secret key: export PLESK_SECRET_KEY={emulator.secret_key}")
+    if args.write_config:
+        write_config(args.write_config, {"emu1": emulator.port}, tls, emulator.password)
+        print(f"config: {args.write_config} (plesk-mail --config ... --server emu1)")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     emulator.stop()
     store.close()
+    return 0
+
+
+def write_config(path: Path, ports: dict[str, int], tls: Any, password: str) -> None:
+    """A plesk-mail config naming the emulated servers (password inline: mode 0600)."""
+    lines = [
+        f'[servers.{name}]\nhost = "127.0.0.1:{port}"\nca_file = "{tls.ca_file}"\n'
+        f'password = "{password}"\n'
+        for name, port in ports.items()
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    path.chmod(0o600)
+
+
+def serve_many(args: argparse.Namespace, tls: Any) -> int:
+    """``--count N``: N servers in this process, until Ctrl-C or SIGTERM."""
+    from tests.emulator.many import ManyServers
+
+    servers = ManyServers(
+        args.count,
+        tls,
+        latency=args.latency_ms / 1000,
+        versions=args.protos,
+        sites=tuple(args.site or [SITE_ID]),
+    ).start()
+    names = {f"emu{i + 1}": port for i, port in enumerate(servers.ports)}
+    print(f"{args.count} Plesk emulators on 127.0.0.1, ports {servers.ports[0]}...")
+    if args.write_config:
+        write_config(args.write_config, names, tls, servers.password)
+        print(f"config: {args.write_config} (plesk-mail --config ... --servers all)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    servers.stop()
     return 0
 
 

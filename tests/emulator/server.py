@@ -154,6 +154,7 @@ class Emulator:
         store: Store | None = None,
         protos: list[str] | None = None,
         strict: bool = True,
+        latency: float = 0.0,
     ) -> None:
         self.login = login
         self.password = password
@@ -165,6 +166,8 @@ class Emulator:
         self.tls_context = tls_context
         self.store = store if store is not None else Store()
         self.strict = strict
+        self.latency = latency
+        """Seconds every answer waits: a simulated network."""
         self._protos = list(protos) if protos is not None else None
         self.exchanges: list[Exchange] = []
         self.scripted: list[RawAnswer | None] = []
@@ -206,8 +209,8 @@ class Emulator:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 answer = emulator.handle(self.path, dict(self.headers), body)
-                if answer.delay:
-                    time.sleep(answer.delay)
+                if answer.delay or emulator.latency:
+                    time.sleep(answer.delay + emulator.latency)
                 if answer.drop:  # the request arrived; the answer never leaves
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)

@@ -227,7 +227,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         click.Option(
             ["--parallel"],
             type=click.IntRange(min=1),
-            default=20,
+            default=64,
             show_default=True,
             help="With --servers: how many servers at a time.",
         ),

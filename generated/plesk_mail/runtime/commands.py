@@ -114,7 +114,7 @@ class Settings:
     server: str | None = None
     servers: tuple[str, ...] = ()
     config: str | None = None
-    parallel: int = 20
+    parallel: int = 64
     ca_file: str | None = None
     insecure: bool = False
     timeout: float | None = None

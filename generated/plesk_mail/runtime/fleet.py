@@ -24,7 +24,7 @@ from .errors import PleskError
 
 T = TypeVar("T")
 P = ParamSpec("P")
-DEFAULT_PARALLEL = 20
+DEFAULT_PARALLEL = 64
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ have reached the server is never sent twice.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import ssl
@@ -66,8 +67,13 @@ def mask_secrets(body: bytes) -> bytes:
     return _SECRET_ELEMENTS.sub(rb"\1***\4", body)
 
 
+@functools.lru_cache(maxsize=64)
 def ssl_context(verify: bool | str) -> ssl.SSLContext:
-    """``True``: the usual CAs (certifi's); a path: that CA file; ``False``: no checks."""
+    """``True``: the usual CAs (certifi's); a path: that CA file; ``False``: no checks.
+
+    Made once per setting: loading a CA bundle costs milliseconds, which a
+    fleet of hundreds of clients would pay hundreds of times.
+    """
     if verify is True or verify is False:
         return httpx.create_ssl_context(verify=verify)
     try:
