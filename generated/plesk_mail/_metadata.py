@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "f27497caa06dffeee92c8ec3c5fe7da6c1910e1afb18fd36a0833cc2f2189a22"
+INPUTS_FINGERPRINT = "78b29c8fc75e805e7738dbc61a2e054ba05d2c6df358938d7037326e3266dca5"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -81,7 +81,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
     "plesk_mail/runtime/retry.py": "e50fa27329e4b35b3a9c921b9fc71e42c633bc43423400dc1db7222d3e4765dd",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
-    "plesk_mail/runtime/transport.py": "b325e25546f2eeee67bed18c528177226018e10cd4a32cd097a0354e951b14de",
+    "plesk_mail/runtime/transport.py": "479f461dde04aec669d530fdb04fbcd742b9a495e9380aa2bb164354393ee350",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
     "plesk_mail/runtime/xml.py": "b02cd2545712c2e542e823b5d9b92f135e150c776bf2d0e5d188c47247e3bb87",
     "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",

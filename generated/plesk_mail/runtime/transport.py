@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import ssl
 import time
@@ -67,13 +68,24 @@ def mask_secrets(body: bytes) -> bytes:
     return _SECRET_ELEMENTS.sub(rb"\1***\4", body)
 
 
-@functools.lru_cache(maxsize=64)
 def ssl_context(verify: bool | str) -> ssl.SSLContext:
     """``True``: the usual CAs (certifi's); a path: that CA file; ``False``: no checks.
 
-    Made once per setting: loading a CA bundle costs milliseconds, which a
-    fleet of hundreds of clients would pay hundreds of times.
+    Made once per setting (and per version of a CA file): loading a CA bundle
+    costs milliseconds, which a fleet of hundreds of clients would pay
+    hundreds of times.
     """
+    if verify is True or verify is False:
+        return _context(verify, None)
+    try:
+        found = os.stat(verify)
+    except OSError as exc:
+        raise TLSError(f"cannot load CA file {verify}: {exc}") from None
+    return _context(verify, (found.st_ino, found.st_size, found.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _context(verify: bool | str, stamp: tuple[int, int, int] | None) -> ssl.SSLContext:
     if verify is True or verify is False:
         return httpx.create_ssl_context(verify=verify)
     try:
