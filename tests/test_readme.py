@@ -13,14 +13,21 @@ import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.emulator.__main__ import write_config
 from tests.emulator.fixtures import cli_env
+from tests.emulator.many import ManyServers
 from tests.emulator.server import Emulator
+from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
 from tests.support.paths import GENERATED_DIR, PROJECT_DIR
+from tests.support.protocols import VERSIONS
+
+LATEST = VERSIONS[-1]
 
 
 def readme_block(marker: str) -> str:
@@ -148,3 +155,100 @@ def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
     assert "info" in outputs[0]
     assert json.loads(outputs[1])["results"][0]["mailname"]["name"] == "info"
     assert emulator.store.accounts(1) == {}
+
+
+@pytest.fixture
+def three_servers(tls: TestTLS, tmp_path: Path) -> Iterator[tuple[ManyServers, Path]]:
+    servers = ManyServers(3, tls).start()
+    config = tmp_path / "fleet.toml"
+    write_config(
+        config,
+        {f"emu{i + 1}": port for i, port in enumerate(servers.ports)},
+        tls,
+        servers.password,
+    )
+    try:
+        yield servers, config
+    finally:
+        servers.stop()
+
+
+def test_readme_config_example_is_a_valid_config(tmp_path: Path) -> None:
+    from plesk_mail.runtime.config import load
+
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```toml\n(.*?)```", text, re.S)
+    assert match, "README has no config example"
+    path = tmp_path / "config.toml"
+    path.write_text(match.group(1), encoding="utf-8")
+    config = load(path)
+    assert list(config.servers) == ["web1", "web2"]
+    assert config.groups == {"eu": ("web1", "web2")}
+    assert config.server("web2").protocol == "1.6.6.0"
+    assert config.server("web1").describe_secret() == "$WEB1_PLESK_PASSWORD"
+
+
+def test_readme_fleet_python_example(three_servers: tuple[ManyServers, Path]) -> None:
+    servers, config = three_servers
+    servers.servers[1].emulator.store.add_account(1, Account(name="info"))
+    result = subprocess.run(
+        [sys.executable, "-c", readme_block("fleet-python")],
+        env={
+            **os.environ,
+            "PYTHONPATH": str(GENERATED_DIR),
+            "PLESK_MAIL_CONFIG": str(config),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == [
+        f"emu1: protocol {LATEST}, 0 account(s)",
+        f"emu2: protocol {LATEST}, 1 account(s)",
+        f"emu3: protocol {LATEST}, 0 account(s)",
+    ]
+
+
+def test_readme_fleet_cli_session(three_servers: tuple[ManyServers, Path]) -> None:
+    servers, config = three_servers
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- example: fleet-cli -->\s*```console\n(.*?)```", text, re.S)
+    assert match, "README has no fleet session"
+    commands = [
+        line[2:] for line in match.group(1).splitlines() if line.startswith("$ ")
+    ]
+    script = Path(sys.executable).with_name("plesk-mail")
+    outputs = []
+    for command in commands:
+        words = shlex.split(command.replace("fleet.toml", str(config)))
+        assert words[0] == "plesk-mail"
+        done = subprocess.run(
+            [str(script), *words[1:]],
+            env={**os.environ, "PYTHONPATH": str(GENERATED_DIR)},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert done.returncode == 0, (command, done.stderr)
+        outputs.append(done.stdout)
+    checked = [line.split() for line in outputs[0].splitlines()]
+    assert checked[0] == ["server", "at", "status", "protocol", "plesk", "ms"]
+    assert [row[:3] for row in checked[1:]] == [
+        [f"emu{i + 1}", f"127.0.0.1:{port}", "ok"]
+        for i, port in enumerate(servers.ports)
+    ]
+    created = outputs[1].splitlines()
+    assert created[0].split() == [
+        "server",
+        "protocol",
+        "status",
+        "mailname.id",
+        "mailname.name",
+    ]
+    assert [line.split()[0] for line in created[1:]] == ["emu1", "emu2", "emu3"]
+    document = json.loads(outputs[2])
+    assert document["ok"] is True and sorted(document["servers"]) == ["emu1", "emu2"]
+    assert document["servers"]["emu1"]["results"][0]["mailname"]["name"] == "info"

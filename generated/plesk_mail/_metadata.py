@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "78b29c8fc75e805e7738dbc61a2e054ba05d2c6df358938d7037326e3266dca5"
+INPUTS_FINGERPRINT = "6f828a6671efc0335b307f0b95dc498433cb1c3a9f8c179611361d654421bc7d"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -62,7 +62,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/aio.py": "5b68e3fec0cbda89ebc09678762553f6b3fad43ba1b26ce60d2d3207ee88530b",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
     "plesk_mail/runtime/cli.py": "2367a5cd3942e67d6f39f4784cfdde741eb00feb45ba1ba4b1bc31f8fd334845",
-    "plesk_mail/runtime/cli_fleet.py": "38a22cfd589d1f5ae3a24f3ac3c10659732a18fefa41213969e648e7f9d613f0",
+    "plesk_mail/runtime/cli_fleet.py": "36e28fdeeb03293b1da7cd47085ac02fd678837c21256164813da7b27b815924",
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
     "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",

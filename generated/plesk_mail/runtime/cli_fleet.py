@@ -28,6 +28,7 @@ from .commands import (
     Settings,
 )
 from .config import Config, Server, load
+from .endpoint import split_host
 from .errors import PleskError, TLSError
 
 EXIT_SOME_SERVERS = 5
@@ -192,10 +193,9 @@ async def _check_all(
     async def one(server: Server) -> dict[str, Any]:
         async with gate:
             started = time.perf_counter()
-            row: dict[str, Any] = {
-                "server": server.name,
-                "url": f"{server.host}:{server.port or 8443}",
-            }
+            host, port = split_host(server.host, server.port)
+            shown = f"[{host}]" if ":" in host else host
+            row: dict[str, Any] = {"server": server.name, "at": f"{shown}:{port}"}
             try:
                 client = app.connect_async(
                     server=server, protocol="auto", timeout=settings.timeout, retry=None
