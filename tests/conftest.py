@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
+
+from hypothesis import settings
 
 from tests.support.paths import GENERATED_DIR
 
 if str(GENERATED_DIR) not in sys.path:
     sys.path.insert(0, str(GENERATED_DIR))
+
+# Property tests replay exactly: the default profile draws the same examples on
+# every run (CI included), so a red run is reproduced by running it again.
+# HYPOTHESIS_PROFILE=explore draws new random examples, more of them, and
+# prints the seed and a reproduce blob of a failure.
+settings.register_profile("ci", derandomize=True, print_blob=True, max_examples=25)
+settings.register_profile(
+    "explore", derandomize=False, print_blob=True, max_examples=500
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest_plugins = ["tests.emulator.fixtures"]
 

@@ -59,7 +59,7 @@ def test_adding_a_version(tmp_path: Path) -> None:
     assert (module / "__init__.py").is_file()
     models = (out / "plesk_mail" / "models.py").read_text()
     assert "    spam_filter: bool | None = None\n" in models
-    assert "In protocol 1.6.9.9 and newer." in models
+    assert "In protocol 1.6.9.9 or newer." in models
     rules = (out / "plesk_mail" / "rules.py").read_text()
     assert (
         '(MailPreferences, "spam_filter"): FieldRule(versions=SINCE_1_6_9_9)' in rules

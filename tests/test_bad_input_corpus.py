@@ -176,7 +176,7 @@ class Run:
     def fast_pipeline(self) -> None:
         """Skip schema loading and rendering: the case is about writing."""
 
-        def fake(*args: Any) -> dict[str, str]:
+        def fake(*args: Any, **kwargs: Any) -> dict[str, str]:
             return dict(FAKE_FILES)
 
         self.monkeypatch.setattr(pipeline, "generate_files", fake)

@@ -2,7 +2,7 @@
 
 It checks that the suite cannot rot, never how fast anything is: timing
 assertions do not belong in unit tests (machines differ, CI is noisy). The
-figures themselves are read from ``python -m bench`` (see the README).
+figures themselves are read from ``python -m tests.benchmarks`` (see the README).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import run
+from tests.benchmarks import run
 
 EXPECTED_KEYS = [
     "parse.100",
@@ -27,6 +27,12 @@ EXPECTED_KEYS = [
     "serialise.1000.xsdata",
     "memory.1000",
     "generate",
+    "generate.schemas",
+    "generate.model",
+    "generate.render",
+    "generate.black",
+    "generate.fingerprint",
+    "generate.black.format_str",
     "generate.check",
     "round_trips.client",
     "round_trips.cli",
@@ -59,17 +65,8 @@ def test_quick_benchmark_reports_every_figure(
     assert "goals pass" in table
 
 
-def test_every_goal_of_the_issue_has_a_row() -> None:
-    """Parse, serialise, memory, generation, check, round trips, bulk, fleet, cold start."""
-    sections = {key.split(".")[0] for key in EXPECTED_KEYS}
-    assert sections == {
-        "parse",
-        "serialise",
-        "memory",
-        "generate",
-        "round_trips",
-        "bulk",
-        "fleet",
-        "cold_start",
-    }
-    assert set(run.SECTIONS) == sections
+def test_every_section_of_the_suite_has_rows() -> None:
+    """The suite's sections, as run.py lists them, are the ones the keys cover."""
+    assert list(run.SECTIONS) == list(
+        dict.fromkeys(key.split(".")[0] for key in EXPECTED_KEYS)
+    )

@@ -44,9 +44,10 @@ collapsed strings and integers over each XSD type's whole range.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from plesk_mailgen.model import Field, Protocol, Struct
 from xsdata.exceptions import SerializerError
 from xsdata.formats.dataclass.parsers import XmlParser
 from xsdata.formats.dataclass.serializers import XmlSerializer
@@ -68,10 +70,14 @@ from tests.support.xsd import Side, assert_valid, schema_errors
 SIDES: tuple[Side, ...] = ("request", "response")
 LATEST = VERSIONS[-1]
 PROPERTY_SETTINGS = settings(
-    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+"""As many examples as the profile says (tests/conftest.py: 25 in CI)."""
+CHEAP_SETTINGS = settings(
+    PROPERTY_SETTINGS, max_examples=4 * PROPERTY_SETTINGS.max_examples
+)
+"""For the byte-level properties, which neither validate nor call xsdata."""
 
 
 @functools.cache
@@ -224,6 +230,130 @@ def test_mixed_packets_agree_with_xsdata(
     theirs = through_xsdata(stock(version), side, ours)
     assert canonical(theirs) == canonical(ours)
     assert codec.decode(theirs) == packet
+
+
+# -- byte-level properties ------------------------------------------------------
+
+# xs:whiteSpace="collapse" whitespace, in runs a server might send.
+UNCOLLAPSED = st.text(alphabet=" \t\n\r", min_size=1, max_size=3)
+
+
+def _operation_element(protocol: Protocol, side: Side, element: Any) -> tuple[str, Any]:
+    """The model struct of an operation element under ``<mail>``, and the
+    element it describes (``<update><add>`` is ``update_add``'s)."""
+    for operation in protocol.operations:
+        if operation.path[0] != element.tag:
+            continue
+        target = element
+        for tag in operation.path[1:]:
+            target = target.find(tag)
+            if target is None:
+                break
+        else:
+            struct = operation.request if side == "request" else operation.response
+            return struct, target
+    raise AssertionError(f"no operation for <{element.tag}>")
+
+
+def flag_elements(element: Any, struct: Struct, protocol: Protocol) -> Iterator[Any]:
+    """Every element under ``element`` that the model says is a flag.
+
+    Walks the XML with the model (wrappers included), so a tag that is a flag
+    in one place and a structure in another is judged where it stands; an
+    element the model does not know fails the walk.
+    """
+    wrapped: dict[str, dict[str, Field]] = {}
+    direct: dict[str, Field] = {}
+    for item in struct.fields:
+        if item.wrapper is None:
+            direct[item.tag] = item
+        else:
+            wrapped.setdefault(item.wrapper, {})[item.tag] = item
+
+    def visit(parent: Any, fields: dict[str, Field]) -> Iterator[Any]:
+        for child in parent:
+            if child.tag in wrapped and child.tag not in fields:
+                yield from visit(child, wrapped[child.tag])
+                continue
+            assert child.tag in fields, f"{struct.name}: unknown <{child.tag}>"
+            kind = fields[child.tag].type
+            if kind.kind == "flag":
+                yield child
+            elif kind.kind == "struct":
+                inner = protocol.struct(str(kind.ref))
+                yield from flag_elements(child, inner, protocol)
+
+    yield from visit(element, direct)
+
+
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize("version", VERSIONS)
+@CHEAP_SETTINGS
+@given(data=st.data())
+def test_flag_elements_never_carry_text(
+    version: str, side: Side, data: st.DataObject
+) -> None:
+    """A flag is an empty element: ``<mailbox/>``, never ``<mailbox>true</mailbox>``."""
+    codec = Codec(version, side)
+    protocol = protocol_model(version)
+    packet = data.draw(codec.packets(xsdata_safe=False, max_size=6))
+    mail = etree.fromstring(codec.encode(packet)).find("mail")
+    for element in mail:
+        name, target = _operation_element(protocol, side, element)
+        for flag in flag_elements(target, protocol.struct(name), protocol):
+            assert flag.text is None and len(flag) == 0, etree.tostring(flag)
+
+
+def _uncollapsed(draw: st.DrawFn, value: Any, protocol: Protocol) -> Any:
+    """``value`` with whitespace runs drawn around and between the words of
+    every string the schema collapses; nested model objects likewise."""
+
+    def messy(text: str) -> str:
+        words = text.split(" ")
+        return "".join(draw(UNCOLLAPSED) + word for word in words) + draw(UNCOLLAPSED)
+
+    if isinstance(value, list):
+        return [_uncollapsed(draw, item, protocol) for item in value]
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    changes: dict[str, Any] = {}
+    for item in protocol.struct(type(value).__name__).fields:
+        current = getattr(value, item.name)
+        if item.type.kind == "struct":
+            changes[item.name] = _uncollapsed(draw, current, protocol)
+        elif item.type.collapse and isinstance(current, str):
+            changes[item.name] = messy(current)
+        elif item.type.collapse and isinstance(current, list):
+            changes[item.name] = [messy(text) for text in current]
+    return dataclasses.replace(value, **changes)
+
+
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize("version", VERSIONS)
+@CHEAP_SETTINGS
+@given(data=st.data())
+def test_decoding_collapses_whitespace(
+    version: str, side: Side, data: st.DataObject
+) -> None:
+    """What a server sends as ``"  info\t\n"`` reads as ``"info"`` where the
+    schema collapses whitespace (and the drawn values are already collapsed)."""
+    codec = Codec(version, side)
+    protocol = protocol_model(version)
+    packet = data.draw(codec.packets(xsdata_safe=False, max_size=4))
+
+    @st.composite
+    def uncollapsed(draw: st.DrawFn) -> Any:
+        if side == "request":
+            items = [_uncollapsed(draw, op, protocol) for op in packet.operations]
+            return dataclasses.replace(packet, operations=items)
+        replies = [
+            type(reply)(reply.operation, _uncollapsed(draw, reply.body, protocol))
+            for reply in packet.replies
+        ]
+        return dataclasses.replace(packet, replies=replies)
+
+    sent = data.draw(uncollapsed())
+    assert codec.decode(codec.encode(sent)) == packet
 
 
 # -- documentation-style packets ------------------------------------------------
@@ -379,7 +509,8 @@ def test_xsdata_still_cannot_serialise_empty_anytype_choices(
     ):
         data = packet(body)
         assert not schema_errors(LATEST, "request", data)
-        Codec(LATEST, "request").decode(data)
+        codec = Codec(LATEST, "request")
+        assert canonical(codec.encode(codec.decode(data))) == canonical(data)
         with pytest.raises(SerializerError, match="undefined choice"):
             through_xsdata(stock(LATEST), "request", data)
 

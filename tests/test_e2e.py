@@ -52,9 +52,10 @@ class Plesk:
         assert result.exit_code == 0, result.output
         return result
 
-    def json(self, *args: str) -> dict[str, Any]:
+    def json(self, *args: str, exit_code: int = 0) -> dict[str, Any]:
+        """The JSON document of a command that must exit with ``exit_code``."""
         result = self.cli("--json", *args)
-        assert result.exit_code in (0, 1), result.output
+        assert result.exit_code == exit_code, result.output
         document: dict[str, Any] = json.loads(result.stdout)
         return document
 
@@ -164,8 +165,12 @@ def test_every_operation_through_the_cli(
     ]
 
     plesk.ok("rename", "--site-id=1", "--name=sales", "--new-name=desk")
-    taken = plesk.json("rename", "--site-id=1", "--name=desk", "--new-name=info")
-    unknown = plesk.json("rename", "--site-id=1", "--name=ghost", "--new-name=x")
+    taken = plesk.json(
+        "rename", "--site-id=1", "--name=desk", "--new-name=info", exit_code=1
+    )
+    unknown = plesk.json(
+        "rename", "--site-id=1", "--name=ghost", "--new-name=x", exit_code=1
+    )
     assert taken["results"][0]["errcode"] == 1007
     assert unknown["results"][0]["errcode"] == 1013
 

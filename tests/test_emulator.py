@@ -122,7 +122,7 @@ def test_store_refuses_duplicates_case_insensitively() -> None:
     store.add_site(SITE_ID)
     store.add_site(OTHER_SITE)
     store.add_account(SITE_ID, Account(name="info"))
-    with pytest.raises(NameTaken):
+    with pytest.raises(NameTaken, match=r"^INFO$"):
         store.add_account(SITE_ID, Account(name="INFO"))
     store.add_account(OTHER_SITE, Account(name="info"))  # another site: fine
     assert store.count_accounts() == 2
@@ -131,7 +131,7 @@ def test_store_refuses_duplicates_case_insensitively() -> None:
 def test_store_transaction_is_all_or_nothing() -> None:
     store = Store()
     store.add_site(SITE_ID)
-    with pytest.raises(RuntimeError), store.transaction():
+    with pytest.raises(RuntimeError, match="half-way"), store.transaction():
         store.add_account(SITE_ID, Account(name="a"))
         store.add_account(SITE_ID, Account(name="b"))
         raise RuntimeError("half-way")
@@ -690,7 +690,10 @@ def test_standalone_prints_how_to_connect_and_keeps_its_database(
     m = generated_module(LATEST)
     with client(LATEST) as c:
         assert c.create(site_id=5, mailnames=[m.NewMailAccount(name="kept")]).ok
-    with client("1.6.6.0") as c, pytest.raises(plesk_mail.ProtocolVersionError):
+    with (
+        client("1.6.6.0") as c,
+        pytest.raises(plesk_mail.ProtocolVersionError, match=r"^Plesk error 1005: "),
+    ):
         c.enable(site_id=5)  # not among --protos
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0

@@ -176,6 +176,29 @@ def test_cli_single_named_server(fleet: Fleet) -> None:
     assert_clean_exit(refused, 3, "cannot connect")
 
 
+def test_a_named_server_ignores_the_plesk_variables(fleet: Fleet) -> None:
+    """Variables exported for one server are never sent to a named other one."""
+    other = fleet.servers["wrongpw"]
+    exported = {
+        "PLESK_HOST": "127.0.0.1",
+        "PLESK_PORT": str(other.port),
+        "PLESK_PASSWORD": "exported-for-another-server",
+        "PLESK_LOGIN": "someone",
+    }
+    fleet.env.update(exported)
+    named = fleet.cli("--server", "mid", "enable", "--site-id", "1")
+    assert named.exit_code == 0, named.output
+    several = fleet.cli("--servers", "old,mid", "enable", "--site-id", "1")
+    assert several.exit_code == 0, several.output
+    assert other.exchanges == []
+    sent = [e.headers for name in ("old", "mid") for e in fleet.servers[name].exchanges]
+    assert len(sent) == 6  # three calls, each after asking for the protocol version
+    assert not any(exported["PLESK_PASSWORD"] in str(h) for h in sent)
+    assert all(h.get("HTTP_AUTH_LOGIN") == "admin" for h in sent)
+    typed = fleet.cli("--servers", "old", "--host", "127.0.0.1", "enable")
+    assert_clean_exit(typed, 2, "--servers goes without --server and --host")
+
+
 def test_servers_lists_without_secrets_and_check_connects(fleet: Fleet) -> None:
     listed = fleet.cli("servers")
     assert listed.exit_code == 0, listed.output

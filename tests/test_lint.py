@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.paths import PROJECT_DIR
 
-FOLDERS = ["generator", "tests", "bench"]
+FOLDERS = ["generator", "tests"]
 
 
 @pytest.mark.parametrize(

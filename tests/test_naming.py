@@ -150,7 +150,7 @@ def test_check_identifier_refuses_non_identifiers(name: str) -> None:
 
 
 def test_check_identifier_refuses_trailing_newline() -> None:
-    with pytest.raises(GeneratorError):
+    with pytest.raises(GeneratorError, match=r"'Mailbox\\n'.*not a Python identifier"):
         check_identifier("Mailbox\n", "mailnameGetInfoType/mailbox")
 
 
@@ -182,9 +182,7 @@ def test_read_overrides_reads_every_section(tmp_path: Path) -> None:
         '"mailnameGetInfoType/mailbox" = "MailboxInfo"\n'
         "[fields]\n"
         'antivir = "antivirus"\n'
-        '"Mailbox.quota" = "quota_bytes"\n'
-        "[operations]\n"
-        'get_info = "Read mail accounts."\n',
+        '"Mailbox.quota" = "quota_bytes"\n',
         encoding="utf-8",
     )
     overrides = read_overrides(tmp_path)
@@ -197,12 +195,19 @@ def test_read_overrides_reads_every_section(tmp_path: Path) -> None:
     assert overrides.type_name("otherType", "Other") == "Other"
     assert overrides.field_name("Anything", "antivir", "antivir") == "antivirus"
     assert overrides.field_name("Mailbox", "quota", "quota") == "quota_bytes"
-    assert overrides.operation_doc("get_info") == "Read mail accounts."
-    assert overrides.operation_doc("remove") is None
     assert overrides.is_secret("Password", "value")
     assert not overrides.is_secret("Mailbox", "value")
     assert overrides.is_secret("Anything", "token")
     assert overrides.path == tmp_path / NAMES_PATH
+
+
+def test_read_overrides_refuses_unknown_entries(tmp_path: Path) -> None:
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / NAMES_PATH).write_text(
+        '[operations]\nget_info = "Read mail accounts."\n', encoding="utf-8"
+    )
+    with pytest.raises(GeneratorError, match=r"unknown entry 'operations'.*docs\.toml"):
+        read_overrides(tmp_path)
 
 
 def test_read_overrides_refuses_invalid_toml(tmp_path: Path) -> None:

@@ -172,19 +172,25 @@ def test_missing_required_element_is_a_response_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "message"),
     [
-        b"",
-        b"<html><body>502 Bad Gateway</body></html>",
-        b"<packet version='1.6.9.1'><mail><rename>",
-        b"not xml at all",
-        b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">]><packet/>',
+        (b"", "^empty response$"),
+        (
+            b"<html><body>502 Bad Gateway</body></html>",
+            "expected a <packet> document, got <html>",
+        ),
+        (b"<packet version='1.6.9.1'><mail><rename>", "not well-formed XML: Premature"),
+        (b"not xml at all", "not well-formed XML: Start tag expected"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">]><packet/>',
+            "declares a DOCTYPE; refused",
+        ),
     ],
     ids=["empty", "html", "truncated", "garbage", "doctype"],
 )
-def test_malformed_responses_raise_response_error(body: bytes) -> None:
+def test_malformed_responses_raise_response_error(body: bytes, message: str) -> None:
     m = generated_module(LATEST)
-    with pytest.raises(ResponseError):
+    with pytest.raises(ResponseError, match=message):
         m.decode_response(body)
 
 

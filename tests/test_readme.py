@@ -127,6 +127,7 @@ def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
     assert [c.split()[1] for c in commands] == [
         "create",
         "get-info",
+        "get-info",
         "rename",
         "remove",
     ]
@@ -154,7 +155,42 @@ def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
         outputs.append(result.stdout)
     assert "info" in outputs[0]
     assert json.loads(outputs[1])["results"][0]["mailname"]["name"] == "info"
+    assert outputs[2] == _shown_output(match.group(1), commands[2])
     assert emulator.store.accounts(1) == {}
+
+
+def _shown_output(session: str, command: str) -> str:
+    """What the README prints under ``$ command``, up to the next prompt."""
+    lines = session.splitlines()
+    start = lines.index(f"$ {command}") + 1
+    end = next(
+        (i for i in range(start, len(lines)) if lines[i].startswith("$ ")), len(lines)
+    )
+    return "".join(f"{line}\n" for line in lines[start:end])
+
+
+def test_readme_dry_run_session(tmp_path: Path) -> None:
+    """Exactly the packet shown, with no server, host or credentials about."""
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- example: dry-run -->\s*```console\n(.*?)```", text, re.S)
+    assert match, "README has no dry-run session"
+    (command,) = [
+        line[2:] for line in match.group(1).splitlines() if line.startswith("$ ")
+    ]
+    words = shlex.split(command)
+    assert words[0] == "plesk-mail" and "--dry-run" in words
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLESK_")}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("plesk-mail")), *words[1:]],
+        env={**env, "PLESK_MAIL_CONFIG": str(tmp_path / "none.toml")},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == _shown_output(match.group(1), command)
+    assert "s3cret" not in result.stdout + result.stderr
 
 
 @pytest.fixture

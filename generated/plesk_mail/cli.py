@@ -49,7 +49,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         (),
         "text",
         "item",
-        help="Name of the user",
+        help="The mail name: the part before the @ of the address, without the domain (info for info@example.com).",
         required=True,
     ),
     Option(
@@ -59,7 +59,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         (),
         "bool",
         "item",
-        help="Login to control panel as user",
+        help="Whether the account's user may log in to Plesk (to manage the mailbox).",
     ),
     Option(
         "--forwarding-enabled",
@@ -68,7 +68,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("ForwardingListChange",),
         "bool",
         "item",
-        help="forwarding.enabled",
+        help="Switch forwarding on or off as well.",
     ),
     Option(
         "--forwarding-address",
@@ -77,7 +77,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("ForwardingListChange",),
         "text",
         "item",
-        help="Email address",
+        help="Forwarding addresses to add or remove.",
         multiple=True,
     ),
     Option(
@@ -87,7 +87,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         (),
         "text",
         "item",
-        help="aliases",
+        help="Aliases to add or remove, without the domain.",
         multiple=True,
     ),
     Option(
@@ -97,7 +97,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("Autoresponder",),
         "bool",
         "item",
-        help="autoresponder.enabled",
+        help="Whether the automatic reply is sent.",
     ),
     Option(
         "--autoresponder-subject",
@@ -106,7 +106,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("Autoresponder",),
         "text",
         "item",
-        help="autoresponder.subject",
+        help="Subject of the automatic reply.",
     ),
     Option(
         "--autoresponder-content-type",
@@ -115,7 +115,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("Autoresponder",),
         "enum",
         "item",
-        help="autoresponder.content_type",
+        help="Format of the reply's text: plain text or HTML.",
         choices=("text/html", "text/plain"),
     ),
     Option(
@@ -125,7 +125,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("Autoresponder",),
         "text",
         "item",
-        help="autoresponder.charset",
+        help="Character set of the reply's text, such as UTF-8.",
     ),
     Option(
         "--autoresponder-text",
@@ -134,7 +134,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("Autoresponder",),
         "text",
         "item",
-        help="autoresponder.text",
+        help="The text of the automatic reply.",
     ),
     Option(
         "--autoresponder-forward",
@@ -143,7 +143,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("Autoresponder",),
         "text",
         "item",
-        help="autoresponder.forward",
+        help="An address that also receives every message the account gets while the reply is on.",
     ),
     Option(
         "--autoresponder-end-date",
@@ -152,7 +152,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         ("Autoresponder",),
         "date",
         "item",
-        help="autoresponder.end_date (protocol 1.6.7.0 and newer)",
+        help="The last day the automatic reply is sent (from then on it is off). In protocol 1.6.7.0 or newer.",
         versions=rules.SINCE_1_6_7_0,
     ),
 )
@@ -166,7 +166,11 @@ COMMANDS: dict[str, Command] = {
         item_class="NewMailAccount",
         result_class="CreateResult",
         required_structs=(),
-        help="Create mail accounts on a site, with their settings.",
+        help="Create mail accounts on a site, each with its settings.",
+        examples=(
+            "plesk-mail create --site-id 1 --name info --mailbox-enabled --mailbox-quota 500M --alias contact",
+            "plesk-mail create --site-id 1 --from-file accounts.csv --quiet",
+        ),
         options=(
             Option(
                 "--site-id",
@@ -175,7 +179,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
             Option(
@@ -185,7 +189,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="Name of the user",
+                help="The mail name: the part before the @ of the address, without the domain (info for info@example.com).",
                 required=True,
             ),
             Option(
@@ -195,7 +199,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                help="Login to control panel as user",
+                help="Whether the account's user may log in to Plesk (to manage the mailbox).",
             ),
             Option(
                 "--mailbox-enabled",
@@ -204,7 +208,7 @@ COMMANDS: dict[str, Command] = {
                 ("Mailbox",),
                 "bool",
                 "item",
-                help="mailbox.enabled",
+                help="Whether the account has a mailbox that keeps mail.",
                 needed=True,
             ),
             Option(
@@ -214,7 +218,7 @@ COMMANDS: dict[str, Command] = {
                 ("Mailbox",),
                 "size",
                 "item",
-                help="Mailbox quota in bytes",
+                help="Size limit of the mailbox in bytes; -1 means unlimited, and without it the site's default applies. Units: K, M, G or T (500M); a plain number is bytes.",
             ),
             Option(
                 "--forwarding-enabled",
@@ -223,7 +227,7 @@ COMMANDS: dict[str, Command] = {
                 ("Forwarding",),
                 "bool",
                 "item",
-                help="forwarding.enabled",
+                help="Whether mail is forwarded.",
                 needed=True,
             ),
             Option(
@@ -233,7 +237,7 @@ COMMANDS: dict[str, Command] = {
                 ("Forwarding",),
                 "text",
                 "item",
-                help="Email address",
+                help="Addresses to forward to (full addresses, with the domain).",
                 multiple=True,
             ),
             Option(
@@ -243,7 +247,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="aliases",
+                help="Other mail names that deliver to this account, without the domain.",
                 multiple=True,
             ),
             Option(
@@ -253,7 +257,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                help="autoresponder.enabled",
+                help="Whether the automatic reply is sent.",
             ),
             Option(
                 "--autoresponder-subject",
@@ -262,7 +266,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                help="autoresponder.subject",
+                help="Subject of the automatic reply.",
             ),
             Option(
                 "--autoresponder-content-type",
@@ -271,7 +275,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                help="autoresponder.content_type",
+                help="Format of the reply's text: plain text or HTML.",
                 choices=("text/html", "text/plain"),
             ),
             Option(
@@ -281,7 +285,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                help="autoresponder.charset",
+                help="Character set of the reply's text, such as UTF-8.",
             ),
             Option(
                 "--autoresponder-text",
@@ -290,7 +294,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                help="autoresponder.text",
+                help="The text of the automatic reply.",
             ),
             Option(
                 "--autoresponder-forward",
@@ -299,7 +303,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                help="autoresponder.forward",
+                help="An address that also receives every message the account gets while the reply is on.",
             ),
             Option(
                 "--autoresponder-end-date",
@@ -308,7 +312,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "date",
                 "item",
-                help="autoresponder.end_date (protocol 1.6.7.0 and newer)",
+                help="The last day the automatic reply is sent (from then on it is off). In protocol 1.6.7.0 or newer.",
                 versions=rules.SINCE_1_6_7_0,
             ),
             Option(
@@ -318,7 +322,7 @@ COMMANDS: dict[str, Command] = {
                 ("Password",),
                 "text",
                 "item",
-                help="password.value",
+                help="The password: plain text, or a hash as its type says; never shown in a repr, log or output.",
                 needed=True,
                 secret=True,
             ),
@@ -329,7 +333,7 @@ COMMANDS: dict[str, Command] = {
                 ("Password",),
                 "enum",
                 "item",
-                help="password.type",
+                help="How the password is given: plain text, a crypt hash, or sym (symmetrically encrypted, as Plesk exports it).",
                 choices=("plain", "crypt", "sym"),
             ),
             Option(
@@ -339,7 +343,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "enum",
                 "item",
-                help="antivirus",
+                help="Which mail the antivirus checks: none (off), incoming (in), outgoing (out) or both (inout).",
                 choices=("off", "inout", "in", "out"),
             ),
             Option(
@@ -349,7 +353,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="outgoing_messages_mbox_limit",
+                help="How many messages the account may send per hour: a number, default (the site's limit) or unlimited.",
             ),
             Option(
                 "--description",
@@ -358,7 +362,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="description",
+                help="A free-text description of the account, shown in Plesk.",
             ),
         ),
     ),
@@ -369,7 +373,10 @@ COMMANDS: dict[str, Command] = {
         item_class="MailAccountListChange",
         result_class="MailnameResult",
         required_structs=(),
-        help="Add items to list-valued settings (aliases, forwarding addresses, ...).",
+        help="Add aliases, forwarding addresses or attachments to mail accounts.",
+        examples=(
+            "plesk-mail update-add --site-id 1 --name info --alias sales --forwarding-address team@example.net",
+        ),
         options=(
             Option(
                 "--site-id",
@@ -378,7 +385,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
             *MAIL_ACCOUNT_LIST_CHANGE_OPTIONS,
@@ -391,7 +398,8 @@ COMMANDS: dict[str, Command] = {
         item_class="MailAccountListChange",
         result_class="MailnameResult",
         required_structs=(),
-        help="Remove items from list-valued settings (aliases, forwarding addresses, ...).",
+        help="Remove aliases, forwarding addresses or attachments from mail accounts.",
+        examples=("plesk-mail update-remove --site-id 1 --name info --alias sales",),
         options=(
             Option(
                 "--site-id",
@@ -400,7 +408,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
             *MAIL_ACCOUNT_LIST_CHANGE_OPTIONS,
@@ -413,7 +421,10 @@ COMMANDS: dict[str, Command] = {
         item_class="MailAccountUpdate",
         result_class="MailnameResult",
         required_structs=(),
-        help="Replace settings of mail accounts.",
+        help="Replace settings of mail accounts; settings not given stay as they are.",
+        examples=(
+            "plesk-mail update-set --site-id 1 --name info --mailbox-quota 1G --description 'Front desk'",
+        ),
         options=(
             Option(
                 "--site-id",
@@ -422,10 +433,18 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
-            Option("--id", "id", ("id",), (), "int", "item", help="id"),
+            Option(
+                "--id",
+                "id",
+                ("id",),
+                (),
+                "int",
+                "item",
+                help="Plesk's id of the account.",
+            ),
             Option(
                 "--name",
                 "name",
@@ -433,7 +452,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="Name of the user",
+                help="The mail name: the part before the @ of the address, without the domain (info for info@example.com).",
                 required=True,
             ),
             Option(
@@ -443,7 +462,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "bool",
                 "item",
-                help="Login to control panel as user",
+                help="Whether the account's user may log in to Plesk (to manage the mailbox).",
             ),
             Option(
                 "--mailbox-enabled",
@@ -452,7 +471,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailboxUpdate",),
                 "bool",
                 "item",
-                help="mailbox.enabled",
+                help="Switch the mailbox on or off.",
             ),
             Option(
                 "--mailbox-quota",
@@ -461,7 +480,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailboxUpdate",),
                 "size",
                 "item",
-                help="Mailbox quota in bytes",
+                help="Size limit of the mailbox in bytes; -1 means unlimited, and without it the site's default applies. Units: K, M, G or T (500M); a plain number is bytes.",
             ),
             Option(
                 "--forwarding-enabled",
@@ -470,7 +489,7 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingUpdate",),
                 "bool",
                 "item",
-                help="forwarding.enabled",
+                help="Switch forwarding on or off.",
             ),
             Option(
                 "--forwarding-address",
@@ -479,7 +498,7 @@ COMMANDS: dict[str, Command] = {
                 ("ForwardingUpdate",),
                 "text",
                 "item",
-                help="Email address",
+                help="Addresses to forward to (full addresses, with the domain).",
                 multiple=True,
             ),
             Option(
@@ -489,7 +508,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="aliases",
+                help="Other mail names that deliver to this account, without the domain.",
                 multiple=True,
             ),
             Option(
@@ -499,7 +518,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "bool",
                 "item",
-                help="autoresponder.enabled",
+                help="Whether the automatic reply is sent.",
             ),
             Option(
                 "--autoresponder-subject",
@@ -508,7 +527,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                help="autoresponder.subject",
+                help="Subject of the automatic reply.",
             ),
             Option(
                 "--autoresponder-content-type",
@@ -517,7 +536,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "enum",
                 "item",
-                help="autoresponder.content_type",
+                help="Format of the reply's text: plain text or HTML.",
                 choices=("text/html", "text/plain"),
             ),
             Option(
@@ -527,7 +546,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                help="autoresponder.charset",
+                help="Character set of the reply's text, such as UTF-8.",
             ),
             Option(
                 "--autoresponder-text",
@@ -536,7 +555,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                help="autoresponder.text",
+                help="The text of the automatic reply.",
             ),
             Option(
                 "--autoresponder-forward",
@@ -545,7 +564,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "text",
                 "item",
-                help="autoresponder.forward",
+                help="An address that also receives every message the account gets while the reply is on.",
             ),
             Option(
                 "--autoresponder-end-date",
@@ -554,7 +573,7 @@ COMMANDS: dict[str, Command] = {
                 ("Autoresponder",),
                 "date",
                 "item",
-                help="autoresponder.end_date (protocol 1.6.7.0 and newer)",
+                help="The last day the automatic reply is sent (from then on it is off). In protocol 1.6.7.0 or newer.",
                 versions=rules.SINCE_1_6_7_0,
             ),
             Option(
@@ -564,7 +583,7 @@ COMMANDS: dict[str, Command] = {
                 ("PasswordUpdate",),
                 "text",
                 "item",
-                help="password.value",
+                help="The password: plain text, or a hash as its type says; never shown in a repr, log or output.",
                 secret=True,
             ),
             Option(
@@ -574,7 +593,7 @@ COMMANDS: dict[str, Command] = {
                 ("PasswordUpdate",),
                 "enum",
                 "item",
-                help="password.type",
+                help="How the password is given: plain text, a crypt hash, or sym (symmetrically encrypted, as Plesk exports it).",
                 choices=("plain", "crypt", "sym"),
             ),
             Option(
@@ -584,7 +603,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="user_guid",
+                help="Plesk's GUID of the account's user.",
             ),
             Option(
                 "--antivirus",
@@ -593,7 +612,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "enum",
                 "item",
-                help="antivirus",
+                help="Which mail the antivirus checks: none (off), incoming (in), outgoing (out) or both (inout).",
                 choices=("off", "inout", "in", "out"),
             ),
             Option(
@@ -603,7 +622,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="outgoing_messages_mbox_limit",
+                help="How many messages the account may send per hour: a number, default (the site's limit) or unlimited.",
             ),
             Option(
                 "--description",
@@ -612,7 +631,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="description",
+                help="A free-text description of the account, shown in Plesk.",
             ),
         ),
     ),
@@ -623,7 +642,11 @@ COMMANDS: dict[str, Command] = {
         item_class=None,
         result_class="GetInfoResult",
         required_structs=(),
-        help="Read mail accounts of a site; the flags choose what comes back.",
+        help="Read mail accounts of a site; the flags choose which parts come back.",
+        examples=(
+            "plesk-mail get-info --site-id 1 --mailbox --aliases",
+            "plesk-mail get-info --site-id 1 --format csv --fields mailname.name,mailname.mailbox.quota",
+        ),
         options=(
             Option(
                 "--site-id",
@@ -632,7 +655,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
             Option(
@@ -642,7 +665,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                help="mailbox",
+                help="Return each account's mailbox settings (enabled, quota).",
             ),
             Option(
                 "--mailbox-usage",
@@ -651,7 +674,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                help="mailbox_usage",
+                help="Return how much of each mailbox is used.",
             ),
             Option(
                 "--forwarding",
@@ -660,7 +683,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                help="forwarding",
+                help="Return each account's forwarding settings.",
             ),
             Option(
                 "--aliases",
@@ -669,7 +692,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                help="aliases",
+                help="Return each account's aliases.",
             ),
             Option(
                 "--autoresponder",
@@ -678,7 +701,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "flag",
                 "request",
-                help="autoresponder",
+                help="Return each account's automatic reply.",
             ),
             Option(
                 "--name",
@@ -687,7 +710,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="names",
+                help="Mail names to read; none reads every account of the site.",
                 multiple=True,
             ),
         ),
@@ -701,6 +724,10 @@ COMMANDS: dict[str, Command] = {
         everything=("names", "all_accounts", "every mail account of the site"),
         required_structs=(),
         help="Delete mail accounts of a site (all of them only with all_accounts=True).",
+        examples=(
+            "plesk-mail remove --site-id 1 --name info",
+            "plesk-mail remove --site-id 1 --all --yes",
+        ),
         options=(
             Option(
                 "--site-id",
@@ -709,7 +736,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
             Option(
@@ -719,7 +746,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "item",
-                help="names",
+                help="Mail names to delete; none deletes every account of the site, and only when that is asked for explicitly.",
                 multiple=True,
             ),
         ),
@@ -732,6 +759,7 @@ COMMANDS: dict[str, Command] = {
         result_class="Result",
         required_structs=(),
         help="Switch the mail service of a site on.",
+        examples=("plesk-mail enable --site-id 1",),
         options=(
             Option(
                 "--site-id",
@@ -740,7 +768,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
         ),
@@ -752,7 +780,8 @@ COMMANDS: dict[str, Command] = {
         item_class=None,
         result_class="Result",
         required_structs=(),
-        help="Switch the mail service of a site off.",
+        help="Switch the mail service of a site off; its accounts stay.",
+        examples=("plesk-mail disable --site-id 1",),
         options=(
             Option(
                 "--site-id",
@@ -761,7 +790,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
         ),
@@ -791,7 +820,10 @@ COMMANDS: dict[str, Command] = {
                 ),
             ),
         ),
-        help="Set mail service preferences of sites (every site only with all_sites=True).",
+        help="Set the mail preferences of sites (every site only with all_sites=True).",
+        examples=(
+            "plesk-mail set-prefs --site-id 1 --greylisting --nonexistent-user-reject",
+        ),
         options=(
             Option(
                 "--no-preferences",
@@ -800,7 +832,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "flag",
                 "request",
-                help="prefs.none",
+                help="No preferences to set: the request only checks that the sites exist.",
             ),
             Option(
                 "--nonexistent-user-bounce",
@@ -809,7 +841,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "text",
                 "request",
-                help="Bounce with message",
+                help="Bounce such mail to its sender with this message.",
             ),
             Option(
                 "--nonexistent-user-forward",
@@ -818,7 +850,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "text",
                 "request",
-                help="Forward to address",
+                help="Forward such mail to this address.",
             ),
             Option(
                 "--nonexistent-user-reject",
@@ -827,7 +859,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "NonexistentUserPolicy"),
                 "flag",
                 "request",
-                help="prefs.nonexistent_user.reject",
+                help="Reject such mail without a reply.",
             ),
             Option(
                 "--webmail",
@@ -836,7 +868,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                help="prefs.webmail",
+                help="The webmail of the site, such as roundcube or horde, or none.",
             ),
             Option(
                 "--spam-protect-sign",
@@ -845,7 +877,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                help="prefs.spam_protect_sign",
+                help="Whether outgoing mail is signed to protect against spam (DomainKeys).",
             ),
             Option(
                 "--greylisting",
@@ -854,7 +886,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                help="prefs.greylisting",
+                help="Whether greylisting (temporary refusal of mail from unknown senders) is on for the site.",
             ),
             Option(
                 "--mailservice",
@@ -863,7 +895,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "bool",
                 "request",
-                help="prefs.mailservice",
+                help="Whether the mail service of the site is on.",
             ),
             Option(
                 "--ip-address",
@@ -872,7 +904,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                help="prefs.ip_addresses",
+                help="IP addresses the mail service of the site uses.",
                 multiple=True,
             ),
             Option(
@@ -882,7 +914,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences", "MailProvider"),
                 "flag",
                 "request",
-                help="prefs.mail_provider.local",
+                help="Plesk's own mail server.",
             ),
             Option(
                 "--webmail-certificate",
@@ -891,7 +923,7 @@ COMMANDS: dict[str, Command] = {
                 ("MailPreferences",),
                 "text",
                 "request",
-                help="prefs.webmail_certificate (protocol 1.6.8.0 and newer)",
+                help="Name of the SSL/TLS certificate securing the site's webmail. In protocol 1.6.8.0 or newer.",
                 versions=rules.SINCE_1_6_8_0,
             ),
             Option(
@@ -901,7 +933,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "item",
-                help="site_ids",
+                help="Ids of the sites; none means every site of the server.",
                 multiple=True,
             ),
         ),
@@ -913,7 +945,8 @@ COMMANDS: dict[str, Command] = {
         item_class=None,
         result_class="GetPrefsResult",
         required_structs=(),
-        help="Read mail service preferences of sites.",
+        help="Read the mail preferences of sites (every site when none is given).",
+        examples=("plesk-mail get-prefs --site-id 1 --json",),
         options=(
             Option(
                 "--site-id",
@@ -922,7 +955,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "item",
-                help="site_ids",
+                help="Ids of the sites; none means every site of the server.",
                 multiple=True,
             ),
         ),
@@ -934,7 +967,8 @@ COMMANDS: dict[str, Command] = {
         item_class=None,
         result_class="Result",
         required_structs=(),
-        help="Rename a mail account.",
+        help="Rename a mail account of a site.",
+        examples=("plesk-mail rename --site-id 1 --name info --new-name hello",),
         options=(
             Option(
                 "--site-id",
@@ -943,7 +977,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "int",
                 "request",
-                help="site_id",
+                help="Plesk's id of the site (subscription or domain): a number from 1.",
                 required=True,
             ),
             Option(
@@ -953,7 +987,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "request",
-                help="name",
+                help="The mail name: the part before the @ of the address, without the domain (info for info@example.com).",
                 required=True,
             ),
             Option(
@@ -963,7 +997,7 @@ COMMANDS: dict[str, Command] = {
                 (),
                 "text",
                 "request",
-                help="new_name",
+                help="The new mail name, without the domain.",
                 required=True,
             ),
         ),
@@ -975,7 +1009,8 @@ COMMANDS: dict[str, Command] = {
         item_class=None,
         result_class="GetAvailableMailProvidersResult",
         required_structs=(),
-        help="List the mail providers the server offers.",
+        help="List the mail server software the Plesk server offers.",
+        examples=("plesk-mail --servers all get-available-mail-providers",),
         options=(),
     ),
 }

@@ -34,28 +34,28 @@ from .runtime.client import (
 
 
 class CreateResults(Results[CreateResult]):
-    """Results of ``create``, with typed access to what the items carry."""
+    """Results of ``create``, with typed access to their payload."""
 
     def accounts(self) -> list[CreatedMailname]:
-        """``mailname`` of every ``ok`` item that has one; ``ItemErrors`` if any item failed."""
+        """``mailname`` of each ``ok`` item; ``ItemErrors`` if any item failed."""
         self.raise_for_errors()
         return [item.mailname for item in self if item.mailname is not None]
 
 
 class GetInfoResults(Results[GetInfoResult]):
-    """Results of ``get_info``, with typed access to what the items carry."""
+    """Results of ``get_info``, with typed access to their payload."""
 
     def accounts(self) -> list[MailAccountInfo]:
-        """``mailname`` of every ``ok`` item that has one; ``ItemErrors`` if any item failed."""
+        """``mailname`` of each ``ok`` item; ``ItemErrors`` if any item failed."""
         self.raise_for_errors()
         return [item.mailname for item in self if item.mailname is not None]
 
 
 class GetAvailableMailProvidersResults(Results[GetAvailableMailProvidersResult]):
-    """Results of ``get_available_mail_providers``, with typed access to what the items carry."""
+    """Results of ``get_available_mail_providers``, with typed access to their payload."""
 
     def providers(self) -> list[MailProvider]:
-        """``mail_providers`` of every ``ok`` item that has one; ``ItemErrors`` if any item failed."""
+        """``mail_providers`` of each ``ok`` item; ``ItemErrors`` if any item failed."""
         self.raise_for_errors()
         return [value for item in self for value in item.mail_providers]
 
@@ -185,18 +185,38 @@ CODEC = Codec(
 
 
 class MailClient(BaseClient):
-    """Client of the ``mail`` operator; ``protocol_version`` says which version it speaks."""
+    """Client of the ``mail`` operator, speaking ``protocol_version``."""
 
     _codec = CODEC
 
     def batch(self) -> Batch:
-        """Collect several calls and send them together (``with client.batch() as b:``)."""
+        """Collect calls and send them together: ``with client.batch() as b:``."""
         return Batch(self)
 
     def create(
         self, *, site_id: int, mailnames: Sequence[NewMailAccount]
     ) -> CreateResults:
-        """Create mail accounts on a site, with their settings."""
+        """Create mail accounts on a site, each with its settings.
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            mailnames: The accounts, one item each; long lists are sent in several
+                packets.
+
+        Returns:
+            One result per account, in input order; ``accounts()`` gives the created
+            ``CreatedMailname`` (id and name) of each. Per-item errors are results
+            (``ok``, ``errcode``), never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _CREATE,
             CreateRequest(
@@ -208,7 +228,26 @@ class MailClient(BaseClient):
     def update_add(
         self, *, site_id: int, mailnames: Sequence[MailAccountListChange]
     ) -> Results[MailnameResult]:
-        """Add items to list-valued settings (aliases, forwarding addresses, ...)."""
+        """Add aliases, forwarding addresses or attachments to mail accounts.
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            mailnames: The accounts, one item each; long lists are sent in several
+                packets.
+
+        Returns:
+            One result per account, in input order. Per-item errors are results (``ok``,
+            ``errcode``), never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _UPDATE_ADD,
             UpdateAddRequest(
@@ -220,7 +259,26 @@ class MailClient(BaseClient):
     def update_remove(
         self, *, site_id: int, mailnames: Sequence[MailAccountListChange]
     ) -> Results[MailnameResult]:
-        """Remove items from list-valued settings (aliases, forwarding addresses, ...)."""
+        """Remove aliases, forwarding addresses or attachments from mail accounts.
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            mailnames: The accounts, one item each; long lists are sent in several
+                packets.
+
+        Returns:
+            One result per account, in input order. Per-item errors are results (``ok``,
+            ``errcode``), never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _UPDATE_REMOVE,
             UpdateRemoveRequest(
@@ -232,7 +290,26 @@ class MailClient(BaseClient):
     def update_set(
         self, *, site_id: int, mailnames: Sequence[MailAccountUpdate]
     ) -> Results[MailnameResult]:
-        """Replace settings of mail accounts."""
+        """Replace settings of mail accounts; settings not given stay as they are.
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            mailnames: The accounts, one item each; long lists are sent in several
+                packets.
+
+        Returns:
+            One result per account, in input order. Per-item errors are results (``ok``,
+            ``errcode``), never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _UPDATE_SET,
             UpdateSetRequest(
@@ -252,7 +329,31 @@ class MailClient(BaseClient):
         aliases: bool = False,
         autoresponder: bool = False,
     ) -> GetInfoResults:
-        """Read mail accounts of a site; the flags choose what comes back."""
+        """Read mail accounts of a site; the flags choose which parts come back.
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            names: Mail names to read; none reads every account of the site.
+            mailbox: Return each account's mailbox settings (enabled, quota).
+            mailbox_usage: Return how much of each mailbox is used.
+            forwarding: Return each account's forwarding settings.
+            aliases: Return each account's aliases.
+            autoresponder: Return each account's automatic reply.
+
+        Returns:
+            One result per account found (one ``ok`` result without account for a site
+            without accounts); ``accounts()`` gives the ``MailAccountInfo`` of each.
+            Per-item errors are results (``ok``, ``errcode``), never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _GET_INFO,
             GetInfoRequest(
@@ -269,7 +370,28 @@ class MailClient(BaseClient):
     def remove(
         self, *, site_id: int, names: Sequence[str] = (), all_accounts: bool = False
     ) -> Results[MailnameResult]:
-        """Delete mail accounts of a site (all of them only with all_accounts=True)."""
+        """Delete mail accounts of a site (all of them only with all_accounts=True).
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            names: Mail names to delete; none deletes every account of the site, and
+                only when that is asked for explicitly.
+            all_accounts: Mean it when names is empty: act on every mail account of the
+                site.
+
+        Returns:
+            One result per account removed, naming it. Per-item errors are results
+            (``ok``, ``errcode``), never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _REMOVE,
             RemoveRequest(
@@ -280,7 +402,24 @@ class MailClient(BaseClient):
         )
 
     def enable(self, *, site_id: int) -> Results[Result]:
-        """Switch the mail service of a site on."""
+        """Switch the mail service of a site on.
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+
+        Returns:
+            One result for the site. Per-item errors are results (``ok``, ``errcode``),
+            never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _ENABLE,
             EnableRequest(
@@ -289,7 +428,24 @@ class MailClient(BaseClient):
         )
 
     def disable(self, *, site_id: int) -> Results[Result]:
-        """Switch the mail service of a site off."""
+        """Switch the mail service of a site off; its accounts stay.
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+
+        Returns:
+            One result for the site. Per-item errors are results (``ok``, ``errcode``),
+            never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _DISABLE,
             DisableRequest(
@@ -304,7 +460,26 @@ class MailClient(BaseClient):
         prefs: MailPreferences,
         all_sites: bool = False,
     ) -> Results[SetPrefsResult]:
-        """Set mail service preferences of sites (every site only with all_sites=True)."""
+        """Set the mail preferences of sites (every site only with all_sites=True).
+
+        Args:
+            site_ids: Ids of the sites; none means every site of the server.
+            prefs: The preferences to set.
+            all_sites: Mean it when site_ids is empty: act on every site on the server.
+
+        Returns:
+            One result per site. Per-item errors are results (``ok``, ``errcode``),
+            never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _SET_PREFS,
             SetPrefsRequest(
@@ -315,7 +490,24 @@ class MailClient(BaseClient):
         )
 
     def get_prefs(self, *, site_ids: Sequence[int] = ()) -> Results[GetPrefsResult]:
-        """Read mail service preferences of sites."""
+        """Read the mail preferences of sites (every site when none is given).
+
+        Args:
+            site_ids: Ids of the sites; none means every site of the server.
+
+        Returns:
+            One result per site, with its preferences. Per-item errors are results
+            (``ok``, ``errcode``), never exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _GET_PREFS,
             GetPrefsRequest(
@@ -324,7 +516,27 @@ class MailClient(BaseClient):
         )
 
     def rename(self, *, site_id: int, name: str, new_name: str) -> Results[Result]:
-        """Rename a mail account."""
+        """Rename a mail account of a site.
+
+        Args:
+            site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            name: The mail name: the part before the @ of the address, without the
+                domain (``info`` for info@example.com).
+            new_name: The new mail name, without the domain.
+
+        Returns:
+            One result. Per-item errors are results (``ok``, ``errcode``), never
+            exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _RENAME,
             RenameRequest(
@@ -335,14 +547,29 @@ class MailClient(BaseClient):
         )
 
     def get_available_mail_providers(self) -> GetAvailableMailProvidersResults:
-        """List the mail providers the server offers."""
+        """List the mail server software the Plesk server offers.
+
+        Returns:
+            The providers (one ``ok`` result on every protocol version); ``providers()``
+            gives them. Per-item errors are results (``ok``, ``errcode``), never
+            exceptions.
+
+        Raises:
+            ValidationError: A value the schema, or the connection's protocol version,
+                refuses; nothing is sent.
+            PacketError: The server refused the whole packet (``AuthenticationError``:
+                the credentials).
+            TransportError: No complete answer: refused, TLS, or the deadline passed
+                (``DeadlineExceededError``).
+            ResponseError: The answer is not a valid response packet.
+        """
         return self._call(
             _GET_AVAILABLE_MAIL_PROVIDERS, GetAvailableMailProvidersRequest()
         )
 
 
 class _BatchOperations(Collector):
-    """Every operation, collected for a batch: the client method's arguments, a ``Pending`` answer."""
+    """Every operation, collected: the method's arguments, a ``Pending`` answer."""
 
     create = deferred(MailClient.create)
     update_add = deferred(MailClient.update_add)
@@ -363,12 +590,12 @@ class Batch(_BatchOperations, BaseBatch):
 
 
 class AsyncMailClient(AsyncBaseClient):
-    """The async client: ``MailClient``'s methods, awaited (``await client.create(...)``)."""
+    """The async client: ``MailClient``'s methods, to ``await``."""
 
     _codec = CODEC
 
     def batch(self) -> AsyncBatch:
-        """Collect several calls and send them together (``async with client.batch() as b:``)."""
+        """Collect calls and send them together: ``async with client.batch() as b:``."""
         return AsyncBatch(self)
 
     create = asynchronous(MailClient.create)

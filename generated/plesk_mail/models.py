@@ -17,39 +17,61 @@ from typing import Literal, NamedTuple, TypeAlias
 
 
 class Antivirus(str, enum.Enum):
+    """Which mail the server's antivirus checks for the account."""
+
     OFF = "off"
+    """No antivirus checks."""
+
     INOUT = "inout"
+    """Incoming and outgoing mail."""
+
     IN = "in"
+    """Incoming mail only."""
+
     OUT = "out"
+    """Outgoing mail only."""
 
     def __str__(self) -> str:
         return str(self.value)
 
 
 class ContentType(str, enum.Enum):
+    """The format of the automatic reply."""
+
     TEXT_HTML = "text/html"
+    """HTML."""
+
     TEXT_PLAIN = "text/plain"
+    """Plain text."""
 
     def __str__(self) -> str:
         return str(self.value)
 
 
 class PasswordType(str, enum.Enum):
-    """Typical password"""
+    """How a password is given."""
 
     PLAIN = "plain"
+    """Plain text."""
+
     CRYPT = "crypt"
+    """A crypt(3) hash."""
+
     SYM = "sym"
+    """Symmetrically encrypted, as Plesk exports it."""
 
     def __str__(self) -> str:
         return str(self.value)
 
 
 class ResultStatus(str, enum.Enum):
-    """Result status"""
+    """Whether an item succeeded."""
 
     OK = "ok"
+    """The item succeeded."""
+
     ERROR = "error"
+    """The item failed: see ``errcode`` and ``errtext``."""
 
     def __str__(self) -> str:
         return str(self.value)
@@ -57,78 +79,121 @@ class ResultStatus(str, enum.Enum):
 
 @dataclass(slots=True, kw_only=True)
 class ApsProvider:
-    """Schema: ``MailProvider/aps``."""
+    """A mail provider installed as an APS package."""
 
     package_uid: str
+    """UID of the APS package."""
 
 
 @dataclass(slots=True, kw_only=True)
 class Autoresponder:
-    """Schema: ``mailnameAddType/autoresponder``, ``mailnameUpdateAddType/autoresponder``,
-    ``mailnameUpdateType/autoresponder``.
-    """
+    """An automatic reply to the messages the account receives."""
 
     enabled: bool | None = None
+    """Whether the automatic reply is sent."""
+
     subject: str | None = None
+    """Subject of the automatic reply."""
+
     content_type: ContentType | None = None
+    """Format of the reply's text: plain text or HTML."""
+
     charset: str | None = None
+    """Character set of the reply's text, such as ``UTF-8``."""
+
     text: str | None = None
+    """The text of the automatic reply."""
+
     attachments: list[AutoresponderAttachment] = field(default_factory=list)
+    """Files attached to the reply."""
+
     forward: str | None = None
+    """An address that also receives every message the account gets while the reply is on.
+    """
+
     end_date: datetime.date | None = None
-    """In protocol 1.6.7.0 and newer."""
+    """The last day the automatic reply is sent (from then on it is off). In protocol
+    1.6.7.0 or newer.
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class AutoresponderAttachment:
-    """Schema: ``autoRespAttach``."""
+    """A file attached to the automatic reply, uploaded to Plesk beforehand."""
 
     tmp_name: str | None = None
+    """Name of the uploaded file on the Plesk server, as the upload returned it."""
+
     file_name: str | None = None
+    """Name of the file as the recipients see it."""
 
 
 @dataclass(slots=True, kw_only=True)
 class AutoresponderInfo:
-    """Schema: ``mailnameGetInfoType/autoresponder``."""
+    """The automatic reply as ``get_info`` returns it."""
 
     enabled: bool | None = None
+    """Whether the automatic reply is sent."""
+
     subject: str | None = None
+    """Subject of the automatic reply."""
+
     content_type: ContentType | None = None
+    """Format of the reply's text: plain text or HTML."""
+
     charset: str | None = None
+    """Character set of the reply's text, such as ``UTF-8``."""
+
     text: str | None = None
+    """The text of the automatic reply."""
+
     attachments: list[AutoresponderAttachment] = field(default_factory=list)
+    """Files attached to the reply."""
+
     forward: str | None = None
+    """The address that also receives the account's messages while the reply is on."""
+
     end_date: datetime.date | None = None
-    """In protocol 1.6.8.0 and newer."""
+    """The last day the automatic reply is sent (from then on it is off). In protocol
+    1.6.8.0 or newer.
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class CreateRequest:
-    """Schema: ``MailTypeRequest/create``."""
+    """The ``create`` request: accounts to create on one site."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
+
     mailnames: list[NewMailAccount]
+    """The accounts, one item each; long lists are sent in several packets."""
 
 
 @dataclass(slots=True, kw_only=True)
 class CreateResponse:
-    """Schema: ``operationMailResultCreateType``."""
+    """The answer to ``create``: one result per account."""
 
     results: list[CreateResult]
+    """One result per item, in order."""
 
 
 @dataclass(slots=True, kw_only=True)
 class Result:
-    """Operation result"""
+    """The outcome of one item of an operation: ``ok``, or ``error`` with Plesk's code and
+    text.
+    """
 
     status: ResultStatus
-    """Result status (ok/error)"""
+    """``ok`` or ``error``."""
 
     errcode: int | None = None
-    """Error code if error occurred"""
+    """Plesk's error code when the item failed (code against it: the text varies with the
+    server's language).
+    """
 
     errtext: str | None = None
-    """Error message if error occurred"""
+    """Plesk's error message when the item failed."""
 
     @property
     def ok(self) -> bool:
@@ -138,426 +203,635 @@ class Result:
 
 @dataclass(slots=True, kw_only=True)
 class CreateResult(Result):
-    """Schema: ``operationMailResultCreateType/result``."""
+    """The outcome of creating one account; on success it names the account and its id."""
 
     mailname: CreatedMailname | None = None
+    """The account the result is about (absent for some errors)."""
 
 
 @dataclass(slots=True, kw_only=True)
 class CreatedMailname:
-    """Schema: ``operationMailResultCreateType/result/mailname``."""
+    """The account a ``create`` made: its id and name."""
 
     id: int | None = None
+    """Plesk's id of the account."""
+
     name: str
+    """The mail name: the part before the @ of the address, without the domain (``info``
+    for info@example.com).
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class DisableRequest:
-    """Schema: ``MailTypeRequest/disable``."""
+    """The ``disable`` request: the site whose mail service to switch off."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
 
 
 @dataclass(slots=True, kw_only=True)
 class DisableResponse:
-    """Schema: ``MailResponseType/disable``."""
+    """The answer to ``disable``."""
 
     results: list[Result]
+    """One result per item, in order."""
 
 
 @dataclass(slots=True, kw_only=True)
 class EnableRequest:
-    """Schema: ``MailTypeRequest/enable``."""
+    """The ``enable`` request: the site whose mail service to switch on."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
 
 
 @dataclass(slots=True, kw_only=True)
 class EnableResponse:
-    """Schema: ``MailResponseType/enable``."""
+    """The answer to ``enable``."""
 
     results: list[Result]
+    """One result per item, in order."""
 
 
 @dataclass(slots=True, kw_only=True)
 class Forwarding:
-    """Schema: ``mailnameAddType/forwarding``."""
+    """Forwarding of an account's mail to other addresses."""
 
     enabled: bool
+    """Whether mail is forwarded."""
+
     addresses: list[str]
-    """Email address"""
+    """Addresses to forward to (full addresses, with the domain)."""
 
 
 @dataclass(slots=True, kw_only=True)
 class ForwardingInfo:
-    """Schema: ``mailnameGetInfoType/forwarding``."""
+    """Forwarding as ``get_info`` returns it."""
 
     enabled: bool | None = None
+    """Whether mail is forwarded."""
+
     addresses: list[str] = field(default_factory=list)
-    """Email address"""
+    """Addresses to forward to (full addresses, with the domain)."""
 
 
 @dataclass(slots=True, kw_only=True)
 class ForwardingListChange:
-    """Schema: ``mailnameUpdateAddType/forwarding``."""
+    """Forwarding addresses to add or remove (and, optionally, whether forwarding is on)."""
 
     enabled: bool | None = None
+    """Switch forwarding on or off as well."""
+
     addresses: list[str]
-    """Email address"""
+    """Forwarding addresses to add or remove."""
 
 
 @dataclass(slots=True, kw_only=True)
 class ForwardingUpdate:
-    """Schema: ``mailnameUpdateType/forwarding``."""
+    """Forwarding settings to change; addresses given replace the whole list."""
 
     enabled: bool | None = None
+    """Switch forwarding on or off."""
+
     addresses: list[str] = field(default_factory=list)
-    """Email address"""
+    """Addresses to forward to (full addresses, with the domain)."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetAvailableMailProvidersRequest:
-    """Schema: ``MailTypeRequest/get-available-mail-providers``."""
+    """The ``get_available_mail_providers`` request (it has no parameters)."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetAvailableMailProvidersResponse:
-    """Schema: ``MailResponseType/get-available-mail-providers``."""
+    """The answer to ``get_available_mail_providers``: results (1.6.7.0 and newer) or the
+    bare providers (1.6.6.0).
+    """
 
     results: list[GetAvailableMailProvidersResult] = field(default_factory=list)
-    """In protocol 1.6.7.0 and newer."""
+    """One result per item, in order. In protocol 1.6.7.0 or newer."""
 
     mail_providers: list[MailProvider] = field(default_factory=list)
-    """In protocol 1.6.6.0 only."""
+    """The mail providers the server offers. In protocol 1.6.6.0 only."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetAvailableMailProvidersResult(Result):
-    """Schema: ``MailResponseType/get-available-mail-providers/result``. In protocol
-    1.6.7.0 and newer.
-    """
+    """The mail providers the server offers. In protocol 1.6.7.0 or newer."""
 
     mail_providers: list[MailProvider] = field(default_factory=list)
+    """The mail providers the server offers."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetInfoRequest:
-    """Schema: ``MailTypeRequest/get_info``."""
+    """The ``get_info`` request: which accounts of a site, and which of their parts."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
+
     names: list[str] = field(default_factory=list)
+    """Mail names to read; none reads every account of the site."""
+
     mailbox: bool = False
+    """Return each account's mailbox settings (enabled, quota)."""
+
     mailbox_usage: bool = False
+    """Return how much of each mailbox is used."""
+
     forwarding: bool = False
+    """Return each account's forwarding settings."""
+
     aliases: bool = False
+    """Return each account's aliases."""
+
     autoresponder: bool = False
+    """Return each account's automatic reply."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetInfoResponse:
-    """Schema: ``MailResponseType/get_info``."""
+    """The answer to ``get_info``: one result per account."""
 
     results: list[GetInfoResult]
+    """One result per item, in order."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetInfoResult(Result):
-    """Schema: ``operationresultGetInfoType``."""
+    """One account found by ``get_info``, or the error for a name that was not."""
 
     mailname: MailAccountInfo | None = None
+    """The account found (absent for an error, and for a site without accounts)."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetPrefsRequest:
-    """Schema: ``MailTypeRequest/get_prefs``."""
+    """The ``get_prefs`` request: the sites whose preferences to read."""
 
     site_ids: list[int] = field(default_factory=list)
+    """Ids of the sites; none means every site of the server."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetPrefsResponse:
-    """Schema: ``MailResponseType/get_prefs``."""
+    """The answer to ``get_prefs``: one result per site."""
 
     results: list[GetPrefsResult]
+    """One result per item, in order."""
 
 
 @dataclass(slots=True, kw_only=True)
 class GetPrefsResult(Result):
-    """Schema: ``MailResponseType/get_prefs/result``."""
+    """The mail preferences of one site, or the error for a site that does not exist."""
 
     site_id: int | None = None
+    """Plesk's id of the site (subscription or domain): a number from 1."""
+
     prefs: MailPreferences | None = None
+    """The mail preferences."""
 
 
 @dataclass(slots=True, kw_only=True)
 class MailAccountInfo:
-    """Plesk's mailname user"""
+    """A mail account as ``get_info`` returns it; which parts are filled depends on the
+    flags of the request.
+    """
 
     id: int | None = None
+    """Plesk's id of the account."""
+
     name: str
-    """Name of the user"""
+    """The mail name: the part before the @ of the address, without the domain (``info``
+    for info@example.com).
+    """
 
     mailbox: MailboxInfo | None = None
-    """postbox settings"""
+    """Mailbox settings (with the mailbox flag) and usage (with mailbox_usage)."""
 
     forwarding: ForwardingInfo | None = None
-    """Mailname forwarding settings"""
+    """Forwarding of incoming mail to other addresses."""
 
     aliases: list[str] = field(default_factory=list)
+    """Other mail names that deliver to this account, without the domain."""
+
     autoresponder: AutoresponderInfo | None = None
+    """The automatic reply."""
+
     password: PasswordInfo | None = None
+    """The account's password."""
+
     user_guid: str | None = None
+    """Plesk's GUID of the account's user."""
+
     antivirus: Antivirus | None = None
+    """Which mail the antivirus checks: none (off), incoming (in), outgoing (out) or both
+    (inout).
+    """
+
     outgoing_messages_mbox_limit: str | None = None
+    """How many messages the account may send per hour: a number, ``default`` (the site's
+    limit) or ``unlimited``.
+    """
+
     description: str | None = None
+    """A free-text description of the account, shown in Plesk."""
 
 
 @dataclass(slots=True, kw_only=True)
 class MailAccountListChange:
-    """Plesk's mailname user"""
+    """Items to add to or remove from the list settings of an existing mail account
+    (``update_add``, ``update_remove``).
+    """
 
     name: str
-    """Name of the user"""
+    """The mail name: the part before the @ of the address, without the domain (``info``
+    for info@example.com).
+    """
 
     cp_access: bool | None = None
-    """Login to control panel as user"""
+    """Whether the account's user may log in to Plesk (to manage the mailbox)."""
 
     forwarding: ForwardingListChange | None = None
-    """Mailname forwarding settings"""
+    """Forwarding of incoming mail to other addresses."""
 
     aliases: list[str] = field(default_factory=list)
+    """Aliases to add or remove, without the domain."""
+
     autoresponder: Autoresponder | None = None
+    """The automatic reply."""
 
 
 @dataclass(slots=True, kw_only=True)
 class MailAccountUpdate:
-    """Plesk's mailname user"""
+    """New settings for an existing mail account (``update_set``); settings not given stay
+    as they are, lists given replace the whole list.
+    """
 
     id: int | None = None
+    """Plesk's id of the account."""
+
     name: str
-    """Name of the user"""
+    """The mail name: the part before the @ of the address, without the domain (``info``
+    for info@example.com).
+    """
 
     cp_access: bool | None = None
-    """Login to control panel as user"""
+    """Whether the account's user may log in to Plesk (to manage the mailbox)."""
 
     mailbox: MailboxUpdate | None = None
-    """postbox settings"""
+    """Mailbox settings; without it, a new account has no mailbox (it can only forward).
+    """
 
     forwarding: ForwardingUpdate | None = None
-    """Mailname forwarding settings"""
+    """Forwarding of incoming mail to other addresses."""
 
     aliases: list[str] = field(default_factory=list)
+    """Other mail names that deliver to this account, without the domain."""
+
     autoresponder: Autoresponder | None = None
+    """The automatic reply."""
+
     password: PasswordUpdate | None = None
+    """The account's password."""
+
     user_guid: str | None = None
+    """Plesk's GUID of the account's user."""
+
     antivirus: Antivirus | None = None
+    """Which mail the antivirus checks: none (off), incoming (in), outgoing (out) or both
+    (inout).
+    """
+
     outgoing_messages_mbox_limit: str | None = None
+    """How many messages the account may send per hour: a number, ``default`` (the site's
+    limit) or ``unlimited``.
+    """
+
     description: str | None = None
+    """A free-text description of the account, shown in Plesk."""
 
 
 @dataclass(slots=True, kw_only=True)
 class MailPreferences:
-    """Schema: ``MailPreferences``."""
+    """Mail service preferences of a site: mail to unknown addresses, webmail, spam
+    protection, greylisting. Either ``none`` or the settings.
+    """
 
     none: bool = False
+    """No preferences to set: the request only checks that the sites exist."""
+
     nonexistent_user: NonexistentUserPolicy | None = None
+    """What happens to mail for addresses of the site that do not exist."""
+
     webmail: str | None = None
+    """The webmail of the site, such as ``roundcube`` or ``horde``, or ``none``."""
+
     spam_protect_sign: bool | None = None
+    """Whether outgoing mail is signed to protect against spam (DomainKeys)."""
+
     greylisting: bool | None = None
+    """Whether greylisting (temporary refusal of mail from unknown senders) is on for the
+    site.
+    """
+
     mailservice: bool | None = None
+    """Whether the mail service of the site is on."""
+
     ip_addresses: list[str] = field(default_factory=list)
+    """IP addresses the mail service of the site uses."""
+
     mail_provider: MailProvider | None = None
+    """The mail server software of the site."""
+
     webmail_certificate: str | None = None
-    """In protocol 1.6.8.0 and newer."""
+    """Name of the SSL/TLS certificate securing the site's webmail. In protocol 1.6.8.0 or
+    newer.
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class MailProvider:
-    """Schema: ``MailProvider``."""
+    """The mail server software of a site: Plesk's own (``local``) or an APS package."""
 
     local: bool = False
+    """Plesk's own mail server."""
+
     aps: ApsProvider | None = None
+    """A mail provider installed as an APS package."""
 
 
 @dataclass(slots=True, kw_only=True)
 class Mailbox:
-    """Schema: ``mailnameAddType/mailbox``."""
+    """The mailbox of a new account: whether it keeps mail, and how much."""
 
     enabled: bool
+    """Whether the account has a mailbox that keeps mail."""
+
     quota: int | None = None
-    """Mailbox quota in bytes"""
+    """Size limit of the mailbox in bytes; -1 means unlimited, and without it the site's
+    default applies.
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class MailboxInfo:
-    """Schema: ``mailnameGetInfoType/mailbox``."""
+    """The mailbox as ``get_info`` returns it."""
 
     enabled: bool | None = None
+    """Whether the account has a mailbox."""
+
     quota: int | None = None
-    """Mailbox quota in bytes"""
+    """Size limit of the mailbox in bytes; -1 means unlimited, and without it the site's
+    default applies.
+    """
 
     usage: int | None = None
+    """Bytes the mailbox holds now."""
 
 
 @dataclass(slots=True, kw_only=True)
 class MailboxUpdate:
-    """Schema: ``mailnameUpdateType/mailbox``."""
+    """Mailbox settings to change; only those given are changed."""
 
     enabled: bool | None = None
+    """Switch the mailbox on or off."""
+
     quota: int | None = None
-    """Mailbox quota in bytes"""
+    """Size limit of the mailbox in bytes; -1 means unlimited, and without it the site's
+    default applies.
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class MailnameRef:
-    """Schema: ``operationMailResultType/result/mailname``."""
+    """The account a result is about."""
 
     name: str
+    """The mail name: the part before the @ of the address, without the domain (``info``
+    for info@example.com).
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class MailnameResponse:
-    """Schema: ``operationMailResultType``."""
+    """The answer to ``update_add``, ``update_remove``, ``update_set`` and ``remove``: one
+    result per account.
+    """
 
     results: list[MailnameResult]
+    """One result per item, in order."""
 
 
 @dataclass(slots=True, kw_only=True)
 class MailnameResult(Result):
-    """Schema: ``operationMailResultType/result``."""
+    """The outcome of changing or removing one account; on success it names the account."""
 
     mailname: MailnameRef | None = None
+    """The account the result is about (absent for some errors)."""
 
 
 @dataclass(slots=True, kw_only=True)
 class NewMailAccount:
-    """Plesk's mailname user"""
+    """A mail account to create: its name and, optionally, its mailbox, password, aliases,
+    forwarding, autoresponder and other settings.
+    """
 
     name: str
-    """Name of the user"""
+    """The mail name: the part before the @ of the address, without the domain (``info``
+    for info@example.com).
+    """
 
     cp_access: bool | None = None
-    """Login to control panel as user"""
+    """Whether the account's user may log in to Plesk (to manage the mailbox)."""
 
     mailbox: Mailbox | None = None
-    """postbox settings"""
+    """Mailbox settings; without it, a new account has no mailbox (it can only forward).
+    """
 
     forwarding: Forwarding | None = None
-    """Mailname forwarding settings"""
+    """Forwarding of incoming mail to other addresses."""
 
     aliases: list[str] = field(default_factory=list)
+    """Other mail names that deliver to this account, without the domain."""
+
     autoresponder: Autoresponder | None = None
+    """The automatic reply."""
+
     password: Password | None = None
+    """The account's password."""
+
     antivirus: Antivirus | None = None
+    """Which mail the antivirus checks: none (off), incoming (in), outgoing (out) or both
+    (inout).
+    """
+
     outgoing_messages_mbox_limit: str | None = None
+    """How many messages the account may send per hour: a number, ``default`` (the site's
+    limit) or ``unlimited``.
+    """
+
     description: str | None = None
+    """A free-text description of the account, shown in Plesk."""
 
 
 @dataclass(slots=True, kw_only=True)
 class NonexistentUserPolicy:
-    """Schema: ``MailPreferences/nonexistent-user``."""
+    """What happens to mail for an address of the site that does not exist: exactly one of
+    bounce, forward or reject.
+    """
 
     bounce: str | None = None
-    """Bounce with message"""
+    """Bounce such mail to its sender with this message."""
 
     forward: str | None = None
-    """Forward to address"""
+    """Forward such mail to this address."""
 
     reject: bool = False
+    """Reject such mail without a reply."""
 
 
 @dataclass(slots=True, kw_only=True)
 class Password:
-    """Schema: ``mailnameAddType/password``."""
+    """The password of a new account, and how it is given."""
 
     value: str = field(repr=False)
+    """The password: plain text, or a hash as its type says; never shown in a repr, log or
+    output.
+    """
+
     type: PasswordType | None = None
+    """How the password is given: ``plain`` text, a ``crypt`` hash, or ``sym``
+    (symmetrically encrypted, as Plesk exports it).
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class PasswordInfo:
-    """Schema: ``mailnameGetInfoType/password``."""
+    """The password as Plesk may report it (usually not at all)."""
 
     value: str | None = field(default=None, repr=False)
+    """The password: plain text, or a hash as its type says; never shown in a repr, log or
+    output.
+    """
+
     type: PasswordType | None = None
+    """How the password is given: ``plain`` text, a ``crypt`` hash, or ``sym``
+    (symmetrically encrypted, as Plesk exports it).
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class PasswordUpdate:
-    """Schema: ``mailnameUpdateType/password``."""
+    """A new password for an account."""
 
     value: str | None = field(default=None, repr=False)
+    """The password: plain text, or a hash as its type says; never shown in a repr, log or
+    output.
+    """
+
     type: PasswordType | None = None
+    """How the password is given: ``plain`` text, a ``crypt`` hash, or ``sym``
+    (symmetrically encrypted, as Plesk exports it).
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class RemoveRequest:
-    """Schema: ``MailTypeRequest/remove``."""
+    """The ``remove`` request: accounts of a site to delete."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
+
     names: list[str] = field(default_factory=list)
+    """Mail names to delete; none deletes every account of the site, and only when that is
+    asked for explicitly.
+    """
 
 
 @dataclass(slots=True, kw_only=True)
 class RenameRequest:
-    """Schema: ``MailTypeRequest/rename``."""
+    """The ``rename`` request: an account of a site and its new name."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
+
     name: str
+    """The mail name: the part before the @ of the address, without the domain (``info``
+    for info@example.com).
+    """
+
     new_name: str
+    """The new mail name, without the domain."""
 
 
 @dataclass(slots=True, kw_only=True)
 class RenameResponse:
-    """Schema: ``MailResponseType/rename``."""
+    """The answer to ``rename``."""
 
     result: Result
+    """The result."""
 
 
 @dataclass(slots=True, kw_only=True)
 class SetPrefsRequest:
-    """Schema: ``MailTypeRequest/set_prefs``."""
+    """The ``set_prefs`` request: preferences, and the sites to set them on."""
 
     site_ids: list[int] = field(default_factory=list)
+    """Ids of the sites; none means every site of the server."""
+
     prefs: MailPreferences
+    """The preferences to set."""
 
 
 @dataclass(slots=True, kw_only=True)
 class SetPrefsResponse:
-    """Schema: ``MailResponseType/set_prefs``."""
+    """The answer to ``set_prefs``: one result per site."""
 
     results: list[SetPrefsResult]
+    """One result per item, in order."""
 
 
 @dataclass(slots=True, kw_only=True)
 class SetPrefsResult(Result):
-    """Schema: ``MailResponseType/set_prefs/result``."""
+    """The outcome of setting the preferences of one site."""
 
     site_id: int | None = None
+    """Plesk's id of the site (subscription or domain): a number from 1."""
 
 
 @dataclass(slots=True, kw_only=True)
 class UpdateAddRequest:
-    """Schema: ``MailTypeRequest/update/add``."""
+    """The ``update_add`` request: list items to add to accounts of one site."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
+
     mailnames: list[MailAccountListChange]
+    """The accounts, one item each; long lists are sent in several packets."""
 
 
 @dataclass(slots=True, kw_only=True)
 class UpdateRemoveRequest:
-    """Schema: ``MailTypeRequest/update/remove``."""
+    """The ``update_remove`` request: list items to remove from accounts of one site."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
+
     mailnames: list[MailAccountListChange]
+    """The accounts, one item each; long lists are sent in several packets."""
 
 
 @dataclass(slots=True, kw_only=True)
 class UpdateSetRequest:
-    """Schema: ``MailTypeRequest/update/set``."""
+    """The ``update_set`` request: settings to replace on accounts of one site."""
 
     site_id: int
+    """Plesk's id of the site (subscription or domain): a number from 1."""
+
     mailnames: list[MailAccountUpdate]
+    """The accounts, one item each; long lists are sent in several packets."""
 
 
 MailRequest: TypeAlias = (
@@ -624,7 +898,10 @@ class Reply(NamedTuple):
     """One operation's answer in a response packet."""
 
     operation: OperationName
+    """The operation answered, as the client calls it (``"get_info"``)."""
+
     body: MailResponse
+    """Its results."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -636,7 +913,10 @@ class RequestPacket:
     """
 
     operations: list[MailRequest] = field(default_factory=list)
+    """The requests, one per operation element of the packet."""
+
     version: str | None = None
+    """Protocol version for the packet's ``version`` attribute."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -644,7 +924,10 @@ class ResponsePacket:
     """The replies of one response, in request order."""
 
     replies: list[Reply] = field(default_factory=list)
+    """One per operation element of the packet."""
+
     version: str | None = None
+    """The protocol version the server wrote."""
 
 
 __all__ = [

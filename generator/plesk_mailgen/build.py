@@ -156,7 +156,6 @@ class _Builder:
             results_per_item=bool(
                 batch and batch.min_items >= 1 and result and result.repeated
             ),
-            doc=self.overrides.operation_doc(name),
         )
 
     def _operation_elements(

@@ -98,7 +98,11 @@ def generate(
             return
     from .pipeline import generate_files
 
-    files = generate_files(project_dir, obj["schema_root"])
+    files = generate_files(
+        project_dir,
+        obj["schema_root"],
+        warn=lambda message: click.echo(f"plesk-mailgen: warning: {message}", err=True),
+    )
     if check:
         drift = compare(files, out_dir)
         if drift.clean:

@@ -13,6 +13,7 @@ from typing import Literal
 from .errors import GeneratorError
 from .model import Api, Field, Operation, Versions
 from .naming import Overrides, snake
+from .runtime.protocols import availability
 
 OptionKind = Literal["text", "int", "size", "bool", "flag", "enum", "date"]
 Target = Literal["request", "item"]
@@ -55,6 +56,7 @@ class CliCommand:
     operation: str
     help: str
     options: tuple[CliOption, ...]
+    examples: tuple[str, ...] = ()
     item_field: str | None = None
     item_class: str | None = None
     result_class: str | None = None
@@ -121,8 +123,9 @@ def _command(api: Api, operation: Operation, overrides: Overrides) -> CliCommand
     return CliCommand(
         name=operation.command,
         operation=operation.name,
-        help=operation.doc or operation.name,
+        help=(operation.doc or "").replace("``", ""),
         options=tuple(options),
+        examples=operation.examples,
         item_field=item_field,
         item_class=item_class,
         result_class=operation.result_type,
@@ -205,12 +208,25 @@ def _options(
             multiple=field.repeated,
             required=field.required and depth == 0,
             choices=_enum_values(api, field),
-            help=field.doc or "",
+            help=_option_help(field, kind, versions, api.versions),
             versions=versions,
             secret=field.secret,
             needed=field.required and depth > 0,
         )
     ]
+
+
+def _option_help(
+    field: Field, kind: OptionKind, versions: Versions, everywhere: tuple[str, ...]
+) -> str:
+    """What ``--help`` says: the field's documentation, as plain text, and the
+    units and protocol versions where they matter."""
+    text = (field.doc or "").replace("``", "")
+    if kind == "size":
+        text += " Units: K, M, G or T (500M); a plain number is bytes."
+    if versions is not None:
+        text += f" In {availability(versions, everywhere)}."
+    return text
 
 
 def _enum_values(api: Api, field: Field) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from .cli_model import CliCommand, CliOption
 from .matrix import Row
 from .model import Api, Field, FieldType, Operation
 from .naming import snake
+from .runtime.protocols import availability as said_availability
 
 _PY_SCALARS = {
     "str": "str",
@@ -74,14 +75,10 @@ def default(field: Field) -> str:
 
 
 def availability(versions: tuple[str, ...] | None, everywhere: Sequence[str]) -> str:
-    """Which protocol versions have something, as a person says it."""
+    """Which protocol versions have something, worded as the runtime's errors."""
     if versions is None:
         return "every protocol version"
-    if versions == tuple(everywhere[-len(versions) :]):
-        return f"protocol {versions[0]} and newer"
-    if len(versions) == 1:
-        return f"protocol {versions[0]} only"
-    return "protocols " + ", ".join(versions)
+    return said_availability(versions, everywhere)
 
 
 def version_set(versions: tuple[str, ...], everywhere: Sequence[str]) -> str:
@@ -172,6 +169,64 @@ def docstring(text: str | None, indent: int = 4) -> str:
     pad = " " * indent
     lines = textwrap.wrap(safe, width=88 - indent, break_on_hyphens=False)
     return '"""' + f"\n{pad}".join(lines) + f"\n{pad}" + '"""'
+
+
+RAISES = (
+    (
+        "ValidationError",
+        "A value the schema, or the connection's protocol version, refuses; "
+        "nothing is sent.",
+    ),
+    (
+        "PacketError",
+        "The server refused the whole packet (``AuthenticationError``: the "
+        "credentials).",
+    ),
+    (
+        "TransportError",
+        "No complete answer: refused, TLS, or the deadline passed "
+        "(``DeadlineExceededError``).",
+    ),
+    ("ResponseError", "The answer is not a valid response packet."),
+)
+
+
+def method_doc(operation: Operation, api: Api, indent: int = 8) -> str:
+    """The docstring of a client method: summary, Args, Returns, Raises."""
+    pad = " " * indent
+    width = 88 - indent - 4
+
+    def entry(name: str, text: str) -> list[str]:
+        lines = textwrap.wrap(
+            f"{name}: {text}",
+            width=width,
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+        )
+        return [f"    {line}" for line in lines]
+
+    body = [str(operation.doc)]
+    request = api.struct(operation.request)
+    arguments = [line for f in request.fields for line in entry(f.name, str(f.doc))]
+    if operation.everything is not None:
+        wide = operation.everything
+        arguments += entry(
+            wide.flag, f"Mean it when {wide.field} is empty: act on {wide.means}."
+        )
+    if arguments:
+        body += ["", "Args:", *arguments]
+    body += ["", "Returns:"]
+    returns = textwrap.wrap(
+        f"{operation.returns_doc} Per-item errors are results (``ok``, "
+        "``errcode``), never exceptions.",
+        width=width,
+    )
+    body += [f"    {line}" for line in returns]
+    body += ["", "Raises:"]
+    for name, text in RAISES:
+        body += entry(name, text)
+    safe = [line.replace("\\", "\\\\").replace('"""', "'''") for line in body]
+    return '"""' + f"\n{pad}".join(safe) + f"\n{pad}" + '"""'
 
 
 def param_annotation(field: Field) -> str:
@@ -270,4 +325,5 @@ FILTERS = {
     "encode_call": encode_call,
     "pyrepr": pyrepr,
     "docstring": docstring,
+    "method_doc": method_doc,
 }

@@ -13,6 +13,7 @@ import hashlib
 from importlib.metadata import version
 from pathlib import Path
 
+from .docs import DOCS_PATH
 from .naming import NAMES_PATH
 from .schemalock import LOCK_PATH
 from .writing import existing_files
@@ -34,7 +35,11 @@ def inputs_fingerprint(project_dir: Path, template_dir: Path) -> str:
             name = path.relative_to(root).as_posix()
             if "__pycache__" not in name:
                 digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for path in (project_dir / LOCK_PATH, project_dir / NAMES_PATH):
+    for path in (
+        project_dir / LOCK_PATH,
+        project_dir / NAMES_PATH,
+        project_dir / DOCS_PATH,
+    ):
         digest.update(path.read_bytes() if path.is_file() else b"-")
     for tool in TOOLS:
         digest.update(f"{tool}={version(tool)}".encode())

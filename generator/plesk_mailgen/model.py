@@ -167,6 +167,7 @@ class EnumValue:
     name: str
     value: str
     versions: Versions = None
+    doc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,9 @@ class Operation:
     """Versions whose response holds the result's fields directly, unwrapped."""
     bare_fields: tuple[str, ...] = ()
     payload: Payload | None = None
+    returns_doc: str | None = None
+    examples: tuple[str, ...] = ()
+    """Command lines that show the operation in ``plesk-mail``'s help."""
     everything: Everything | None = None
     read_only: bool = False
     """Sending it twice changes nothing (``get_info``): safe to retry."""

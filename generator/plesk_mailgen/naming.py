@@ -94,7 +94,6 @@ class Overrides:
     inline: frozenset[str] = frozenset()
     secrets: frozenset[str] = frozenset()
     read_only: frozenset[str] = frozenset()
-    operations: dict[str, str] = field(default_factory=dict)
     cli: dict[str, str] = field(default_factory=dict)
     cli_sizes: frozenset[str] = frozenset()
     payloads: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -110,11 +109,14 @@ class Overrides:
     def field_name(self, struct: str, tag: str, default: str) -> str:
         return self.fields.get(f"{struct}.{tag}", self.fields.get(tag, default))
 
-    def operation_doc(self, operation: str) -> str | None:
-        return self.operations.get(operation)
-
     def is_secret(self, struct: str, tag: str) -> bool:
         return f"{struct}.{tag}" in self.secrets or tag in self.secrets
+
+
+_SECTIONS = frozenset(
+    {"types", "fields", "inline", "secrets", "read_only", "cli"}
+    | {"payloads", "everything", "identities"}
+)
 
 
 def read_overrides(project_dir: Path) -> Overrides:
@@ -127,13 +129,18 @@ def read_overrides(project_dir: Path) -> Overrides:
         raise GeneratorError(
             f"override table {path} is not valid TOML: {exc}"
         ) from None
+    unknown = sorted(set(data) - _SECTIONS)
+    if unknown:
+        moved = " (operation texts live in schemas/docs.toml)" * (
+            unknown[0] == "operations"
+        )
+        raise GeneratorError(f"{path}: unknown entry {unknown[0]!r}{moved}")
     return Overrides(
         types=dict(data.get("types", {})),
         fields=dict(data.get("fields", {})),
         inline=frozenset(data.get("inline", ())),
         secrets=frozenset(data.get("secrets", ())),
         read_only=frozenset(data.get("read_only", ())),
-        operations=dict(data.get("operations", {})),
         cli={k: v for k, v in data.get("cli", {}).items() if k != "sizes"},
         cli_sizes=frozenset(data.get("cli", {}).get("sizes", ())),
         payloads=_payloads(data.get("payloads", {}), path),

@@ -5,12 +5,16 @@ Each stage lives in its own module; this one only wires them together.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
 from .api import merge
 from .build import build_protocol
 from .cli_model import build_commands
+from .docs import DOCS_PATH, document, read_docs
 from .fingerprint import METADATA, inputs_fingerprint, manifest
 from .formatting import black_version, format_files, format_source
 from .loading import load_classes
@@ -38,17 +42,55 @@ def build_protocols(
 
 
 def generate_files(
-    project_dir: Path, schema_root: Path | None = None
+    project_dir: Path,
+    schema_root: Path | None = None,
+    warn: Callable[[str], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, str]:
-    """Every generated file, formatted, in memory."""
-    lock = verified_lock(project_dir, schema_root)
-    overrides = read_overrides(project_dir)
-    protocols = build_protocols(lock, project_dir)
-    api = merge(protocols, overrides)
-    commands = build_commands(api, overrides)
+    """Every generated file, formatted, in memory.
+
+    ``warn`` hears what is undocumented; ``timings`` receives seconds per stage
+    (the benchmark reports where a generation's time goes).
+    """
+    clock = _Stages(timings)
+    with clock("schemas: verify pins, xsdata parse"):
+        lock = verified_lock(project_dir, schema_root)
+        overrides = read_overrides(project_dir)
+        protocols = build_protocols(lock, project_dir)
+    with clock("model: merge versions, documentation, commands"):
+        api, undocumented = document(
+            merge(protocols, overrides), read_docs(project_dir)
+        )
+        commands = build_commands(api, overrides)
+    if undocumented and warn is not None:
+        shown = ", ".join(undocumented[:10]) + (
+            ", ..." if len(undocumented) > 10 else ""
+        )
+        warn(f"{len(undocumented)} symbol(s) not documented in {DOCS_PATH}: {shown}")
     info = BuildInfo(generator_version=__version__, black_version=black_version())
-    files = {**format_files(render(api, commands, info)), **runtime_files()}
-    fingerprint = inputs_fingerprint(project_dir, templates_dir())
-    metadata = render_metadata(protocols, info, fingerprint, manifest(files))
-    files[METADATA] = format_source(METADATA, metadata)
+    with clock("render: Jinja2 templates"):
+        rendered = render(api, commands, info)
+    with clock("black: one pass per file"):
+        files = {**format_files(rendered), **runtime_files()}
+    with clock("fingerprint and metadata"):
+        fingerprint = inputs_fingerprint(project_dir, templates_dir())
+        metadata = render_metadata(protocols, info, fingerprint, manifest(files))
+        files[METADATA] = format_source(METADATA, metadata)
     return dict(sorted(files.items()))
+
+
+class _Stages:
+    """Adds the wall time of each ``with`` block to a dict, when one is given."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.timings is not None:
+                elapsed = time.perf_counter() - started
+                self.timings[stage] = self.timings.get(stage, 0.0) + elapsed

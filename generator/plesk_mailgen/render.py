@@ -28,6 +28,7 @@ RUNTIME_HEADER = (
 PACKAGE_FILES = {
     "pyproject.toml": "pyproject.toml.jinja",
     "README.md": "README.md.jinja",
+    "LICENSE": "LICENSE.jinja",
     "COMPATIBILITY.md": "COMPATIBILITY.md.jinja",
     f"{PACKAGE}/__init__.py": "package/__init__.py.jinja",
     f"{PACKAGE}/__main__.py": "package/__main__.py.jinja",

@@ -44,6 +44,7 @@ class AsyncBaseClient(Core):
         return self
 
     async def aclose(self) -> None:
+        """Close the connection pool; ``async with`` does it for you."""
         await self.transport.aclose()
 
     async def __aenter__(self) -> Self:

@@ -65,6 +65,7 @@ class Results(list[R]):
 
     @property
     def ok(self) -> bool:
+        """Whether every item succeeded (``True`` for no items)."""
         return all(item.ok for item in self)
 
     @property
@@ -140,10 +141,12 @@ class Pending(Generic[T]):
 
     @property
     def done(self) -> bool:
+        """Whether the batch has been sent and this answer is in."""
         return self._done
 
     @property
     def value(self) -> T:
+        """The answer; ``RuntimeError`` before the batch is sent."""
         if not self._done:
             raise RuntimeError(f"{self.operation}: the batch has not been sent yet")
         return self._value  # type: ignore[return-value]  # set by _set when done
@@ -492,6 +495,7 @@ class BaseClient(Core, Closing):
     transport: Transport
 
     def close(self) -> None:
+        """Close the connection pool; ``with`` does it for you."""
         self.transport.close()
 
     def _call(

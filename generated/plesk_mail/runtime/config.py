@@ -80,6 +80,7 @@ class Server:
 
     @property
     def verify(self) -> bool | str:
+        """httpx's ``verify``: the CA file, the system store (``True``) or off."""
         if self.insecure:
             return False
         return str(Path(self.ca_file).expanduser()) if self.ca_file else True

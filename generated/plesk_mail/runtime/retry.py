@@ -27,6 +27,7 @@ class Retry:
     jitter: float = 0.5
 
     def wait(self, retry: int) -> float:
+        """Seconds before retry number ``retry`` (from 0): doubling, capped, jittered."""
         full = min(self.cap, self.backoff * 2.0**retry)
         return full * (1 - self.jitter * random.random())
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from .cli_fleet import run_fleet, servers_command
 from .cli_output import Output, columns_of
@@ -79,6 +80,11 @@ def _click_option(option: Option) -> click.Option:
         envvar=f"PLESK_{option.dest.upper()}" if option.secret else None,
         help=option.help,
     )
+
+
+def _flag_of(command: Command, field: str) -> str:
+    """The option that sets a request field (``site_ids``: ``--site-id``)."""
+    return next(o.flag for o in command.options if o.path == (field,))
 
 
 def _output_options() -> list[click.Option]:
@@ -154,13 +160,15 @@ def make_command(command: Command, app: App) -> click.Command:
             click.Option(
                 ["--all", "everything"],
                 is_flag=True,
-                help=f"Mean it when no {command.everything[0]} is given: act on "
-                f"{command.everything[2]}.",
+                help=f"Act on {command.everything[2]} when no "
+                f"{_flag_of(command, command.everything[0])} is given.",
             ),
             click.Option(["--yes"], is_flag=True, help="Do not ask before --all."),
         ]
     params += _output_options()
-    epilog = "\n\n".join(["Examples:", *command.examples]) if command.examples else None
+    epilog = None
+    if command.examples:  # \b: click keeps the lines as they are
+        epilog = "Examples:\n\n\b\n" + "\n".join(f"  $ {e}" for e in command.examples)
 
     def callback(**values: Any) -> None:
         settings = click.get_current_context().find_object(Settings)
@@ -173,11 +181,27 @@ def make_command(command: Command, app: App) -> click.Command:
     )
 
 
+NAMED_SERVER_TAKES = ("host", "port", "login", "password", "secret_key", "ca_file")
+"""What a named server's config entry says: the PLESK_* variables do not count.
+
+A password exported for one server must not be sent to another one.
+"""
+
+
+def _ignore_environment(values: dict[str, Any], names: Sequence[str]) -> None:
+    context = click.get_current_context()
+    for name in names:
+        if context.get_parameter_source(name) is ParameterSource.ENVIRONMENT:
+            values[name] = None
+
+
 def make_main(app: App, commands: Sequence[Command]) -> click.Group:
     """The ``plesk-mail`` group: global options, then one command per operation."""
 
     def main(**values: Any) -> None:
         servers = values["servers"]
+        if servers is not None or values["server"] is not None:
+            _ignore_environment(values, NAMED_SERVER_TAKES)
         if servers is not None and (values["server"] or values["host"]):
             raise click.UsageError("--servers goes without --server and --host")
         settings = Settings(
@@ -205,14 +229,14 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         click.Option(
             ["--host"],
             envvar="PLESK_HOST",
-            help="Plesk server: a name or address, with :port if not 8443.",
+            help="The Plesk server: a host name or address, with :port if not 8443.",
         ),
         click.Option(
             ["--port"],
             envvar="PLESK_PORT",
             type=click.IntRange(1, 65535),
             default=None,
-            help="Default 8443, or the port in --host.",
+            help="The port of the XML API: 8443 unless --host names one.",
         ),
         click.Option(
             ["--server"],
@@ -228,7 +252,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             type=click.IntRange(min=1),
             default=64,
             show_default=True,
-            help="With --servers: how many servers at a time.",
+            help="How many servers --servers works on at a time.",
         ),
         click.Option(
             ["--config"],
@@ -241,30 +265,30 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             ["--login"],
             envvar="PLESK_LOGIN",
             default=None,
-            help="Plesk login, default admin (not with a secret key).",
+            help="The Plesk login (default admin; not with a secret key).",
         ),
         click.Option(
             ["--password"],
             envvar="PLESK_PASSWORD",
-            help="Better: PLESK_PASSWORD, or the prompt.",
+            help="The Plesk password; safer in PLESK_PASSWORD or at the prompt.",
         ),
         click.Option(
             ["--secret-key"],
             envvar="PLESK_SECRET_KEY",
-            help="Better: PLESK_SECRET_KEY.",
+            help="A Plesk secret key instead of a password; safer in PLESK_SECRET_KEY.",
         ),
         click.Option(
             ["--protocol"],
             envvar="PLESK_PROTOCOL",
             type=click.Choice((*app.versions, app.auto)),
             default=None,
-            help=f"Default: the server entry's, else {latest}; 'auto' asks the server.",
+            help=f"The protocol version to speak (default: the server entry's, else {latest}); 'auto' asks the server.",
         ),
         click.Option(
             ["--ca-file"],
             envvar="PLESK_CA_FILE",
             type=click.Path(exists=True, dir_okay=False),
-            help="Trust this CA (a self-signed Plesk).",
+            help="Trust this CA certificate file (for a self-signed Plesk).",
         ),
         click.Option(
             ["--insecure"], is_flag=True, help="Do not verify the TLS certificate."
@@ -281,12 +305,12 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             type=click.IntRange(min=1),
             default=100,
             show_default=True,
-            help="Items per packet.",
+            help="How many items go in one packet.",
         ),
         click.Option(
             ["-v", "--verbose"],
             count=True,
-            help="-v: operations and timings; -vv: masked packets.",
+            help="Log to stderr: -v operations and timings, -vv also the packets (secrets masked).",
         ),
         *_output_options(),
     ]
@@ -666,6 +690,7 @@ def _dry_run(
 ) -> NoReturn:
     """Print the packets the command would send (secrets masked) and stop."""
     from .transport import mask_secrets
+    from .xml import indented
 
     request_class = app.models.OPERATIONS[command.operation][0]
     out = Output(
@@ -685,7 +710,7 @@ def _dry_run(
         for request in requests:
             app.validate(request, settings.protocol)
             packet = app.encode([request], settings.protocol)
-            click.echo(mask_secrets(packet).decode("utf-8"))
+            click.echo(indented(mask_secrets(packet)))
     except ValidationError as exc:
         fail(str(exc), EXIT_USAGE)
     sys.exit(EXIT_ITEMS_FAILED if out.bad else EXIT_OK)

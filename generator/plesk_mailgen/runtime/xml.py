@@ -78,7 +78,16 @@ def parse(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Element:
 
 
 def serialize(root: Element) -> bytes:
+    """A packet as sent: no whitespace between elements."""
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def indented(packet: bytes) -> str:
+    """A packet for people to read (``--dry-run``): one element per line."""
+    root = parse(packet, max_size=len(packet) + 1)
+    etree.indent(root, space="  ")
+    text: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return text.decode("utf-8")
 
 
 def path_of(element: Element) -> str:

@@ -1,4 +1,4 @@
 """Benchmark suite of the generated codecs, the generator and the client (issue 7).
 
-Run ``.venv/bin/python -m bench`` (``--quick`` for the short CI version).
+Run ``.venv/bin/python -m tests.benchmarks`` (``--quick`` for the short CI version).
 """

@@ -2,9 +2,9 @@
 
 Run from the project folder::
 
-    .venv/bin/python -m bench            # full size (a few minutes)
-    .venv/bin/python -m bench --quick    # small N, fewer repeats (what CI runs)
-    .venv/bin/python -m bench --json results.json
+    .venv/bin/python -m tests.benchmarks            # full size (a few minutes)
+    .venv/bin/python -m tests.benchmarks --quick    # small N, fewer repeats (what CI runs)
+    .venv/bin/python -m tests.benchmarks --json results.json
 
 Every baseline is measured in the same run, on the same machine and bytes:
 ``lxml.etree.fromstring``; lxml plus a hand-written extraction into dicts;
@@ -284,7 +284,7 @@ def _memory_peak(mode: str, path: Path, runs: int) -> tuple[float, bool]:
     best, exact = math.inf, True
     for _ in range(runs):
         done = subprocess.run(
-            [sys.executable, "-m", "bench.memory", mode, VERSION, str(path)],
+            [sys.executable, "-m", "tests.benchmarks.memory", mode, VERSION, str(path)],
             cwd=PROJECT_DIR,
             capture_output=True,
             text=True,
@@ -355,6 +355,7 @@ def generation_rows(settings: Settings, folder: Path) -> list[Row]:
             1.0,
             fmt=_s,
         ),
+        *generation_stage_rows(full),
         ratio_row(
             "generate.check",
             "generate --check, unchanged",
@@ -365,6 +366,58 @@ def generation_rows(settings: Settings, folder: Path) -> list[Row]:
             fmt=_s,
         ),
     ]
+
+
+def _stage_key(stage: str) -> str:
+    return stage.split(":")[0].split()[0]
+
+
+def generation_stage_rows(full: float) -> list[Row]:
+    """Where a generation's time goes, in process, against the whole command.
+
+    What the stages leave of the command's time is interpreter start, imports
+    and writing the tree. The last row formats with ``black.format_str`` (a
+    second pass wherever the first changed the text) instead of one pass.
+    """
+    from black import format_str
+    from plesk_mailgen import formatting
+    from plesk_mailgen.pipeline import generate_files
+
+    timings: dict[str, float] = {}
+    one_pass = generate_files(PROJECT_DIR, timings=timings)
+    rows = [
+        ratio_row(
+            f"generate.{_stage_key(stage)}",
+            f"  ({stage})",
+            t,
+            full,
+            "command",
+            None,
+            _s,
+        )
+        for stage, t in timings.items()
+    ]
+    black_stage = next(stage for stage in timings if stage.startswith("black"))
+    two_timings: dict[str, float] = {}
+    once = formatting._format_once
+    formatting._format_once = format_str
+    try:
+        two_passes = generate_files(PROJECT_DIR, timings=two_timings)
+    finally:
+        formatting._format_once = once
+    same = "identical output" if two_passes == one_pass else "OUTPUT DIFFERS"
+    rows.append(
+        ratio_row(
+            "generate.black.format_str",
+            f"  (black.format_str instead, two passes; {same})",
+            two_timings[black_stage],
+            timings[black_stage],
+            "one pass",
+            None,
+            _s,
+        )
+    )
+    return rows
 
 
 def _accounts_csv(path: Path, count: int) -> None:
@@ -709,7 +762,7 @@ def run(settings: Settings, progress: TextIO | None = None) -> list[Row]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bench",
+        prog="python -m tests.benchmarks",
         description="Benchmark the generated codecs, generator and client "
         "against lxml, xsdata and the xsdata CLI (issue 7).",
     )

@@ -1,6 +1,6 @@
 """Peak memory of decoding one response, in a fresh process.
 
-Run by the benchmark as ``python -m bench.memory {ours,lxml} VERSION FILE``;
+Run by the benchmark as ``python -m tests.benchmarks.memory {ours,lxml} VERSION FILE``;
 prints one JSON object. The figure is the growth of the resident set size
 (RSS) from just before the call to its peak during the call, so it counts
 libxml2's tree as well as Python objects (``tracemalloc`` sees only the

@@ -1,13 +1,15 @@
-"""Where the project, its generated package and its virtual environment are."""
+"""Where the console scripts of the benchmark's virtual environment are."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-GENERATED_DIR = PROJECT_DIR / "generated"
+from tests.support.paths import GENERATED_DIR, PROJECT_DIR
+
 BIN_DIR = Path(sys.executable).parent
+
+__all__ = ["BIN_DIR", "GENERATED_DIR", "PROJECT_DIR", "console_script"]
 
 
 def console_script(name: str) -> Path:
