@@ -1,129 +1,72 @@
-"""``plesk_mailgen.reachability``: only what the mail operator can reach survives.
+"""Only what the mail operator can reach becomes code.
 
-Runs on a tiny schema set written into ``tmp_path``: the request root uses a
-type that extends a base, the response root reaches a type only through an
-anonymous inner class, and an unrelated type drags its own dependency along.
+Plesk's included files declare types of other operators (``phpSettings``,
+``dbServerInput``, ...). The builder walks from the two root types, so these
+never reach the package. Guarded twice: on the real schemas (no such class in
+the model or the generated tree), and on a copy of them into which a type is
+injected that would break the build if it were visited.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+
 import pytest
-from plesk_mailgen.errors import GeneratorError
+from plesk_mailgen.build import build_protocol
 from plesk_mailgen.loading import load_classes
-from plesk_mailgen.reachability import reachable
-from plesk_mailgen.schemalock import LockedVersion
-from xsdata.codegen.models import Class
+from plesk_mailgen.model import Protocol
+from plesk_mailgen.naming import read_overrides
+from plesk_mailgen.schemalock import LockedVersion, read_lock
 
-HEADER = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
-    'elementFormDefault="qualified">\n'
-)
-FOOTER = "</xs:schema>\n"
+from tests.support.paths import GENERATED_DIR, PROJECT_DIR
 
-SCHEMAS = {
-    "mail_input.xsd": """
-  <xs:include schemaLocation="plesk_mailname.xsd"/>
-  <xs:complexType name="MailTypeRequest">
-    <xs:sequence>
-      <xs:element name="a" type="A"/>
-    </xs:sequence>
+VERSION = "1.6.9.1"
+LOCKED = read_lock(PROJECT_DIR).version(VERSION)
+OTHER_OPERATORS = ("phpSettings", "dbServerInput", "dbServerOutput", "PlanOutputInfo")
+# A type no operation uses, named as the class ``mailnameAddType`` becomes: the
+# builder refuses two types with one Python name, if it ever looks at both.
+INJECTED = """
+  <xs:complexType name="NewMailAccount">
+    <xs:sequence><xs:element name="unrelated" type="xs:string"/></xs:sequence>
   </xs:complexType>
-""",
-    "mail_output.xsd": """
-  <xs:include schemaLocation="plesk_mailname.xsd"/>
-  <xs:complexType name="MailResponseType">
-    <xs:sequence>
-      <xs:element name="wrapper">
-        <xs:complexType>
-          <xs:sequence>
-            <xs:element name="c" type="C"/>
-          </xs:sequence>
-        </xs:complexType>
-      </xs:element>
-    </xs:sequence>
-  </xs:complexType>
-""",
-    "plesk_mailname.xsd": """
-  <xs:complexType name="B">
-    <xs:sequence><xs:element name="b" type="xs:string"/></xs:sequence>
-  </xs:complexType>
-  <xs:complexType name="A">
-    <xs:complexContent>
-      <xs:extension base="B">
-        <xs:sequence><xs:element name="a" type="xs:string"/></xs:sequence>
-      </xs:extension>
-    </xs:complexContent>
-  </xs:complexType>
-  <xs:complexType name="C">
-    <xs:sequence><xs:element name="c" type="xs:string"/></xs:sequence>
-  </xs:complexType>
-  <xs:complexType name="V">
-    <xs:sequence><xs:element name="v" type="xs:string"/></xs:sequence>
-  </xs:complexType>
-  <xs:complexType name="U">
-    <xs:sequence><xs:element name="v" type="V"/></xs:sequence>
-  </xs:complexType>
-""",
-}
+"""
+
+
+def build(version: LockedVersion) -> Protocol:
+    return build_protocol(version, load_classes(version), read_overrides(PROJECT_DIR))
 
 
 @pytest.fixture(scope="module")
-def classes(tmp_path_factory: pytest.TempPathFactory) -> list[Class]:
-    folder = tmp_path_factory.mktemp("reach")
-    for name, body in SCHEMAS.items():
-        (folder / name).write_text(HEADER + body + FOOTER, encoding="utf-8")
-    version = LockedVersion(
-        protocol="9.9.9.9",
-        plesk=("Test",),
-        folder=folder,
-        entry=tuple(SCHEMAS),
-        files={},
-    )
-    return load_classes(version)
+def pristine() -> Protocol:
+    return build(LOCKED)
 
 
-def names(classes: list[Class]) -> list[str]:
-    return [cls.name for cls in classes]
+def test_other_operators_types_are_loaded_but_not_built(pristine: Protocol) -> None:
+    loaded = {cls.name for cls in load_classes(LOCKED)}
+    assert set(OTHER_OPERATORS) <= loaded  # the guard below would prove nothing
+    built = {s.name.lower() for s in pristine.structs}
+    assert not built & {name.lower() for name in OTHER_OPERATORS}
 
 
-def test_schema_declares_all_types(classes: list[Class]) -> None:
-    # Guards the test itself: xsdata must not have dropped or merged anything,
-    # otherwise "dropped by reachable" below would prove nothing.
-    assert sorted(names(classes)) == sorted(
-        ["A", "B", "C", "U", "V", "MailTypeRequest", "MailResponseType"]
-    )
-    by_name = {cls.name: cls for cls in classes}
-    assert [ext.type.qname for ext in by_name["A"].extensions] == ["B"]
+def test_no_other_operators_class_in_the_generated_tree() -> None:
+    models = (GENERATED_DIR / "plesk_mail" / "models.py").read_text(encoding="utf-8")
+    for name in OTHER_OPERATORS:
+        assert not re.search(rf"^class {name[0].upper()}{name[1:]}\b", models, re.M)
 
 
-def test_reachable_keeps_roots_their_types_and_bases(classes: list[Class]) -> None:
-    kept = names(reachable(classes))
-    assert set(kept) == {"MailTypeRequest", "MailResponseType", "A", "B", "C"}
-
-
-def test_reachable_drops_unrelated_types_and_their_dependencies(
-    classes: list[Class],
+def test_an_unreachable_type_changes_nothing(
+    pristine: Protocol, tmp_path: Path
 ) -> None:
-    kept = names(reachable(classes))
-    assert "U" not in kept
-    assert "V" not in kept
-
-
-def test_reachable_keeps_input_order(classes: list[Class]) -> None:
-    kept = names(reachable(classes))
-    assert kept == [name for name in names(classes) if name in kept]
-
-
-def test_reachable_from_other_roots(classes: list[Class]) -> None:
-    assert set(names(reachable(classes, roots=("U",)))) == {"U", "V"}
-    assert set(names(reachable(classes, roots=("A",)))) == {"A", "B"}
-
-
-def test_missing_root_is_an_error(classes: list[Class]) -> None:
-    without_response = [cls for cls in classes if cls.name != "MailResponseType"]
-    with pytest.raises(GeneratorError) as caught:
-        reachable(without_response)
-    message = str(caught.value)
-    assert "'MailResponseType'" in message
-    assert "\n" not in message
+    folder = tmp_path / VERSION
+    shutil.copytree(LOCKED.folder, folder, copy_function=shutil.copyfile)
+    common = folder / "plesk_common.xsd"
+    text = common.read_text(encoding="utf-8")
+    start = re.search(r"<xs:schema\b[^>]*?(?<!/)>", text)
+    assert start
+    common.write_text(text[: start.end()] + INJECTED + text[start.end() :], "utf-8")
+    version = dataclasses.replace(LOCKED, folder=folder)
+    assert "NewMailAccount" in {cls.name for cls in load_classes(version)}
+    assert build(version) == pristine

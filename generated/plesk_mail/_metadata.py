@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "299a3256c161dddacf8a7945990e377ff9c421bbe55b02a49553be9f00979908"
+INPUTS_FINGERPRINT = "de4f399d6b7d320ad9d36d91dc53d560a5a162824e17c360195474451ca21924"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {

@@ -35,7 +35,6 @@ from .naming import (
     snake,
     words,
 )
-from .reachability import reachable
 from .schemalock import LockedVersion
 
 REQUEST_ROOT = "MailTypeRequest"
@@ -92,7 +91,13 @@ class _Lifted:
 def build_protocol(
     version: LockedVersion, classes: list[Class], overrides: Overrides
 ) -> Protocol:
-    return _Builder(version, reachable(classes), overrides).run()
+    """The operation model of one version.
+
+    Built from the two root types outwards, one referenced class at a time, so
+    the types of other operators that the included files declare
+    (``phpSettings``, ``dbServerInput``, ...) are never visited.
+    """
+    return _Builder(version, classes, overrides).run()
 
 
 class _Builder:
