@@ -8,10 +8,14 @@ from typing import Any
 
 from hypothesis import settings
 
-from tests.support.paths import GENERATED_DIR
+from tests.support.paths import GENERATED_DIR, GENERATOR_DIR
 
-if str(GENERATED_DIR) not in sys.path:
-    sys.path.insert(0, str(GENERATED_DIR))
+# This checkout's code first, also where the environment has another one
+# installed; a mutation run (tests/mutation) puts its mutated copies first.
+if not os.environ.get("PLESK_MAIL_MUTATION"):
+    for folder in (GENERATOR_DIR, GENERATED_DIR):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
 
 # Property tests replay exactly: the default profile draws the same examples on
 # every run (CI included), so a red run is reproduced by running it again.

@@ -6,4 +6,5 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 GENERATED_DIR = PROJECT_DIR / "generated"
+GENERATOR_DIR = PROJECT_DIR / "generator"
 ENVELOPE_DIR = PROJECT_DIR / "schemas" / "envelope"
