@@ -195,6 +195,17 @@ def test_a_named_server_ignores_the_plesk_variables(fleet: Fleet) -> None:
     assert len(sent) == 6  # three calls, each after asking for the protocol version
     assert not any(exported["PLESK_PASSWORD"] in str(h) for h in sent)
     assert all(h.get("HTTP_AUTH_LOGIN") == "admin" for h in sent)
+    no_secret = fleet.config.with_name("bare.toml")
+    no_secret.write_text(
+        f'[servers.bare]\nhost = "127.0.0.1:{other.port}"\n', encoding="utf-8"
+    )
+    bare = CliRunner().invoke(
+        main,
+        ["--config", str(no_secret), "--server", "bare", "enable", "--site-id", "1"],
+        env=fleet.env,
+    )
+    assert_clean_exit(bare, 2, "no password for server 'bare': give its config entry")
+    assert other.exchanges == []
     typed = fleet.cli("--servers", "old", "--host", "127.0.0.1", "enable")
     assert_clean_exit(typed, 2, "--servers goes without --server and --host")
 

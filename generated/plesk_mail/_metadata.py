@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "de4f399d6b7d320ad9d36d91dc53d560a5a162824e17c360195474451ca21924"
+INPUTS_FINGERPRINT = "e65e7ce25608e2d3ac6564863cc7febff069fe3717580e48dbdf7f7203b2f842"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -62,7 +62,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/aio.py": "6c2633020097a13007857c17a68c970e2bcc7a54d07efe5d64dda89cf247be6b",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
-    "plesk_mail/runtime/cli.py": "9c34daaaa94ac86021cf8dc2ec042caf0f999b7982d821d8e99a70d3c8f6c2a7",
+    "plesk_mail/runtime/cli.py": "8ba81cc207aa9981783ed9e00123293c6f6e60370f8a42ca499df09196eb393a",
     "plesk_mail/runtime/cli_fleet.py": "36e28fdeeb03293b1da7cd47085ac02fd678837c21256164813da7b27b815924",
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",

@@ -367,6 +367,11 @@ def password_of(settings: Settings) -> str | None:
             f"Plesk password for {settings.login}", hide_input=True
         )
         return value
+    if settings.server is not None:  # the PLESK_* variables do not count for it
+        raise click.UsageError(
+            f"no password for server {settings.server!r}: give its config entry "
+            "password_env, password_command or password, or use a terminal"
+        )
     raise click.UsageError(
         "no password: set PLESK_PASSWORD, PLESK_SECRET_KEY or use a terminal"
     )
