@@ -50,6 +50,7 @@ TESTS = (
     "tests/test_hostile_input.py",
     "tests/test_version_gates.py",
     "tests/test_pins.py",
+    "tests/test_schemalock.py",
     "tests/test_writing.py",
     "tests/test_generator_bad_input.py",
 )
