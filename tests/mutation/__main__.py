@@ -132,8 +132,9 @@ def report(counts: dict[str, Counter[str]], seconds: float) -> str:
         count = count if count is not None else total
         if target != "all targets":
             total.update(count)
-        decided = count["killed"] + count["survived"] + count["timeout"]
-        rate = (count["killed"] + count["timeout"]) / decided if decided else 0.0
+        # A mutant no test reaches counts as not killed.
+        tested = sum(count[k] for k in ("killed", "survived", "timeout", "no tests"))
+        rate = (count["killed"] + count["timeout"]) / tested if tested else 0.0
         rows.append(
             f"{target:45} {rate:6.1%}  killed {count['killed']:4}  "
             f"survived {count['survived']:4}  timeout {count['timeout']:3}  "
