@@ -428,3 +428,19 @@ def test_help_does_not_import_heavy_modules() -> None:
         env={"PYTHONPATH": str(GENERATED_DIR), "PATH": ""},
     )
     assert result.stdout.strip() == "[]"
+
+
+DRY_RUN_WORDS = ["--chunk-size", "2", "--dry-run", "create", "--site-id", "1"]
+
+
+def test_dry_run_from_a_file_prints_one_packet_per_chunk(tmp_path: Path) -> None:
+    rows = tmp_path / "names.csv"
+    rows.write_text("name\n" + "".join(f"u{i}\n" for i in range(3)), encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        [*DRY_RUN_WORDS, "--from-file", str(rows)],
+        env={"PLESK_HOST": "", "PLESK_PASSWORD": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("<packet ") == 2
+    assert result.stdout.count("<name>") == 3

@@ -349,3 +349,25 @@ def test_a_secret_from_a_command_or_a_private_file(
         assert stat.S_IMODE(config.stat().st_mode) == 0o600
         with plesk_mail.connect(server="web", config=config) as client:
             assert client.enable(site_id=SITE_ID).ok
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--servers", "nosuch", "enable", "--site-id", "1"], "nosuch"),
+        (["servers", "check", "nosuch"], "nosuch"),
+    ],
+    ids=["servers-unknown", "check-unknown"],
+)
+def test_config_problems_under_servers_are_one_line(
+    fleet: Fleet, args: list[str], says: str
+) -> None:
+    assert_clean_exit(fleet.cli(*args), 2, says)
+
+
+def test_a_missing_config_under_servers_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.toml"
+    result = CliRunner().invoke(
+        main, ["--config", str(missing), "--servers", "all", "enable", "--site-id", "1"]
+    )
+    assert_clean_exit(result, 2, str(missing))

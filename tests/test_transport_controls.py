@@ -119,3 +119,9 @@ def test_the_wrong_kind_of_httpx_client_is_refused() -> None:
 def test_headers_cannot_replace_the_clients_own(name: str) -> None:
     with pytest.raises(plesk_mail.ConfigurationError, match="set by the client itself"):
         plesk_mail.connect("h", secret_key="k", headers={name: "x"})
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 1e10, 0.0, -1.0])
+def test_an_impossible_timeout_is_refused_at_connect(timeout: float) -> None:
+    with pytest.raises(plesk_mail.ConfigurationError, match="timeout must be"):
+        plesk_mail.connect("127.0.0.1", password="pw", timeout=timeout)

@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "e65e7ce25608e2d3ac6564863cc7febff069fe3717580e48dbdf7f7203b2f842"
+INPUTS_FINGERPRINT = "e699d868d4a87f80692979a64a41db20b8a006b9c448733205cbc2ea1fa4079e"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -62,8 +62,8 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/aio.py": "6c2633020097a13007857c17a68c970e2bcc7a54d07efe5d64dda89cf247be6b",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
-    "plesk_mail/runtime/cli.py": "8ba81cc207aa9981783ed9e00123293c6f6e60370f8a42ca499df09196eb393a",
-    "plesk_mail/runtime/cli_fleet.py": "36e28fdeeb03293b1da7cd47085ac02fd678837c21256164813da7b27b815924",
+    "plesk_mail/runtime/cli.py": "09f420ff317d0897b1f6ed03ce71f34591486a48b06899055f0b84656c144903",
+    "plesk_mail/runtime/cli_fleet.py": "0697b26977f1e859680d8bf3cc8ed5e5171fff3ec4dc8053fde403d798f7e557",
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
     "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",
@@ -71,7 +71,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "43fddd2534400e500fe2e9cc48ffd3803f681ded4806e49bc52e3ebd7b4827ca",
     "plesk_mail/runtime/config.py": "f5396408f7c78fd0a2eadacd562555cc97f22415ab3681fd8ef0f73e40493581",
-    "plesk_mail/runtime/connecting.py": "f8b83e9fcb813cbce46a8fae40cbe44d788a48e803efbd9ec92e86db3e005abb",
+    "plesk_mail/runtime/connecting.py": "3351b45f182a4b70ec3abc6a1f739f81506bb3a5db999b4182107d00aaf46a6a",
     "plesk_mail/runtime/credentials.py": "57b59fc82f034d83105cf37fc6a59737b6e9935f0f1a954cc7b8030989c73eae",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "97dea86a591065f5da27708b206596ff6d5f45f44b52dae979234025988d6783",

@@ -43,14 +43,17 @@ def run_fleet(
     app: App,
 ) -> int:
     """Run one command on every selected server; print per server; the exit code."""
-    fleet = app.fleet(
-        list(settings.servers),
-        config=settings.config,
-        parallel=settings.parallel,
-        timeout=settings.timeout,
-        chunk_size=settings.chunk_size,
-        **_overrides(settings),
-    )
+    try:  # a config problem is one line, as with --server
+        fleet = app.fleet(
+            list(settings.servers),
+            config=settings.config,
+            parallel=settings.parallel,
+            timeout=settings.timeout,
+            chunk_size=settings.chunk_size,
+            **_overrides(settings),
+        )
+    except PleskError as exc:
+        raise click.UsageError(str(exc)) from None
     if not fleet.servers:
         raise click.UsageError("--servers selects no server")
     outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
@@ -168,7 +171,10 @@ def servers_command(app: App) -> click.Group:
         """Connect to each server (or NAMES): protocol, Plesk release, round trip, TLS."""
         settings = ctx.find_object(Settings) or Settings()
         config = _config(settings)
-        chosen = config.select(list(names) or ["all"])
+        try:
+            chosen = config.select(list(names) or ["all"])
+        except PleskError as exc:
+            raise click.UsageError(str(exc)) from None
         results = asyncio.run(_check_all(app, chosen, settings))
         click.echo(table(results, None) if results else f"no servers in {config.path}")
         ctx.exit(

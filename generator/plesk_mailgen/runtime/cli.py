@@ -295,7 +295,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         ),
         click.Option(
             ["--timeout"],
-            type=click.FloatRange(min=0, min_open=True),
+            type=click.FloatRange(min=0, min_open=True, max=86_400),
             default=None,
             help="Seconds for each packet: connect, send and the whole answer "
             "(default 30).",
@@ -701,8 +701,10 @@ def _dry_run(
     out = Output(
         "table", command=command.name, protocol=settings.protocol, stream=sys.stderr
     )
-    requests: Iterator[Any] = iter([request_class(**kwargs)])
-    if rows is not None:
+    requests: Iterator[Any]
+    if rows is None:
+        requests = iter([request_class(**kwargs)])
+    else:
         chunks = _chunks(
             _row_items(command, kwargs, rows, start_at, settings.protocol, app, out),
             settings.chunk_size,

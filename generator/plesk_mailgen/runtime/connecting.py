@@ -18,6 +18,9 @@ from .config import Config, Server, load
 from .credentials import Credentials
 from .errors import ConfigurationError, UnknownProtocolError
 
+MAX_TIMEOUT = 86_400.0
+"""A day: longer deadlines are mistakes (and overflow the socket layer)."""
+
 if TYPE_CHECKING:
     from .aio import AsyncBaseClient
     from .client import BaseClient
@@ -74,7 +77,7 @@ def plan(
             )
     name = host or (entry.host if entry else None)
     assert name is not None
-    return Plan(
+    chosen = Plan(
         host=name,
         port=port if port is not None else (entry.port if entry else None),
         credentials=Credentials(
@@ -95,6 +98,12 @@ def plan(
         verify=verify if verify is not None else (entry.verify if entry else True),
         server=entry.name if entry else None,
     )
+    if not 0 < chosen.timeout <= MAX_TIMEOUT:  # also refuses inf and nan
+        raise ConfigurationError(
+            f"timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "
+            f"got {chosen.timeout!r}"
+        )
+    return chosen
 
 
 def _get(entry: Server | None, key: str) -> Any:
