@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "e699d868d4a87f80692979a64a41db20b8a006b9c448733205cbc2ea1fa4079e"
+INPUTS_FINGERPRINT = "4dc341cf8d5927d8e5c0de071eb77ee2e545c7a3ead9dbea08b13e421b691605"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -72,7 +72,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/commands.py": "43fddd2534400e500fe2e9cc48ffd3803f681ded4806e49bc52e3ebd7b4827ca",
     "plesk_mail/runtime/config.py": "f5396408f7c78fd0a2eadacd562555cc97f22415ab3681fd8ef0f73e40493581",
     "plesk_mail/runtime/connecting.py": "3351b45f182a4b70ec3abc6a1f739f81506bb3a5db999b4182107d00aaf46a6a",
-    "plesk_mail/runtime/credentials.py": "57b59fc82f034d83105cf37fc6a59737b6e9935f0f1a954cc7b8030989c73eae",
+    "plesk_mail/runtime/credentials.py": "7252e517de12c7c98cdd61701e31e1013537dcf9532ecf2aba6d396f794901aa",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "97dea86a591065f5da27708b206596ff6d5f45f44b52dae979234025988d6783",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
@@ -82,7 +82,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
     "plesk_mail/runtime/retry.py": "9544601e115fb1321704deaf5bbe4ed0872cc43a00bbddb617f9d64886e2b569",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
-    "plesk_mail/runtime/transport.py": "479f461dde04aec669d530fdb04fbcd742b9a495e9380aa2bb164354393ee350",
+    "plesk_mail/runtime/transport.py": "3cad349c69cc07d6653896130afd3b7a38d40a3ffa7e7b1d3be048f660ada314",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
     "plesk_mail/runtime/xml.py": "1fc346ab3dbdcd41a17eb9c7d9909c1ea39db77340bd122d38dc3f0156fe1b6e",
     "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",

@@ -73,6 +73,14 @@ class Credentials:
                     text = text.replace(form, MASK)
         return text
 
+    def mask_bytes(self, data: bytes) -> bytes:
+        """``data`` (a server's answer) with the password and secret key masked."""
+        for secret in (self.password, self.secret_key):
+            if secret:
+                for form in {secret, html.escape(secret, quote=False)}:
+                    data = data.replace(form.encode("utf-8"), MASK.encode())
+        return data
+
     def __repr__(self) -> str:
         kind = "secret_key=***" if self.secret_key is not None else "password=***"
         return f"Credentials(login={self.login!r}, {kind})"
