@@ -371,3 +371,19 @@ def test_a_missing_config_under_servers_is_one_line(tmp_path: Path) -> None:
         main, ["--config", str(missing), "--servers", "all", "enable", "--site-id", "1"]
     )
     assert_clean_exit(result, 2, str(missing))
+
+
+def test_servers_keep_the_protocol_their_entry_names(fleet: Fleet) -> None:
+    """Found by the review: --servers used to negotiate over an entry's protocol."""
+    text = fleet.config.read_text(encoding="utf-8")
+    fleet.config.write_text(
+        text.replace("[servers.new]\n", '[servers.new]\nprotocol = "1.6.8.0"\n'),
+        encoding="utf-8",
+    )
+    before = len(fleet.servers["new"].exchanges)
+    result = fleet.cli("--json", "--servers", "new,mid", "enable", "--site-id", "1")
+    servers = json.loads(result.stdout)["servers"]
+    assert servers["new"]["protocol"] == "1.6.8.0"  # as the entry says
+    assert servers["mid"]["protocol"] == "1.6.7.0"  # negotiated
+    sent = [e.body for e in fleet.servers["new"].exchanges[before:]]
+    assert len(sent) == 1 and b'version="1.6.8.0"' in sent[0]

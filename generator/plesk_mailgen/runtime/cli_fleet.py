@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from .cli_output import cut, flatten, plain, table
+from .client import AUTO
 from .commands import (
     EXIT_CONNECTION,
     EXIT_ITEMS_FAILED,
@@ -87,7 +88,7 @@ def run_fleet(
 def _overrides(settings: Settings) -> dict[str, Any]:
     """What the command line says for every server, over their config entries."""
     found: dict[str, Any] = {}
-    if settings.protocol:
+    if settings.protocol and settings.protocol != AUTO:  # entries keep their own
         found["protocol"] = settings.protocol
     if settings.insecure:
         found["verify"] = False
