@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "c7486e6f9ff6fa396005fb5f8d90d4e7267e79f5efe3c66ee5cc3a2b75b28dc4"
+INPUTS_FINGERPRINT = "19923e275b2afeac92511fde444ff5a96a5b8a10397c21a6a3f63ae99b1bbbb6"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -63,7 +63,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/aio.py": "6c2633020097a13007857c17a68c970e2bcc7a54d07efe5d64dda89cf247be6b",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
     "plesk_mail/runtime/cli.py": "09f420ff317d0897b1f6ed03ce71f34591486a48b06899055f0b84656c144903",
-    "plesk_mail/runtime/cli_fleet.py": "daf859415e9cd87b55bd9ac02227fb0d6df3f335e8466be7613a2797ef9a8d27",
+    "plesk_mail/runtime/cli_fleet.py": "5f462f2e0d6b36b18bdb4b77bbe2ee41f1ab38962080396a268c2bc31445db7e",
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
     "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",

@@ -18,7 +18,6 @@ from typing import Any
 import click
 
 from .cli_output import cut, flatten, plain, table
-from .client import AUTO
 from .commands import (
     EXIT_CONNECTION,
     EXIT_ITEMS_FAILED,
@@ -87,6 +86,8 @@ def run_fleet(
 
 def _overrides(settings: Settings) -> dict[str, Any]:
     """What the command line says for every server, over their config entries."""
+    from .client import AUTO  # not at import: --help stays light
+
     found: dict[str, Any] = {}
     if settings.protocol and settings.protocol != AUTO:  # entries keep their own
         found["protocol"] = settings.protocol
