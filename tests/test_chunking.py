@@ -55,16 +55,22 @@ def taken(emulator: Emulator, wanted: list[str]) -> list[int]:
     return indexes
 
 
+@pytest.mark.parametrize("via", ["call", "batch"])
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("count", list(BOUNDARIES))
-def test_client_sends_exactly_chunk_size_items(
-    emulator: Emulator, tls: TestTLS, count: int, kind: str
+def test_client_and_batch_send_exactly_chunk_size_items(
+    emulator: Emulator, tls: TestTLS, count: int, kind: str, via: str
 ) -> None:
     wanted = names(count)
     failing = taken(emulator, wanted)
     accounts = [plesk_mail.NewMailAccount(name=n) for n in wanted]
     with connect_to(emulator, tls, kind=kind, chunk_size=CHUNK) as client:
-        results = client.create(site_id=SITE_ID, mailnames=accounts)
+        if via == "call":
+            results = client.create(site_id=SITE_ID, mailnames=accounts)
+        else:
+            results = _batched(
+                client, lambda b: b.create(site_id=SITE_ID, mailnames=accounts)
+            ).value
     assert items_per_packet(emulator) == BOUNDARIES[count]
     assert len(results) == count
     assert [index for index, _ in results.failed] == failing
@@ -72,25 +78,6 @@ def test_client_sends_exactly_chunk_size_items(
         n for i, n in enumerate(wanted) if i not in failing
     ]
     assert all(r.errcode == 1007 for _, r in results.failed)
-
-
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("count", list(BOUNDARIES))
-def test_batch_sends_exactly_chunk_size_items(
-    emulator: Emulator, tls: TestTLS, count: int, kind: str
-) -> None:
-    wanted = names(count)
-    failing = taken(emulator, wanted)
-    accounts = [plesk_mail.NewMailAccount(name=n) for n in wanted]
-    with connect_to(emulator, tls, kind=kind, chunk_size=CHUNK) as client:
-        created = _batched(
-            client, lambda b: b.create(site_id=SITE_ID, mailnames=accounts)
-        )
-    assert items_per_packet(emulator) == BOUNDARIES[count]
-    assert [index for index, _ in created.value.failed] == failing
-    assert [r.mailname.name for r in created.value if r.mailname] == [
-        n for i, n in enumerate(wanted) if i not in failing
-    ]
 
 
 def _batched(client: Any, collect: Any) -> Any:

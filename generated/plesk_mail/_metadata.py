@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "19923e275b2afeac92511fde444ff5a96a5b8a10397c21a6a3f63ae99b1bbbb6"
+INPUTS_FINGERPRINT = "28a782baffc59c97418bcdca02e4d5b6b911b18784f69188ba766c5fe198d475"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -72,7 +72,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/commands.py": "43fddd2534400e500fe2e9cc48ffd3803f681ded4806e49bc52e3ebd7b4827ca",
     "plesk_mail/runtime/config.py": "f5396408f7c78fd0a2eadacd562555cc97f22415ab3681fd8ef0f73e40493581",
     "plesk_mail/runtime/connecting.py": "3351b45f182a4b70ec3abc6a1f739f81506bb3a5db999b4182107d00aaf46a6a",
-    "plesk_mail/runtime/credentials.py": "7252e517de12c7c98cdd61701e31e1013537dcf9532ecf2aba6d396f794901aa",
+    "plesk_mail/runtime/credentials.py": "e37592550d2ad19a82ee0147a4bb44a833932cb9cb3eab96a0531f1be3f83f34",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "97dea86a591065f5da27708b206596ff6d5f45f44b52dae979234025988d6783",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",

@@ -66,20 +66,21 @@ class Credentials:
             b"HTTP_AUTH_PASSWD": self.password.encode("utf-8"),
         }
 
+    def _secret_forms(self) -> set[str]:
+        """Each secret as sent, and as it reads XML-escaped in an answer."""
+        secrets = [s for s in (self.password, self.secret_key) if s]
+        return {f for s in secrets for f in (s, html.escape(s, quote=False))}
+
     def mask(self, text: str) -> str:
         """``text`` with the password and secret key (plain or XML-escaped) masked."""
-        for secret in (self.password, self.secret_key):
-            if secret:
-                for form in {secret, html.escape(secret, quote=False)}:
-                    text = text.replace(form, MASK)
+        for form in self._secret_forms():
+            text = text.replace(form, MASK)
         return text
 
     def mask_bytes(self, data: bytes) -> bytes:
         """``data`` (a server's answer) with the password and secret key masked."""
-        for secret in (self.password, self.secret_key):
-            if secret:
-                for form in {secret, html.escape(secret, quote=False)}:
-                    data = data.replace(form.encode("utf-8"), MASK.encode())
+        for form in self._secret_forms():
+            data = data.replace(form.encode("utf-8"), MASK.encode())
         return data
 
     def __repr__(self) -> str:
