@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "28a782baffc59c97418bcdca02e4d5b6b911b18784f69188ba766c5fe198d475"
+INPUTS_FINGERPRINT = "006478aff490cf5055e1784a6243009ff9ee6be0b058fc6f5799dba824b6a8b5"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -60,31 +60,32 @@ FILES: dict[str, str] = {
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "plesk_mail/rules.py": "692b0791e20ccf2cdcbfad1e7071e5b07524b33dd37a9b11ce06f4fd96cede50",
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
-    "plesk_mail/runtime/aio.py": "6c2633020097a13007857c17a68c970e2bcc7a54d07efe5d64dda89cf247be6b",
+    "plesk_mail/runtime/aio.py": "fd7954d5a1ea121a70ef678311f43ca2c16c0d5e2b20957a0daf8c458c7a0a6a",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
     "plesk_mail/runtime/cli.py": "09f420ff317d0897b1f6ed03ce71f34591486a48b06899055f0b84656c144903",
     "plesk_mail/runtime/cli_fleet.py": "5f462f2e0d6b36b18bdb4b77bbe2ee41f1ab38962080396a268c2bc31445db7e",
     "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
     "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
     "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",
-    "plesk_mail/runtime/client.py": "e3035cd234c70ef414c112251136d01d36980193ec5b3cdcf76ff8c49dc99e2a",
+    "plesk_mail/runtime/client.py": "91ea9c82f068d7e153aa1fdb82c36a74131f791aa98d53033559bfa64911d079",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "43fddd2534400e500fe2e9cc48ffd3803f681ded4806e49bc52e3ebd7b4827ca",
     "plesk_mail/runtime/config.py": "f5396408f7c78fd0a2eadacd562555cc97f22415ab3681fd8ef0f73e40493581",
     "plesk_mail/runtime/connecting.py": "3351b45f182a4b70ec3abc6a1f739f81506bb3a5db999b4182107d00aaf46a6a",
-    "plesk_mail/runtime/credentials.py": "e37592550d2ad19a82ee0147a4bb44a833932cb9cb3eab96a0531f1be3f83f34",
+    "plesk_mail/runtime/credentials.py": "e438276e27d9733b2cce979580dc6e3cdee681897e45030f1fb4d172be269c38",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "97dea86a591065f5da27708b206596ff6d5f45f44b52dae979234025988d6783",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
-    "plesk_mail/runtime/errors.py": "f08146ca2ab11e27a7b21d16b192ac3bb1935a1d9c8206c41e702f9663a3a297",
+    "plesk_mail/runtime/errors.py": "014235e9be4ce97787508133b4eb47d8080301190dcb03030723d99088007a7f",
     "plesk_mail/runtime/fleet.py": "196257e49b66765fbd34f4628e5db56decd84ec3a1ff4ffe8a4153a9820c7f5e",
+    "plesk_mail/runtime/masking.py": "746bfba284a0a21b20058137eeebedab5908bfee49f94f7abc64027933c16d58",
     "plesk_mail/runtime/negotiate.py": "3db8fb512ca4a872974fb37e5424089955fcbd210a7e99953b9853cce6b121e8",
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
     "plesk_mail/runtime/retry.py": "9544601e115fb1321704deaf5bbe4ed0872cc43a00bbddb617f9d64886e2b569",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
-    "plesk_mail/runtime/transport.py": "3cad349c69cc07d6653896130afd3b7a38d40a3ffa7e7b1d3be048f660ada314",
+    "plesk_mail/runtime/transport.py": "860c54ac6c044ef8c0ba0522bd528278ede43d73f7ccfbaf3c35e88a0bf21888",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
-    "plesk_mail/runtime/xml.py": "1fc346ab3dbdcd41a17eb9c7d9909c1ea39db77340bd122d38dc3f0156fe1b6e",
+    "plesk_mail/runtime/xml.py": "660e1e8f4c1c4f5f3ef92c2fb1a1aef83011490dad5d18d3a92f9f425a8d2e0e",
     "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",
     "plesk_mail/v1_6_7_0/__init__.py": "2e31335b4161367fa8c0f101c72b6d714b530912dc3085e2199e0df30217ba8b",
     "plesk_mail/v1_6_8_0/__init__.py": "a995c882f7154bbe68b2ccb0dfd2db81de9209935e7b1ab64a7c5b2b80fd6feb",

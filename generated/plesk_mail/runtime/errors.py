@@ -60,6 +60,14 @@ class PleskError(Exception):
 
     progress: list[CallProgress] = []  # noqa: RUF012  (replaced, never mutated)
 
+    def _mask(self, mask: Callable[[str], str]) -> None:
+        """Hide secrets in what this error shows (see ``masked``)."""
+        self.args = tuple(mask(a) if isinstance(a, str) else a for a in self.args)
+        for name in ("problem", "errtext"):
+            value = getattr(self, name, None)
+            if isinstance(value, str):
+                setattr(self, name, mask(value))
+
 
 @dataclass(frozen=True)
 class CallProgress:
@@ -77,6 +85,10 @@ class CallProgress:
     unsent: tuple[int, ...]
 
 
+EXCERPT_SHOWN = 200
+"""How much of an answer an error message quotes."""
+
+
 def shortened(text: str, limit: int = 300) -> str:
     """``text``, or its start and how much was left out, for one readable line."""
     if len(text) <= limit:
@@ -85,12 +97,15 @@ def shortened(text: str, limit: int = 300) -> str:
 
 
 def masked(exc: X, mask: Callable[[str], str]) -> X:
-    """``exc`` with ``mask`` applied to its message and text attributes, in place."""
+    """``exc`` with ``mask`` applied to what it shows, in place.
+
+    A ``PleskError`` masks its parts first and then builds its message, so a
+    secret is never cut in two by a shortened text (half a password shown).
+    """
+    if isinstance(exc, PleskError):
+        exc._mask(mask)
+        return exc
     exc.args = tuple(mask(a) if isinstance(a, str) else a for a in exc.args)
-    for name in ("excerpt", "errtext", "problem"):
-        value = getattr(exc, name, None)
-        if isinstance(value, str):
-            setattr(exc, name, mask(value))
     return exc
 
 
@@ -107,12 +122,23 @@ class ConfigurationError(PleskError, ValueError):
     """Arguments that cannot make a connection: no host name, no credentials."""
 
 
+class ClientClosedError(PleskError, RuntimeError):
+    """A call on a client that was closed: nothing was sent."""
+
+
 class UnknownProtocolError(PleskError, ValueError):
     """A protocol version this package was not generated for."""
 
 
 class TransportError(PleskError):
-    """The request did not get an HTTP answer: refused, unreachable, TLS failure."""
+    """The request did not get an HTTP answer: refused, unreachable, TLS failure.
+
+    ``sent`` says whether the request may have reached the server (its
+    headers had started out): then a packet that changes something may have
+    been applied. ``False`` means it never left (refused, TLS, DNS).
+    """
+
+    sent: bool = True
 
 
 class DeadlineExceededError(TransportError, TimeoutError):
@@ -135,12 +161,27 @@ class TLSError(TransportError):
 class ResponseError(PleskError):
     """The server answered something that is not a valid response packet.
 
-    ``excerpt`` holds the start of what came back, for diagnosis.
+    ``excerpt`` holds the start of what came back, for diagnosis (the message
+    shows its first ``EXCERPT_SHOWN`` characters).
     """
 
     def __init__(self, message: str, excerpt: str = "") -> None:
-        super().__init__(f"{message} (received: {excerpt!r})" if excerpt else message)
+        self.message = message
         self.excerpt = excerpt
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if not self.excerpt:
+            return self.message
+        shown = " ".join(self.excerpt.split())
+        if len(shown) > EXCERPT_SHOWN:
+            shown = shown[:EXCERPT_SHOWN] + "..."
+        return f"{self.message} (received: {shown!r})"
+
+    def _mask(self, mask: Callable[[str], str]) -> None:
+        self.message = mask(self.message)
+        self.excerpt = mask(self.excerpt)
+        self.args = (self._text(), *self.args[1:])
 
 
 class UnexpectedElementError(ResponseError):
@@ -162,11 +203,20 @@ class PacketError(PleskError):
     def __init__(
         self, errcode: int | None, errtext: str, http_status: int | None = None
     ) -> None:
-        label = f"Plesk error {errcode}" if errcode is not None else "Plesk error"
-        super().__init__(f"{label}: {shortened(errtext)}")
         self.errcode = errcode
         self.errtext = errtext
         self.http_status = http_status
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        label = (
+            f"Plesk error {self.errcode}" if self.errcode is not None else "Plesk error"
+        )
+        return f"{label}: {shortened(self.errtext)}"
+
+    def _mask(self, mask: Callable[[str], str]) -> None:
+        self.errtext = mask(self.errtext)
+        self.args = (self._text(), *self.args[1:])
 
 
 class AuthenticationError(PacketError):
@@ -205,10 +255,13 @@ class ItemErrors(PleskError):
     """Some items of an operation failed; ``failures`` pairs input index and result."""
 
     def __init__(
-        self, operation: str, failures: Sequence[tuple[int, ItemResult]]
+        self,
+        operation: str,
+        failures: Sequence[tuple[int, ItemResult]],
+        mask: Callable[[str], str] = str,
     ) -> None:
         lines = [
-            f"#{index}: error {result.errcode}: {result.errtext}"
+            f"#{index}: error {result.errcode}: {mask(result.errtext or '')}"
             for index, result in failures
         ]
         super().__init__(

@@ -27,14 +27,15 @@ from .errors import ResponseError, UnexpectedElementError
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
-EXCERPT_LENGTH = 200
+EXCERPT_LENGTH = 4096
+"""How much of an answer an error keeps: more than it shows (``EXCERPT_SHOWN``),
+so that a secret starting in the part shown is masked whole before the cut."""
 Element = etree._Element
 
 
 def excerpt(data: bytes) -> str:
     """The start of a payload, printable, for error messages."""
-    text = data[:EXCERPT_LENGTH].decode("utf-8", errors="replace")
-    return " ".join(text.split())
+    return data[:EXCERPT_LENGTH].decode("utf-8", errors="replace")
 
 
 _LOCAL = threading.local()
@@ -159,7 +160,9 @@ def missing(parent: Element, tag: str) -> NoReturn:
 
 def _bad(element: Element, kind: str) -> NoReturn:
     value = (element.text or "")[:EXCERPT_LENGTH]
-    raise ResponseError(f"{path_of(element)}: {value!r} is not a valid {kind}")
+    if not value:
+        raise ResponseError(f"{path_of(element)}: empty, not a valid {kind}")
+    raise ResponseError(f"{path_of(element)}: not a valid {kind}", value)
 
 
 def text(element: Element) -> str:

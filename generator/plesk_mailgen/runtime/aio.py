@@ -44,6 +44,7 @@ class AsyncBaseClient(Core):
 
     async def aclose(self) -> None:
         """Close the connection pool; ``async with`` does it for you."""
+        self._closed = True
         await self.transport.aclose()
 
     async def __aenter__(self) -> Self:
@@ -76,7 +77,10 @@ class AsyncBaseClient(Core):
             while True:
                 try:
                     data = await self.transport.post(
-                        packet.body, packet.label, read_only=packet.read_only
+                        packet.body,
+                        packet.label,
+                        read_only=packet.read_only,
+                        mask=packet.masker.text,
                     )
                 except BaseException as exc:
                     steps.throw(exc)  # attaches the progress, raises it again

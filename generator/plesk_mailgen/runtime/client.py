@@ -16,6 +16,7 @@ import functools
 import logging
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, TypeVar
 
@@ -25,16 +26,20 @@ from .closing import Closing
 from .envelope import SystemResult
 from .errors import (
     CallProgress,
+    ClientClosedError,
     ItemErrors,
     ItemResult,
+    PacketError,
     PleskError,
     ResponseError,
+    TransportError,
     UnexpectedElementError,
     UnknownProtocolError,
     ValidationError,
     masked,
     packet_error,
 )
+from .masking import NO_SECRETS, Masker, secret_values
 from .protocols import availability
 
 if TYPE_CHECKING:
@@ -57,10 +62,17 @@ class Results(list[R]):
 
     unknown_elements: list[rt.UnknownElement]
 
-    def __init__(self, items: Sequence[R] = (), operation: str = "") -> None:
+    def __init__(
+        self, items: Sequence[R] = (), operation: str = "", masker: Masker = NO_SECRETS
+    ) -> None:
         super().__init__(items)
         self.operation = operation
         self.unknown_elements = []
+        self._masker = masker
+
+    def __repr__(self) -> str:
+        """The items' repr, with any secret a server echoed in them hidden."""
+        return self._masker.text(super().__repr__())
 
     @property
     def ok(self) -> bool:
@@ -76,7 +88,7 @@ class Results(list[R]):
         """Raise ``ItemErrors`` listing every failed item; return self otherwise."""
         failed = self.failed
         if failed:
-            raise ItemErrors(self.operation, failed)
+            raise ItemErrors(self.operation, failed, self._masker.text)
         return self
 
 
@@ -157,11 +169,28 @@ class Pending(Generic[T]):
 
 @dataclass(frozen=True)
 class Packet:
-    """One packet on its way out: its bytes, a label for logs, and whether it only reads."""
+    """One packet on its way out: its bytes, a label for logs, and whether it only reads.
+
+    ``masker`` hides the login secrets and the packet's own (account
+    passwords) in whatever an error or log line shows of its answer.
+    """
 
     body: bytes
     label: str
     read_only: bool
+    masker: Masker = NO_SECRETS
+
+
+def reached_server(exc: BaseException) -> bool:
+    """Whether a packet that ``exc`` stopped may have been applied.
+
+    Not when it never left (a ``TransportError`` that was not sent) or when
+    the server refused the whole packet (``PacketError``); otherwise, an
+    interrupt or a lost answer included, it may have been.
+    """
+    if isinstance(exc, TransportError):
+        return exc.sent
+    return not isinstance(exc, PacketError | ClientClosedError)
 
 
 @dataclass
@@ -224,6 +253,7 @@ class Core:
         self.lenient = lenient
         self.last_unknown_elements: list[rt.UnknownElement] = []
         self._protocol = protocol
+        self._closed = False
 
     @property
     def protocol_version(self) -> str:
@@ -234,6 +264,16 @@ class Core:
                 "'await client.open()' first"
             )
         return self._protocol
+
+    @property
+    def masker(self) -> Masker:
+        """Hides this client's login secrets in text (see ``plesk_mail.runtime.masking``)."""
+        masker: Masker = self.transport.masker
+        return masker
+
+    def mask(self, text: str) -> str:
+        """``text`` with this client's secrets hidden, for showing it to people."""
+        return self.masker.text(text)
 
     def supports(self, what: type | str, field: str | None = None) -> bool:
         """Whether this connection's protocol has an operation, a model class or a field.
@@ -288,6 +328,10 @@ class Core:
         An error or an interrupt while packets are under way gets ``progress``:
         what each call had done (``CallProgress``).
         """
+        if self._closed:
+            raise ClientClosedError(
+                "this client was closed; make a new one (or use it inside 'with')"
+            )
         for call in calls:
             self._check(call)
         pieces = [piece for call in calls for piece in self._split(call)]
@@ -299,12 +343,14 @@ class Core:
             for packet in packets:
                 outgoing = self._outgoing(packet)
                 data = yield outgoing
-                bodies = self._answer(packet, outgoing.label, data, unknown)
+                bodies = self._answer(packet, outgoing, data, unknown)
                 for piece, body in zip(packet, bodies, strict=True):
                     answers[id(piece.call)].append((piece, body))
                 done += 1
         except BaseException as exc:  # an interrupt too: say what was applied
-            exc.progress = self._progress(calls, answers, packets, done, unknown)  # type: ignore[attr-defined]
+            exc.progress = self._progress(  # type: ignore[attr-defined]
+                calls, answers, packets, done, unknown, reached_server(exc)
+            )
             raise
         self.last_unknown_elements = unknown
         for call in calls:
@@ -317,8 +363,12 @@ class Core:
         packets: list[list[_Piece]],
         done: int,
         unknown: list[rt.UnknownElement],
+        reached: bool,
     ) -> list[CallProgress]:
-        """What each call had done when packet ``done`` failed."""
+        """What each call had done when packet ``done`` failed.
+
+        ``reached``: that packet may have been applied (else it counts as unsent).
+        """
         progress = []
         for call in calls:
             answered = answers[id(call)]
@@ -326,7 +376,7 @@ class Core:
                 results = self._merge(call, answered, unknown) if answered else []
             except PleskError:
                 results = []  # the answers of the completed packets do not add up
-            in_flight = [
+            current = [
                 piece
                 for packet in packets[done : done + 1]
                 for piece in packet
@@ -338,6 +388,9 @@ class Core:
                 for piece in packet
                 if piece.call is call
             ]
+            in_flight = current if reached else []
+            if not reached:
+                later = current + later
             progress.append(
                 CallProgress(
                     operation=call.spec.name,
@@ -379,44 +432,50 @@ class Core:
             [piece.request for piece in pieces], self._protocol
         )
         names = sorted({piece.call.spec.name for piece in pieces})
+        requests = [piece.request for piece in pieces]
         return Packet(
             body=self._codec.encode_request(packet),
             label=f"mail.{'+'.join(names)} x{len(pieces)}",
             read_only=all(piece.call.spec.read_only for piece in pieces),
+            masker=self.masker.adding(partial(secret_values, requests)),
         )
 
     def _answer(
         self,
         pieces: list[_Piece],
-        label: str,
+        packet: Packet,
         data: bytes,
         unknown: list[rt.UnknownElement],
     ) -> list[Any]:
         """The reply bodies of one packet's answer, in the packet's order, checked."""
         names = [piece.call.spec.name for piece in pieces]
+        mask = packet.masker.text
         try:
             answer = self._decode(data, unknown)
         except PleskError as exc:  # a server may echo a secret into what we quote
-            raise masked(exc, self.transport.mask) from None
+            raise masked(exc, mask) from None
         if isinstance(answer, SystemResult):
             error = packet_error(answer.errcode, answer.errtext or "packet refused")
-            raise masked(error, self.transport.mask)
+            raise masked(error, mask)
         if answer.version != self._protocol:
             logger.warning(
                 "%s: asked in protocol %s, answered in %r; decoded and checked as %s",
-                label,
+                packet.label,
                 self._protocol,
-                answer.version,
+                mask(answer.version),
                 self._protocol,
             )
         replies = answer.replies
-        if [reply.operation for reply in replies] != names:
-            raise ResponseError(
-                f"expected replies for {', '.join(names)}; got "
-                f"{', '.join(r.operation for r in replies) or 'none'}"
-            )
-        for reply in replies:
-            self._check_reply(reply.operation, reply.body)
+        try:
+            if [reply.operation for reply in replies] != names:
+                raise ResponseError(
+                    f"expected replies for {', '.join(names)}; got "
+                    f"{', '.join(r.operation for r in replies) or 'none'}"
+                )
+            for reply in replies:
+                self._check_reply(reply.operation, reply.body)
+        except PleskError as exc:
+            raise masked(exc, mask) from None
         return [reply.body for reply in replies]
 
     def _decode(self, data: bytes, unknown: list[rt.UnknownElement]) -> Any:
@@ -466,7 +525,7 @@ class Core:
         spec = call.spec
         if spec.result_field is None:
             return answers[0][1]
-        merged = spec.results_class(operation=spec.name)
+        merged = spec.results_class(operation=spec.name, masker=self.masker)
         for piece, body in answers:
             if self._protocol in spec.bare_versions and spec.unwrap is not None:
                 results = spec.unwrap(body)
@@ -495,6 +554,7 @@ class BaseClient(Core, Closing):
 
     def close(self) -> None:
         """Close the connection pool; ``with`` does it for you."""
+        self._closed = True
         self.transport.close()
 
     def _call(
@@ -511,7 +571,10 @@ class BaseClient(Core, Closing):
             while True:
                 try:
                     data = self.transport.post(
-                        packet.body, packet.label, read_only=packet.read_only
+                        packet.body,
+                        packet.label,
+                        read_only=packet.read_only,
+                        mask=packet.masker.text,
                     )
                 except BaseException as exc:
                     steps.throw(exc)  # attaches the progress, raises it again

@@ -10,12 +10,11 @@ must not get it into an exception.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .errors import ConfigurationError
-
-MASK = "***"
+from .masking import Masker
 
 
 def _check(what: str, value: str) -> None:
@@ -65,22 +64,14 @@ class Credentials:
             b"HTTP_AUTH_PASSWD": self.password.encode("utf-8"),
         }
 
-    def _secret_forms(self) -> set[str]:
-        """Each secret as sent, and as it reads XML-escaped in an answer."""
-        secrets = [s for s in (self.password, self.secret_key) if s]
-        return {f for s in secrets for f in (s, html.escape(s, quote=False))}
+    @cached_property
+    def masker(self) -> Masker:
+        """Hides the password and secret key in text meant for people."""
+        return Masker((self.password, self.secret_key))
 
     def mask(self, text: str) -> str:
-        """``text`` with the password and secret key (plain or XML-escaped) masked."""
-        for form in self._secret_forms():
-            text = text.replace(form, MASK)
-        return text
-
-    def mask_bytes(self, data: bytes) -> bytes:
-        """``data`` (a server's answer) with the password and secret key masked."""
-        for form in self._secret_forms():
-            data = data.replace(form.encode("utf-8"), MASK.encode())
-        return data
+        """``text`` with the password and secret key hidden (see ``masking``)."""
+        return self.masker.text(text)
 
     def __repr__(self) -> str:
         kind = "secret_key=***" if self.secret_key is not None else "password=***"

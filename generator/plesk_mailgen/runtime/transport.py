@@ -21,7 +21,8 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import anyio
 import httpcore
@@ -42,6 +43,7 @@ from .errors import (
     masked,
     packet_error,
 )
+from .masking import Masker
 from .retry import NO_RETRY, Retry
 from .xml import DEFAULT_MAX_SIZE, excerpt
 
@@ -78,8 +80,8 @@ def ssl_context(verify: bool | str) -> ssl.SSLContext:
         return _context(verify, None)
     try:
         found = os.stat(verify)
-    except OSError as exc:
-        raise TLSError(f"cannot load CA file {verify}: {exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise TLSError(f"cannot load CA file {verify!r}: {exc}") from None
     return _context(verify, (found.st_ino, found.st_size, found.st_mtime_ns))
 
 
@@ -89,12 +91,38 @@ def _context(verify: bool | str, stamp: tuple[int, int, int] | None) -> ssl.SSLC
         return httpx.create_ssl_context(verify=verify)
     try:
         return ssl.create_default_context(cafile=verify)
-    except (OSError, ssl.SSLError) as exc:
-        raise TLSError(f"cannot load CA file {verify}: {exc}") from None
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise TLSError(f"cannot load CA file {verify!r}: {exc}") from None
 
 
-class _Status(Exception):
-    """An HTTP status a read-only packet may be tried again on (502, 503, 504)."""
+Mask = Callable[[str], str]
+
+
+class _Stage:
+    """How far one exchange got, from httpcore's trace events.
+
+    Once the request's headers start out, the server may apply the packet;
+    before that (resolving, connecting, the TLS handshake) it cannot. A
+    transport that reports no events at all (a caller's custom one) is
+    assumed to have sent.
+    """
+
+    def __init__(self) -> None:
+        self.traced = False
+        self.sent = False
+
+    def see(self, name: str, info: Mapping[str, Any]) -> None:
+        self.traced = True
+        if "send_request_headers" in name:
+            self.sent = True
+
+    async def asee(self, name: str, info: Mapping[str, Any]) -> None:
+        self.see(name, info)
+
+    def may_have_sent(self, exc: Exception) -> bool:
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            return False
+        return self.sent or not self.traced
 
 
 class _Http:
@@ -135,18 +163,23 @@ class _Http:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, credentials={self._credentials!r})"
 
+    @property
+    def masker(self) -> Masker:
+        """Hides the login secrets (see ``masking``)."""
+        return self._credentials.masker
+
     def mask(self, text: str) -> str:
-        """``text`` with every known secret masked."""
+        """``text`` with the login secrets hidden (see ``masking``)."""
         return self._credentials.mask(text)
 
     def _request_headers(self) -> dict[bytes, bytes]:
         encoded = {k.encode(): v.encode("utf-8") for k, v in self._headers.items()}
         return {**encoded, **self._credentials.headers()}
 
-    def _trace(self, label: str, what: str, body: bytes) -> None:
+    def _trace(self, label: str, what: str, body: bytes, mask: Mask) -> None:
         if logger.isEnabledFor(TRACE):
             text = mask_secrets(body).decode(errors="replace")
-            logger.log(TRACE, "%s %s body: %s", label, what, self.mask(text))
+            logger.log(TRACE, "%s %s body: %s", label, what, mask(text))
 
     def _expired(self) -> DeadlineExceededError:
         return DeadlineExceededError(
@@ -154,23 +187,25 @@ class _Http:
             "(connect, send and receive)"
         )
 
-    def _failure(self, exc: Exception) -> PleskError:
-        """The package's error for what httpx raised."""
-        if isinstance(exc, PleskError):
-            return masked(exc, self.mask)
+    def _failure(self, exc: Exception, sent: bool, mask: Mask) -> PleskError:
+        """The package's error for what httpx raised; ``sent``: it may have arrived."""
+        error: TransportError
         if isinstance(exc, httpx.TimeoutException | TimeoutError):
-            return self._expired()
-        if isinstance(exc, httpx.ConnectError):
-            return masked(self._connect_error(exc), self.mask)
-        return TransportError(self.mask(f"{self.url}: {type(exc).__name__}: {exc}"))
+            error = self._expired()
+        elif isinstance(exc, httpx.ConnectError):
+            error = self._connect_error(exc)
+        else:
+            error = TransportError(f"{self.url}: {type(exc).__name__}: {exc}")
+        error.sent = sent
+        return masked(error, mask)
 
-    def _retryable(self, exc: Exception, read_only: bool) -> bool:
+    def _retryable(self, exc: Exception, read_only: bool, stage: _Stage) -> bool:
         """Whether trying again cannot apply a change twice (and may help)."""
-        if isinstance(exc, httpx.ConnectTimeout):
+        if isinstance(exc, httpx.ConnectError) and _tls_problem(exc):
+            return False  # a certificate will not change
+        if not stage.may_have_sent(exc):
             return True  # the request never left
-        if isinstance(exc, httpx.ConnectError):
-            return not _tls_problem(exc)  # a certificate will not change
-        return read_only and isinstance(exc, httpx.TransportError | _Status)
+        return read_only and isinstance(exc, httpx.TransportError | TimeoutError)
 
     def _read_limit(self, declared: str | None) -> None:
         if (
@@ -198,13 +233,19 @@ class _Http:
             )
         if _tls_problem(exc):
             return TLSError(
-                f"{self.url}: TLS verification failed ({text}); trust the server's CA "
-                "with verify='/path/ca.pem' or, knowingly, verify=False"
+                f"{self.url}: TLS verification failed ({text}); trust the server's "
+                "CA certificate (a CA file), or switch verification off knowingly"
             )
         return TransportError(f"{self.url}: cannot connect ({text})")
 
     def _finish(
-        self, label: str, body: bytes, status: int, data: bytes, started: float
+        self,
+        label: str,
+        body: bytes,
+        status: int,
+        data: bytes,
+        started: float,
+        mask: Mask,
     ) -> bytes:
         logger.debug(
             "%s -> %s: sent %d bytes, HTTP %d, received %d bytes in %.0f ms",
@@ -215,9 +256,9 @@ class _Http:
             len(data),
             (time.perf_counter() - started) * 1000,
         )
-        self._trace(label, "response", data)
-        if status == 200:  # a server that echoes a secret back never hands it on
-            return self._credentials.mask_bytes(data)
+        self._trace(label, "response", data, mask)
+        if status == 200:  # exactly as sent: masking is for what people read
+            return data
         if status == 401:
             raise packet_error(
                 ErrorCode.AUTHENTICATION_FAILED, "HTTP 401 Unauthorized", status
@@ -226,20 +267,32 @@ class _Http:
             raise packet_error(
                 ErrorCode.PERMISSION_DENIED, "HTTP 403 Forbidden", status
             )
-        raise ResponseError(f"{self.url}: HTTP {status}", self.mask(excerpt(data)))
+        error = ResponseError(f"{self.url}: HTTP {status}", excerpt(data))
+        raise masked(error, mask)
 
     def _give_up(
-        self, exc: Exception, attempt: int, read_only: bool, ends: float
+        self, exc: Exception, attempt: int, read_only: bool, ends: float, stage: _Stage
     ) -> float | None:
         """Seconds to wait before the next try, or ``None`` to raise now."""
-        if attempt + 1 >= self.retry.attempts or not self._retryable(exc, read_only):
+        if not self._retryable(exc, read_only, stage):
+            return None
+        return self._wait(type(exc).__name__, attempt, ends)
+
+    def _status_wait(
+        self, status: int, attempt: int, read_only: bool, ends: float
+    ) -> float | None:
+        """Seconds to wait before asking again after a 502/503/504, or ``None``."""
+        if status not in _RETRY_STATUS or not read_only:
+            return None
+        return self._wait(f"HTTP {status}", attempt, ends)
+
+    def _wait(self, what: str, attempt: int, ends: float) -> float | None:
+        if attempt + 1 >= self.retry.attempts:
             return None
         wait = self.retry.wait(attempt)
         if time.monotonic() + wait >= ends:
             return None
-        logger.info(
-            "%s: %s; trying again in %.2f s", self.url, type(exc).__name__, wait
-        )
+        logger.info("%s: %s; trying again in %.2f s", self.url, what, wait)
         return wait
 
 
@@ -249,6 +302,23 @@ def _tls_problem(exc: Exception) -> bool:
     if "EOF" in text:  # the peer hung up mid-handshake: a connection problem
         return False
     return "CERTIFICATE" in text or "SSL" in text
+
+
+def _keep_deadline(client: httpx.Client, url: str) -> None:
+    """Give a caller's client the socket layer that keeps the deadline.
+
+    It changes nothing outside this package's calls (no deadline is set
+    there). A client whose transport has no httpcore connection pool (a
+    custom or mock transport) keeps its own timeouts: the deadline is then
+    checked between the chunks of the answer only.
+    """
+    transport = client._transport_for_url(httpx.URL(url))
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
+        backend, DeadlineBackend
+    ):
+        pool._network_backend = DeadlineBackend(backend)  # type: ignore[union-attr]
 
 
 class Transport(_Http, Closing):
@@ -283,6 +353,7 @@ class Transport(_Http, Closing):
         self._owned = http_client is None
         if http_client is not None:
             self._client = http_client
+            _keep_deadline(http_client, self.url)
             return
         context = ssl_context(verify)
         transport = httpx.HTTPTransport(verify=context)
@@ -299,36 +370,46 @@ class Transport(_Http, Closing):
         )
 
     def post(
-        self, body: bytes, label: str = "packet", *, read_only: bool = False
+        self,
+        body: bytes,
+        label: str = "packet",
+        *,
+        read_only: bool = False,
+        mask: Mask | None = None,
     ) -> bytes:
-        """Send ``body``; return the response body of an HTTP 200 answer."""
-        self._trace(label, "request", body)
+        """Send ``body``; return the response body of an HTTP 200 answer.
+
+        ``mask`` hides secrets in what an error or log line shows (default:
+        the login secrets); a ``TransportError`` says in ``sent`` whether the
+        packet may have reached the server.
+        """
+        mask = mask or self.mask
+        self._trace(label, "request", body, mask)
         ends = time.monotonic() + self.timeout
         attempt = 0
+        sent = False
         while True:
             started = time.perf_counter()
+            stage = _Stage()
             try:
                 with deadline(ends - time.monotonic()):
-                    status, data = self._exchange(body, ends)
+                    status, data = self._exchange(body, ends, stage)
             except PleskError as exc:
-                raise masked(exc, self.mask) from None
+                raise masked(exc, mask) from None
             except httpx.HTTPError as exc:
-                wait = self._give_up(exc, attempt, read_only, ends)
+                sent = sent or stage.may_have_sent(exc)
+                wait = self._give_up(exc, attempt, read_only, ends, stage)
                 if wait is None:
-                    raise self._failure(exc) from None
+                    raise self._failure(exc, sent, mask) from None
             else:
-                retry = status in _RETRY_STATUS
-                wait = (
-                    self._give_up(_Status(status), attempt, read_only, ends)
-                    if retry
-                    else None
-                )
+                wait = self._status_wait(status, attempt, read_only, ends)
                 if wait is None:
-                    return self._finish(label, body, status, data, started)
+                    return self._finish(label, body, status, data, started, mask)
+                sent = True
             time.sleep(wait)
             attempt += 1
 
-    def _exchange(self, body: bytes, ends: float) -> tuple[int, bytes]:
+    def _exchange(self, body: bytes, ends: float, stage: _Stage) -> tuple[int, bytes]:
         left = max(ends - time.monotonic(), 0.001)
         with self._client.stream(
             "POST",
@@ -337,6 +418,7 @@ class Transport(_Http, Closing):
             headers=self._request_headers(),
             timeout=left,
             follow_redirects=False,
+            extensions={"trace": stage.see},
         ) as response:
             self._read_limit(response.headers.get("Content-Length"))
             chunks: list[bytes] = []
@@ -396,42 +478,48 @@ class AsyncTransport(_Http):
         )
 
     async def post(
-        self, body: bytes, label: str = "packet", *, read_only: bool = False
+        self,
+        body: bytes,
+        label: str = "packet",
+        *,
+        read_only: bool = False,
+        mask: Mask | None = None,
     ) -> bytes:
-        """Send ``body``; return the response body of an HTTP 200 answer."""
-        self._trace(label, "request", body)
+        """Send ``body``; return the response body of an HTTP 200 answer (see ``Transport.post``)."""
+        mask = mask or self.mask
+        self._trace(label, "request", body, mask)
         ends = time.monotonic() + self.timeout
         attempt = 0
+        sent = False
         while True:
             started = time.perf_counter()
+            stage = _Stage()
             try:
                 with anyio.fail_after(max(ends - time.monotonic(), 0.001)):
-                    status, data = await self._exchange(body)
+                    status, data = await self._exchange(body, stage)
             except PleskError as exc:
-                raise masked(exc, self.mask) from None
+                raise masked(exc, mask) from None
             except (httpx.HTTPError, TimeoutError) as exc:
-                wait = self._give_up(exc, attempt, read_only, ends)
+                sent = sent or stage.may_have_sent(exc)
+                wait = self._give_up(exc, attempt, read_only, ends, stage)
                 if wait is None:
-                    raise self._failure(exc) from None
+                    raise self._failure(exc, sent, mask) from None
             else:
-                retry = status in _RETRY_STATUS
-                wait = (
-                    self._give_up(_Status(status), attempt, read_only, ends)
-                    if retry
-                    else None
-                )
+                wait = self._status_wait(status, attempt, read_only, ends)
                 if wait is None:
-                    return self._finish(label, body, status, data, started)
+                    return self._finish(label, body, status, data, started, mask)
+                sent = True
             await anyio.sleep(wait)
             attempt += 1
 
-    async def _exchange(self, body: bytes) -> tuple[int, bytes]:
+    async def _exchange(self, body: bytes, stage: _Stage) -> tuple[int, bytes]:
         async with self._client.stream(
             "POST",
             self.url,
             content=body,
             headers=self._request_headers(),
             follow_redirects=False,
+            extensions={"trace": stage.asee},
         ) as response:
             self._read_limit(response.headers.get("Content-Length"))
             chunks: list[bytes] = []
