@@ -674,35 +674,67 @@ class CliCase:
 
 
 ENABLE = ["enable", "--site-id", "1"]
+READ = ["get-prefs", "--site-id", "1"]
+MAYBE = "the enable was sent and may or may not have been applied"
+"""A write whose answer never came whole: never reported as "nothing applied" (3)."""
 CLI_CASES = [
     pytest.param(
         CliCase(
             ENABLE,
-            3,
-            ["HTTP 500"],
+            4,
+            ["HTTP 500", MAYBE],
             answer=RawAnswer(b"oops", 500, content_type="text/plain"),
         ),
         id="http-500",
     ),
     pytest.param(
-        CliCase(ENABLE, 3, ["not well-formed"], answer=RawAnswer(b"\x00\xffgarbage")),
+        CliCase(
+            READ,
+            3,
+            ["HTTP 500"],
+            answer=RawAnswer(b"oops", 500, content_type="text/plain"),
+        ),
+        id="http-500-read-only",
+    ),
+    pytest.param(
+        CliCase(
+            ENABLE, 4, ["not well-formed", MAYBE], answer=RawAnswer(b"\x00\xffgarbage")
+        ),
         id="garbage-answer",
     ),
     pytest.param(
-        CliCase(ENABLE, 3, ["DOCTYPE"], answer=RawAnswer(BILLION_LAUGHS)),
+        CliCase(READ, 3, ["not well-formed"], answer=RawAnswer(b"\x00\xffgarbage")),
+        id="garbage-answer-read-only",
+    ),
+    pytest.param(
+        CliCase(ENABLE, 4, ["DOCTYPE", MAYBE], answer=RawAnswer(BILLION_LAUGHS)),
         id="entity-expansion",
     ),
     pytest.param(
         CliCase(
             ["--timeout", "0.3", *ENABLE],
-            3,
-            ["no complete answer within the 0.3 s deadline"],
+            4,
+            ["no complete answer within the 0.3 s deadline", MAYBE],
             answer=RawAnswer(b"", delay=2),
         ),
         id="timeout",
     ),
     pytest.param(
-        CliCase(ENABLE, 3, ["11003"], env={"PLESK_SECRET_KEY": "wrong-key"}),
+        CliCase(
+            ["--timeout", "0.3", *READ],
+            3,
+            ["no complete answer within the 0.3 s deadline"],
+            answer=RawAnswer(b"", delay=2),
+        ),
+        id="timeout-read-only",
+    ),
+    pytest.param(
+        CliCase(
+            ENABLE,
+            3,
+            ["11003", "the enable was not applied"],
+            env={"PLESK_SECRET_KEY": "wrong-key", "PLESK_PASSWORD": ""},
+        ),
         id="wrong-secret-key",
     ),
     pytest.param(
@@ -757,11 +789,10 @@ CLI_CASES = [
     pytest.param(
         CliCase(
             ["create", "--site-id", "1", "--from-file", "{colour.csv}"],
-            1,
-            [],
+            2,
+            ["unknown column(s) colour"],
             files={"colour.csv": b"name,colour\na,red\n"},
             sends=False,
-            rows={2: "unknown column(s): colour"},
         ),
         id="csv-unknown-column",
     ),
@@ -890,9 +921,9 @@ def test_cli_server_failing_midway_loses_and_duplicates_nothing(
         first,
         4,
         "HTTP 502",
-        "rows through 3 were applied",
-        "rows 4-5 were in flight",
-        "resume with --start-at-row 4",
+        "rows through 3 were answered",
+        "rows 4-5 were sent and may or may not have been applied",
+        "resume with --start-at-row 4 --skip-existing",
     )
     assert created(emulator) == ["u0", "u1"]  # the first packet went through
     document = json.loads(first.stdout)  # still one valid document, saying so
@@ -900,8 +931,9 @@ def test_cli_server_failing_midway_loses_and_duplicates_nothing(
     assert document["stopped"]["applied_through_row"] == 3
     assert document["stopped"]["resume_at_row"] == 4 and not document["ok"]
     # Resuming where it stopped sends the rest, and nothing twice.
-    resume = line.rpartition("--start-at-row ")[2]
-    second = cli(emulator, tls, "--json", *args, "--start-at-row", resume)
+    resume = line.rpartition("resume with ")[2].split()
+    assert document["stopped"]["resume"] == " ".join(resume)
+    second = cli(emulator, tls, "--json", *args, *resume)
     assert second.exit_code == 0, second.output
     assert created(emulator) == [f"u{i}" for i in range(6)]
     assert [r["row"] for r in json.loads(second.stdout)["results"]] == [4, 5, 6, 7]

@@ -455,7 +455,7 @@ CLI_CASES = [
                 b'{"name": "c", "name": "d"}\n{"name": "e"}\n'
             },
             rows={
-                2: "description: a JSON dict is not a value",
+                2: "description: expected a string, got a JSON object",
                 3: "key 'name' appears twice",
             },
             created=["a", "e"],
@@ -637,9 +637,9 @@ def test_ctrl_c_during_a_bulk_run_says_what_was_applied(
     out, err = process.communicate(timeout=20)
     assert process.returncode == 130, err
     assert "Traceback" not in err
-    assert "interrupted; rows through 201 were applied" in err
-    assert "rows 202-301 were in flight" in err
-    assert "resume with --start-at-row 202" in err
+    assert "interrupted; rows through 201 were answered" in err
+    assert "rows 202-301 were sent and may or may not have been applied" in err
+    assert "resume with --start-at-row 202 --skip-existing" in err
     assert out.count(" ok ") == 200
     assert len(emulator.store.accounts(SITE_ID)) == 200
 

@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "006478aff490cf5055e1784a6243009ff9ee6be0b058fc6f5799dba824b6a8b5"
+INPUTS_FINGERPRINT = "6ba1ee305994a5d4c99e3c6b7614ff3ad9ebd2d71e5cb341636d17feb02bf155"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -52,7 +52,7 @@ FILES: dict[str, str] = {
     "plesk_mail/__init__.py": "f88f06abb46af907e7c6df7c0c8ca679dc65de9af8605018ffb054c00c1486e0",
     "plesk_mail/__main__.py": "a12d30f4f5d1822fb29813a7f4833160458cdcad4cbd4f09b12eb3c01084f70c",
     "plesk_mail/_fleet.py": "f75c728ef79e6604b5d375da994a6ca20ccc1bb000b100041f4537aa712793af",
-    "plesk_mail/cli.py": "a217eaeb73b3704de4484c161075e3867aee965378e630b4c76ca5d570096fcc",
+    "plesk_mail/cli.py": "e34793cd58743f7328b8043bec8985e4c0ba57826a0d11e35b53fba14c7c7cc4",
     "plesk_mail/client.py": "e4d5ef7e85e902c88f86e223d4bb54c01d546fe35121039c6a1c26921d4d4fd0",
     "plesk_mail/codec.py": "e6124776660eb9fb2d8e700f07ffce03ff59d2cdbab62ba2854a1b69132c64d7",
     "plesk_mail/compatibility.py": "41c5d21ae549fa5779942de548fa260fa236c5a87c3ed81f889ebe87be7184f2",
@@ -62,19 +62,21 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/aio.py": "fd7954d5a1ea121a70ef678311f43ca2c16c0d5e2b20957a0daf8c458c7a0a6a",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
-    "plesk_mail/runtime/cli.py": "09f420ff317d0897b1f6ed03ce71f34591486a48b06899055f0b84656c144903",
+    "plesk_mail/runtime/cli.py": "0bfdd700dec777aff4e3db4d7e9d93d37d688989204ba69252894c6f5c419c86",
     "plesk_mail/runtime/cli_fleet.py": "5f462f2e0d6b36b18bdb4b77bbe2ee41f1ab38962080396a268c2bc31445db7e",
-    "plesk_mail/runtime/cli_output.py": "d130ade6c24b573dbda5d743f3aabebf12e8bb1c7ea8b388cb87cccd21b83ca7",
-    "plesk_mail/runtime/cli_rows.py": "235cc2cac1a02f92d7d3118e2da85af9e65bb01abc6f035d3ef659bd84b1a84a",
-    "plesk_mail/runtime/cli_values.py": "742e0471ed28241979443bd4ce5a61d3ae6b092f91705514fa10ad4a83658d97",
-    "plesk_mail/runtime/client.py": "91ea9c82f068d7e153aa1fdb82c36a74131f791aa98d53033559bfa64911d079",
+    "plesk_mail/runtime/cli_ledger.py": "5ff4847e33a4fbd065ad3f0e9764dbdada9c8f46375f5ed3c81f9f04a0217386",
+    "plesk_mail/runtime/cli_output.py": "e8b96307dde26b9cbb25bba194e6f51fe78244e0b74b0a455cda5c80f9ef864d",
+    "plesk_mail/runtime/cli_rows.py": "f2e378ab2ec7d0f059599f70cb7df46ba1d835d0cf493bc9fd20dcf0d3762a11",
+    "plesk_mail/runtime/cli_run.py": "640216a941a25a904350e3a4dcd63e1fb5fe6495b208aa0d98b21ec238471d17",
+    "plesk_mail/runtime/cli_values.py": "d0828a065c1ad10c3727a9976feeb3cfd319cf6dcb4bbde669441ac5738cc209",
+    "plesk_mail/runtime/client.py": "45d76b99580e96f3069281fa38eef3d42163e733407ecbd76051bd40334bf169",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
-    "plesk_mail/runtime/commands.py": "43fddd2534400e500fe2e9cc48ffd3803f681ded4806e49bc52e3ebd7b4827ca",
+    "plesk_mail/runtime/commands.py": "eb3315e5f26af5be5f182e246ab2add3fc30bbc3db59f149ab2d353edcfc6085",
     "plesk_mail/runtime/config.py": "f5396408f7c78fd0a2eadacd562555cc97f22415ab3681fd8ef0f73e40493581",
     "plesk_mail/runtime/connecting.py": "3351b45f182a4b70ec3abc6a1f739f81506bb3a5db999b4182107d00aaf46a6a",
     "plesk_mail/runtime/credentials.py": "e438276e27d9733b2cce979580dc6e3cdee681897e45030f1fb4d172be269c38",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
-    "plesk_mail/runtime/endpoint.py": "97dea86a591065f5da27708b206596ff6d5f45f44b52dae979234025988d6783",
+    "plesk_mail/runtime/endpoint.py": "e8922596f567ddab423aefa09677ecadaab717cde3bf73c3df96d387a00bb3c5",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
     "plesk_mail/runtime/errors.py": "014235e9be4ce97787508133b4eb47d8080301190dcb03030723d99088007a7f",
     "plesk_mail/runtime/fleet.py": "196257e49b66765fbd34f4628e5db56decd84ec3a1ff4ffe8a4153a9820c7f5e",
@@ -83,7 +85,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
     "plesk_mail/runtime/retry.py": "9544601e115fb1321704deaf5bbe4ed0872cc43a00bbddb617f9d64886e2b569",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
-    "plesk_mail/runtime/transport.py": "860c54ac6c044ef8c0ba0522bd528278ede43d73f7ccfbaf3c35e88a0bf21888",
+    "plesk_mail/runtime/transport.py": "547b41e004404d29d5d3e547519602e2be6199fcc2516440caa81ec1e97510b2",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
     "plesk_mail/runtime/xml.py": "660e1e8f4c1c4f5f3ef92c2fb1a1aef83011490dad5d18d3a92f9f425a8d2e0e",
     "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",

@@ -65,6 +65,10 @@ class CliCommand:
     versions: Versions = None
     required_structs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Required request structs lifted into options: (field, their flags)."""
+    read_only: bool = False
+    """Changes nothing on the server: a run that stops has nothing to account for."""
+    already_done: int | None = None
+    """The item error code that means "already there" (``--skip-existing``)."""
 
     @property
     def request_options(self) -> tuple[CliOption, ...]:
@@ -136,6 +140,8 @@ def _command(api: Api, operation: Operation, overrides: Overrides) -> CliCommand
         ),
         versions=operation.versions,
         required_structs=required_structs,
+        read_only=operation.read_only,
+        already_done=overrides.already_done.get(operation.name),
     )
 
 

@@ -101,6 +101,8 @@ class Overrides:
     """operation -> (item field, path of the same value in its result)."""
     everything: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     """operation -> (list field, flag argument, what an empty list means)."""
+    already_done: dict[str, int] = field(default_factory=dict)
+    """operation -> the item error code meaning "already there" (create: 1007)."""
     path: Path = NAMES_PATH
 
     def type_name(self, source: str, default: str) -> str:
@@ -115,7 +117,7 @@ class Overrides:
 
 _SECTIONS = frozenset(
     {"types", "fields", "inline", "secrets", "read_only", "cli"}
-    | {"payloads", "everything", "identities"}
+    | {"payloads", "everything", "identities", "already_done"}
 )
 
 
@@ -146,8 +148,18 @@ def read_overrides(project_dir: Path) -> Overrides:
         payloads=_payloads(data.get("payloads", {}), path),
         everything=_everything(data.get("everything", {}), path),
         identities=_identities(data.get("identities", {}), path),
+        already_done=_codes(data.get("already_done", {}), path),
         path=path,
     )
+
+
+def _codes(table: dict[str, object], path: Path) -> dict[str, int]:
+    for operation, code in table.items():
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise GeneratorError(
+                f"{path}: [already_done] {operation} must be an error code (a number)"
+            )
+    return {operation: int(str(code)) for operation, code in table.items()}
 
 
 def _identities(

@@ -120,7 +120,7 @@ class _Stage:
     async def asee(self, name: str, info: Mapping[str, Any]) -> None:
         self.see(name, info)
 
-    def may_have_sent(self, exc: Exception) -> bool:
+    def may_have_sent(self, exc: BaseException) -> bool:
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
             return False
         return self.sent or not self.traced
@@ -402,6 +402,9 @@ class Transport(_Http, Closing):
                 wait = self._give_up(exc, attempt, read_only, ends, stage)
                 if wait is None:
                     raise self._failure(exc, sent, mask) from None
+            except BaseException as exc:  # Ctrl-C: say whether the packet left
+                exc.sent = sent or stage.may_have_sent(exc)  # type: ignore[attr-defined]
+                raise
             else:
                 wait = self._status_wait(status, attempt, read_only, ends)
                 if wait is None:
@@ -505,6 +508,9 @@ class AsyncTransport(_Http):
                 wait = self._give_up(exc, attempt, read_only, ends, stage)
                 if wait is None:
                     raise self._failure(exc, sent, mask) from None
+            except BaseException as exc:  # cancelled: say whether the packet left
+                exc.sent = sent or stage.may_have_sent(exc)  # type: ignore[attr-defined]
+                raise
             else:
                 wait = self._status_wait(status, attempt, read_only, ends)
                 if wait is None:

@@ -29,11 +29,18 @@ TABLE_ROWS = 1000
 Has = Callable[[type, str], bool]
 
 
-def plain(value: Any, has: Has = lambda cls, name: True) -> Any:
+ERROR_FIELDS = frozenset({"errtext"})
+"""Fields that carry a server's words about a failure: a secret echoed there is hidden."""
+
+
+def plain(
+    value: Any, has: Has = lambda cls, name: True, mask: Callable[[str], str] = str
+) -> Any:
     """JSON-ready form of a result; secret fields (repr=False) are masked.
 
     ``has`` says whether the protocol version in use has a field: fields it
-    lacks are left out rather than shown as null.
+    lacks are left out rather than shown as null. ``mask`` hides secrets a
+    server echoed in an error field.
     """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         result: dict[str, Any] = {}
@@ -43,15 +50,17 @@ def plain(value: Any, has: Has = lambda cls, name: True) -> Any:
                 continue
             if not item.repr and inner is not None:
                 result[item.name] = "***"
+            elif item.name in ERROR_FIELDS and isinstance(inner, str):
+                result[item.name] = mask(inner)
             else:
-                result[item.name] = plain(inner, has)
+                result[item.name] = plain(inner, has, mask)
         return result
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [plain(v, has) for v in value]
+        return [plain(v, has, mask) for v in value]
     return value
 
 
@@ -124,8 +133,13 @@ class Output:
         columns: Sequence[str] = (),
         quiet: bool = False,
         stream: IO[str] | None = None,
+        mask: Callable[[str], str] = str,
+        already_done: int | None = None,
     ) -> None:
         self.format = fmt
+        self.mask = mask
+        self.already_done = already_done
+        """An item error code that counts as done (``--skip-existing``)."""
         self.command = command
         self.protocol = protocol
         self.fields = list(fields)
@@ -133,7 +147,7 @@ class Output:
         """CSV's header: the chosen fields, else every column of the result."""
         self.quiet = quiet
         self.stream = stream or sys.stdout
-        self.ok = self.failed = self.bad = 0
+        self.ok = self.failed = self.bad = self.existing = 0
         self.bad_rows: list[dict[str, Any]] = []
         self._pending: list[dict[str, Any]] = []
         self._started = False
@@ -158,13 +172,21 @@ class Output:
         self.start()
         for index, answer in enumerate(answers):
             ok = getattr(answer, "ok", True)
+            exists = (
+                not ok
+                and self.already_done is not None
+                and getattr(answer, "errcode", None) == self.already_done
+            )
             self.ok += ok
-            self.failed += not ok
+            self.existing += exists
+            self.failed += not ok and not exists
             if self.quiet:
                 continue
-            record = plain(answer, has)
+            record = plain(answer, has, self.mask)
             if not isinstance(record, dict):
                 record = {"value": record}
+            if exists:
+                record["status"] = "exists"
             if rows is not None:
                 record = {"row": rows[index], **record}
             self._one(record)
@@ -216,6 +238,8 @@ class Output:
     @property
     def summary(self) -> str:
         text = f"{self.ok} ok, {self.failed} failed"
+        if self.existing:
+            text = f"{self.ok} ok, {self.existing} already there, {self.failed} failed"
         if self.bad:
             text += f", {self.bad} bad row(s) not sent"
         return text
@@ -224,14 +248,19 @@ class Output:
         """Close the output; ``stopped`` describes a run that did not finish."""
         self.start()
         if self.format == "table" and not self.quiet:
-            if self._pending or not self._index:
+            if self._pending or (not self._index and stopped is None):
                 self._write(table(self._pending, self.fields or None))
             self._pending = []
         if self.format == "json" and not self.quiet:
             tail: dict[str, Any] = {
                 "failed_rows": self.bad_rows,
                 "ok": not (self.failed or self.bad or stopped),
-                "summary": {"ok": self.ok, "failed": self.failed, "bad_rows": self.bad},
+                "summary": {
+                    "ok": self.ok,
+                    "already_there": self.existing,
+                    "failed": self.failed,
+                    "bad_rows": self.bad,
+                },
             }
             if stopped is not None:
                 tail["stopped"] = stopped

@@ -13,6 +13,8 @@ import codecs
 import csv
 import io
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
@@ -42,6 +44,13 @@ def _not_utf8(path: str) -> str | None:
     return None
 
 
+def _regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # let the read say what is wrong
+
+
 class Rows:
     """The rows of one input file, as ``(line number, {column: value})``."""
 
@@ -52,7 +61,7 @@ class Rows:
         """The CSV header, once the file is opened."""
         self.read = 0
         """How many rows were read so far (good or bad)."""
-        if path != "-":
+        if path != "-" and _regular(path):  # a pipe can be read once only
             try:
                 where = _not_utf8(path)
             except OSError as exc:
@@ -63,7 +72,7 @@ class Rows:
                 raise click.UsageError(f"{path} is not UTF-8 text ({where})")
         self._stream = self._open()
         if self.format == "csv":
-            self._reader = csv.reader(self._stream)
+            self._reader = csv.reader(self._stream, strict=True)
             self.columns = self._header()
 
     def _open(self) -> IO[str]:
@@ -105,11 +114,22 @@ class Rows:
     def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         header = self.columns or []
         while True:
+            started = self._reader.line_num
             try:
                 cells = next(self._reader)
             except StopIteration:
                 return
-            except (csv.Error, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError as exc:
+                raise click.UsageError(
+                    f"{self.path}: not UTF-8 text after line {self._reader.line_num}"
+                    f" ({exc.reason})"
+                ) from None
+            except csv.Error as exc:
+                if "end of data" in str(exc):  # the rest of the file is one cell
+                    raise click.UsageError(
+                        f"{self.path}: a quote opened after line {started} is never "
+                        "closed; nothing after that line was read"
+                    ) from None
                 yield self._reader.line_num, {ERROR: f"unreadable: {exc}"}
                 continue
             number = self._reader.line_num
@@ -125,25 +145,45 @@ class Rows:
             yield number, dict(zip(header, cells, strict=False))
 
     def _json_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, line in enumerate(self._stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line, object_pairs_hook=_no_repeats)
-            except json.JSONDecodeError as exc:
-                yield number, {ERROR: f"not JSON: {exc.msg}"}
-                continue
-            except _RepeatedKey as exc:
-                yield number, {ERROR: f"key {exc.args[0]!r} appears twice"}
-                continue
-            if not isinstance(row, dict):
-                yield number, {ERROR: "not a JSON object"}
-                continue
-            yield number, row
+        number = 0
+        try:
+            for number, line in enumerate(self._stream, start=1):
+                if line.strip():
+                    yield number, _json_row(line)
+        except UnicodeDecodeError as exc:
+            raise click.UsageError(
+                f"{self.path}: not UTF-8 text after line {number} ({exc.reason})"
+            ) from None
+
+
+def _json_row(line: str) -> dict[str, Any]:
+    """One JSON line as a row, or a row that says why it is none."""
+    try:
+        row = json.loads(
+            line, object_pairs_hook=_no_repeats, parse_constant=_no_constant
+        )
+    except json.JSONDecodeError as exc:
+        return {ERROR: f"not JSON: {exc.msg}"}
+    except _NotANumber as exc:
+        return {ERROR: f"{exc.args[0]} is not a number JSON allows"}
+    except _RepeatedKey as exc:
+        return {ERROR: f"key {exc.args[0]!r} appears twice"}
+    if not isinstance(row, dict):
+        return {ERROR: "not a JSON object"}
+    return row
 
 
 class _RepeatedKey(ValueError):
     pass
+
+
+class _NotANumber(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    """``NaN``, ``Infinity``: Python's json reads them, JSON has no such numbers."""
+    raise _NotANumber(name)
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -60,14 +60,52 @@ def click_type(option: Option) -> Any:
     return str
 
 
+LONG = 2**63
+"""Integers beyond xs:long are no value any Plesk field takes."""
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return f"a JSON {'object' if isinstance(value, dict) else 'list'}"
+
+
 def convert(option: Option, cell: object) -> Any:
-    """A file cell (text, or a JSON value) as the option's Python value."""
-    if isinstance(cell, bool) and option.kind in ("bool", "flag"):
+    """One value of a file row (CSV text, or a JSON value) as the option's Python value.
+
+    JSON values keep their JSON types: text takes a string, a number a
+    number (an integer in range), a switch ``true`` or ``false``; a size
+    takes a number of bytes or a string such as ``500M``.
+    """
+    if isinstance(cell, str):
+        return _from_text(option, cell)
+    kind = option.kind
+    if kind in ("bool", "flag") and isinstance(cell, bool):
         return cell
-    if isinstance(cell, dict | list):
-        raise ValueError(f"a JSON {type(cell).__name__} is not a value")
-    text = str(cell).strip()
+    if kind in ("int", "size") and isinstance(cell, int) and not isinstance(cell, bool):
+        if not -LONG <= cell < LONG:
+            raise ValueError(f"{cell} is out of range")
+        return cell
+    wanted = {
+        "bool": "true or false",
+        "flag": "true or false",
+        "int": "an integer",
+        "size": "a number of bytes or a size such as 500M",
+    }.get(kind, "a string")
+    raise ValueError(f"expected {wanted}, got {_json_type(cell)}")
+
+
+def _from_text(option: Option, cell: str) -> Any:
+    text = cell.strip()
     if option.kind == "int":
+        if not text.lstrip("-").isascii() or not text.lstrip("-").isdigit():
+            raise ValueError(f"{text!r} is not an integer")
         return int(text)
     if option.kind == "size":
         return parse_size(text)
@@ -75,7 +113,7 @@ def convert(option: Option, cell: object) -> Any:
         lowered = text.lower()
         if lowered in ("true", "yes", "1", "on"):
             return True
-        if lowered in ("false", "no", "0", "off", ""):
+        if lowered in ("false", "no", "0", "off"):
             return False
         raise ValueError(f"{text!r} is not true or false")
     if option.kind == "date":
@@ -83,6 +121,11 @@ def convert(option: Option, cell: object) -> Any:
     if option.kind == "enum" and text not in option.choices:
         raise ValueError(f"{text!r} is not one of {', '.join(option.choices)}")
     return text
+
+
+def blank(value: object) -> bool:
+    """An empty or whitespace-only text: no value at all."""
+    return isinstance(value, str) and not value.strip()
 
 
 def is_set(option: Option, value: Any) -> bool:
@@ -101,11 +144,14 @@ def given(value: Any) -> bool:
 def singles(command: Command, values: dict[str, Any]) -> dict[str, Any]:
     """Values of single-value options, which click collects as lists to catch repeats.
 
-    ``--name a1 --name a2`` would otherwise keep ``a2`` and drop ``a1``.
+    ``--name a1 --name a2`` would otherwise keep ``a2`` and drop ``a1``. A
+    blank value (``--name " "``) is refused: it is no value at all.
     """
     result = dict(values)
     for option in command.options:
         value = values.get(option.dest)
+        if isinstance(value, tuple) and any(blank(v) for v in value):
+            raise click.UsageError(f"{option.flag} was given a blank value")
         if option.multiple or not isinstance(value, tuple):
             continue
         if len(value) > 1:
@@ -116,6 +162,25 @@ def singles(command: Command, values: dict[str, Any]) -> dict[str, Any]:
             )
         result[option.dest] = value[0] if value else None
     return result
+
+
+def option_problem(command: Command, path: str, problem: str) -> str | None:
+    """``--site-id: must be at least 1`` for ``create.site_id``; ``None`` if no option fits."""
+    parts = path.split(".")[1:]  # without the operation
+    if not parts:
+        return None
+    head, _, index = parts[0].partition("[")
+    if index and head == command.item_field:
+        rest = tuple(parts[1:])
+        for option in command.item_options:
+            if option.path == rest or (not rest and command.item_class is None):
+                return f"{option.flag}: {problem}"
+        return None
+    wanted = (head, *parts[1:])
+    for option in command.request_options:
+        if option.path == wanted:
+            return f"{option.flag}: {problem}"
+    return None
 
 
 def version_error(
@@ -141,13 +206,21 @@ def check_versions(
 
 
 def check_columns(
-    command: Command, columns: Sequence[str], protocol: str, app: App
+    command: Command, columns: Sequence[str], protocol: str | None, app: App
 ) -> None:
-    """A file whose header names a column the protocol lacks is for another version."""
+    """Refuse a file whose header names a column no option has, or one the
+    protocol version lacks (``protocol``: once it is known)."""
     by_column = {o.column: o for o in command.item_options}
+    unknown = [c for c in columns if c not in by_column]
+    if unknown:
+        raise click.UsageError(
+            f"unknown column(s) {', '.join(unknown)}; the columns are "
+            f"{', '.join(by_column)}"
+        )
+    if protocol is None:
+        return
     for column in columns:
-        option = by_column.get(column)
-        error = option and version_error(column, option, protocol, app)
+        error = version_error(column, by_column[column], protocol, app)
         if error:
             raise error
 
@@ -217,27 +290,38 @@ def row_values(
     values: dict[str, Any] = {}
     for column, raw in row.items():
         option = by_column[column]
-        if raw is None or raw == "":
+        if raw is None or blank(raw) or raw == "":
             continue
         error = version_error(column, option, protocol, app)
         if error is not None:
             raise RowError(error.format_message())
-        cells: list[Any]
-        if isinstance(raw, list):
-            cells = raw
-        elif option.multiple and isinstance(raw, str):
-            cells = raw.split(";")
-        else:
-            cells = [raw]
         try:
-            converted = [convert(option, cell) for cell in cells]
+            values[option.dest] = _cell_values(option, raw)
         except ValueError as exc:
             raise RowError(f"{column}: {exc}") from None
-        values[option.dest] = converted if option.multiple else converted[0]
     for option in command.item_options:
         if option.required and not is_set(option, values.get(option.dest)):
-            raise RowError(f"missing {option.column}")
+            raise RowError(f"missing {option.column} (the cell is empty or blank)")
     return values
+
+
+def _cell_values(option: Option, raw: object) -> Any:
+    """The value(s) of one cell: a list for a list option, else one value."""
+    if not option.multiple:
+        if isinstance(raw, list):
+            raise ValueError("expected one value, got a JSON list")
+        return convert(option, raw)
+    if isinstance(raw, str):
+        cells = [cell.strip() for cell in raw.split(";")]
+        if any(not cell for cell in cells):
+            raise ValueError(f"{raw!r} has an empty item (items are separated by ';')")
+    elif isinstance(raw, list):
+        cells = raw
+        if any(blank(cell) for cell in cells):
+            raise ValueError("the list has an empty item")
+    else:
+        raise ValueError(f"expected a list, got {_json_type(raw)}")
+    return [convert(option, cell) for cell in cells]
 
 
 def item_of(command: Command, app: App, values: Mapping[str, Any]) -> Any:

@@ -32,7 +32,6 @@ from .errors import (
     PacketError,
     PleskError,
     ResponseError,
-    TransportError,
     UnexpectedElementError,
     UnknownProtocolError,
     ValidationError,
@@ -188,8 +187,9 @@ def reached_server(exc: BaseException) -> bool:
     the server refused the whole packet (``PacketError``); otherwise, an
     interrupt or a lost answer included, it may have been.
     """
-    if isinstance(exc, TransportError):
-        return exc.sent
+    sent = getattr(exc, "sent", None)  # set by the transport, interrupts included
+    if isinstance(sent, bool):
+        return sent
     return not isinstance(exc, PacketError | ClientClosedError)
 
 

@@ -67,6 +67,10 @@ class Command:
     """(list field, client flag, what an empty list means): needs ``--all``."""
     help: str = ""
     examples: tuple[str, ...] = ()
+    read_only: bool = False
+    """Changes nothing: a run that stops has no writes to account for."""
+    already_done: int | None = None
+    """The item error code meaning "already there": ``--skip-existing`` counts it done."""
 
     @property
     def request_options(self) -> tuple[Option, ...]:

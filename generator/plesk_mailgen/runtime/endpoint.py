@@ -29,6 +29,10 @@ def split_host(text: str, port: int | None) -> tuple[str, int]:
     A port written in the host and a different ``port`` argument contradict
     each other and are refused.
     """
+    if port is not None and (
+        isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536
+    ):
+        raise ConfigurationError(f"not a port number: {port!r} (1 to 65535)")
     given: int | None = None
     host = text.strip()
     if host.startswith("["):
@@ -48,7 +52,9 @@ def split_host(text: str, port: int | None) -> tuple[str, int]:
         raise ConfigurationError(
             f"{text!r} names port {given}, but port {port} was given too"
         )
-    return host, given or port or DEFAULT_PORT
+    if given is not None:
+        return host, given
+    return host, port if port is not None else DEFAULT_PORT
 
 
 def _ipv6(host: str, text: str) -> None:

@@ -1,0 +1,530 @@
+"""What a ``plesk-mail`` command does once parsed: one server, a file of rows, a dry run.
+
+Options become a typed request, rows of ``--from-file`` become batch items
+(validated row by row: a bad row is reported by its line and skipped), the
+client sends them a packet at a time, and the results are written as they
+arrive. However the run ends (done, an error, a deadline, Ctrl-C, SIGTERM,
+SIGHUP, a closed output pipe), a ledger line on stderr says what was
+answered, what may have been applied and what was not sent
+(``cli_ledger``). Imports nothing heavy: lxml, httpx and the client load
+when a command runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import click
+
+from .cli_fleet import run_fleet
+from .cli_ledger import (
+    RowLedger,
+    call_ledger,
+    call_may_have_applied,
+    drop_stdout,
+    held_signals,
+    reason_of,
+    stop_code,
+    stop_signals,
+    tell,
+)
+from .cli_output import Output, columns_of
+from .cli_rows import ERROR, Rows
+from .cli_values import build as build_values
+from .cli_values import (
+    check_columns,
+    check_versions,
+    given,
+    item_of,
+    option_problem,
+    row_values,
+    singles,
+)
+from .commands import (
+    EXIT_CONNECTION,
+    EXIT_ITEMS_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    App,
+    Command,
+    RowError,
+    Settings,
+)
+from .errors import PleskError, ValidationError, shortened
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"plesk-mail: error: {shortened(message, 1000)}", err=True)
+    sys.exit(code)
+
+
+def configure_logging(verbose: int) -> None:
+    if verbose <= 0:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("plesk_mail")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose == 1 else 5)
+
+
+def password_of(settings: Settings) -> str | None:
+    if settings.secret_key or settings.password:
+        return settings.password
+    if settings.server is not None:
+        from .config import load
+
+        try:
+            if load(settings.config).server(settings.server).secret_source:
+                return None  # the config entry says where the secret comes from
+        except PleskError as exc:
+            raise click.UsageError(str(exc)) from None
+    if sys.stdin.isatty():
+        value: str = click.prompt(
+            f"Plesk password for {settings.login or 'admin'}", hide_input=True
+        )
+        return value
+    if settings.server is not None:  # the PLESK_* variables do not count for it
+        raise click.UsageError(
+            f"no password for server {settings.server!r}: give its config entry "
+            "password_env, password_command or password, or use a terminal"
+        )
+    raise click.UsageError(
+        "no password: set PLESK_PASSWORD, PLESK_SECRET_KEY or use a terminal"
+    )
+
+
+def _connect(settings: Settings, app: App) -> Any:
+    password = password_of(settings) if not settings.secret_key else None
+    try:  # no network traffic yet, unless the version is negotiated
+        return app.connect(
+            settings.host,
+            server=settings.server,
+            config=settings.config,
+            login=None if settings.secret_key else settings.login,
+            password=password,
+            secret_key=settings.secret_key,
+            protocol=settings.protocol,
+            port=settings.port,
+            timeout=settings.timeout,
+            verify=False if settings.insecure else settings.ca_file,
+            chunk_size=settings.chunk_size,
+        )
+    except ValidationError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except PleskError as exc:
+        if isinstance(exc, ValueError):  # a host that is no host, bad credentials
+            raise click.UsageError(str(exc)) from None
+        fail(str(exc), EXIT_CONNECTION)
+
+
+def _confirm_everything(
+    command: Command, kwargs: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """The client keyword for ``--all``; refuse an empty list without it."""
+    if command.everything is None:
+        return {}
+    field, flag, means = command.everything
+    if kwargs.get(field):
+        return {}
+    if not values.get("everything"):
+        raise click.UsageError(
+            f"{command.name}: no {field.replace('_', '-')} given, which means {means}; "
+            "add --all to mean it"
+        )
+    if sys.stdin.isatty() and not values.get("yes"):
+        click.confirm(f"{command.name} {means}?", abort=True, err=True)
+    return {flag: True}
+
+
+def _protocol(settings: Settings, app: App) -> str:
+    """The version to use: the option's, else a named server's (``auto`` by default),
+    else the newest one."""
+    if settings.protocol:
+        return settings.protocol
+    if settings.server is not None:
+        from .config import load
+
+        try:
+            entry = load(settings.config).server(settings.server)
+        except PleskError as exc:
+            raise click.UsageError(str(exc)) from None
+        return entry.protocol or app.auto
+    return app.versions[-1] if not settings.servers else app.auto
+
+
+def _no_item_options_with_a_file(command: Command, values: dict[str, Any]) -> None:
+    """Options that describe one item and a file of items contradict each other."""
+    given_here = [o.flag for o in command.item_options if given(values.get(o.dest))]
+    given_here += [
+        f"{o.flag}-env"
+        for o in command.item_options
+        if o.secret and values.get(f"{o.dest}_env")
+    ]
+    if given_here:
+        raise click.UsageError(
+            f"{', '.join(given_here)} cannot be combined with --from-file: "
+            "give them as columns of the file, one value per row"
+        )
+
+
+def run(
+    settings: Settings, command: Command, values: dict[str, Any], app: App
+) -> NoReturn:
+    if not (settings.host or settings.server or settings.servers or settings.dry_run):
+        raise click.UsageError("no host: use --host, PLESK_HOST, --server or --servers")
+    settings.protocol = _protocol(settings, app)
+    from_file = values.pop("from_file", None)
+    file_format = values.pop("file_format", None)
+    start_at = values.pop("start_at_row", None)
+    skip_existing = bool(values.pop("skip_existing", False))
+    if from_file is not None:
+        _no_item_options_with_a_file(command, values)
+    values = singles(command, values)
+    negotiate = settings.protocol == app.auto
+    if settings.dry_run and negotiate:
+        raise click.UsageError("--dry-run needs a --protocol: 'auto' asks the server")
+    if not negotiate:
+        check_versions(command, values, settings.protocol, app)
+    kwargs = build_values(app.models, command.request_options, values)
+    for field_name, flags in command.required_structs:
+        if field_name not in kwargs:
+            raise click.UsageError(
+                f"{command.name} needs at least one of {', '.join(flags)}"
+            )
+    rows = Rows(from_file, file_format) if from_file is not None else None
+    if rows is not None and rows.columns is not None:
+        check_columns(
+            command, rows.columns, settings.protocol if not negotiate else None, app
+        )
+    if rows is None and command.item_field is not None:
+        kwargs[command.item_field] = _items(command, values, app)
+    extra = {} if rows is not None else _confirm_everything(command, kwargs, values)
+    columns = _columns(command, app, bulk=rows is not None)
+    unknown = [f for f in settings.fields if f not in columns]
+    if unknown and columns:
+        raise click.UsageError(
+            f"--fields: no column {', '.join(unknown)}; the columns are {', '.join(columns)}"
+        )
+    configure_logging(settings.verbose)
+    if settings.dry_run:
+        _dry_run(settings, command, kwargs, rows, start_at, app)
+    if settings.servers:
+        if rows is not None:
+            raise click.UsageError("--from-file goes with one server, not --servers")
+        sys.exit(run_fleet(settings, command, kwargs, extra, app))
+    with stop_signals():
+        job = _Job(settings, command, app, skip_existing)
+        sys.exit(job.run(kwargs, extra, values, rows, start_at, negotiate))
+
+
+def _columns(command: Command, app: App, *, bulk: bool) -> list[str]:
+    if command.result_class is None:
+        return []
+    found = columns_of(getattr(app.models, command.result_class))
+    return ["row", *found] if bulk else found
+
+
+def _items(command: Command, values: dict[str, Any], app: App) -> list[Any]:
+    """The batch items the options give (one account, or a list of names)."""
+    options = command.item_options
+    if command.item_class is None:
+        return list(values.get(options[0].dest) or ()) if options else []
+    missing = [o.flag for o in options if o.required and not values.get(o.dest)]
+    if missing:
+        raise click.UsageError(
+            f"missing option {', '.join(missing)} (or use --from-file)"
+        )
+    try:
+        return [item_of(command, app, values)]
+    except RowError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+class _Job:
+    """One command against one server, accounting for everything it sends."""
+
+    def __init__(
+        self, settings: Settings, command: Command, app: App, skip_existing: bool
+    ) -> None:
+        self.settings = settings
+        self.command = command
+        self.app = app
+        self.writes = not command.read_only
+        self.already_done = command.already_done if skip_existing else None
+        resume = "--skip-existing" if command.already_done is not None else ""
+        self.ledger = RowLedger(command.name, writes=self.writes, resume=resume)
+        self.out: Output | None = None
+        self.calling = False
+        """A single call is under way (from just before it is made)."""
+
+    def has(self, cls: type, name: str) -> bool:
+        return self.app.supports(self.settings.protocol, cls, name)
+
+    def run(
+        self,
+        kwargs: dict[str, Any],
+        extra: dict[str, Any],
+        values: dict[str, Any],
+        rows: Rows | None,
+        start_at: int | None,
+        negotiate: bool,
+    ) -> int:
+        try:
+            client = _connect(self.settings, self.app)
+            with client:
+                if negotiate:
+                    self.settings.protocol = client.protocol_version
+                    check_versions(
+                        self.command, values, self.settings.protocol, self.app
+                    )
+                    if rows is not None and rows.columns is not None:
+                        check_columns(
+                            self.command, rows.columns, self.settings.protocol, self.app
+                        )
+                self.out = Output(
+                    self.settings.format,
+                    command=self.command.name,
+                    protocol=self.settings.protocol,
+                    fields=self.settings.fields,
+                    columns=_columns(self.command, self.app, bulk=rows is not None),
+                    quiet=self.settings.quiet,
+                    mask=client.mask,
+                    already_done=self.already_done,
+                )
+                if rows is not None:
+                    return self._bulk(client, kwargs, rows, start_at)
+                return self._single(client, kwargs, extra)
+        except (KeyboardInterrupt, BrokenPipeError) as stop:
+            return self._stop(stop, rows is not None)
+
+    # -- one request ----------------------------------------------------------
+
+    def _single(
+        self, client: Any, kwargs: dict[str, Any], extra: dict[str, Any]
+    ) -> int:
+        assert self.out is not None
+        method = getattr(client, self.command.operation)
+        try:
+            self.calling = True
+            answer = method(**kwargs, **extra)
+            self.calling = False
+        except ValidationError as exc:
+            fail(_option_message(self.command, str(exc), exc), EXIT_USAGE)
+        except PleskError as exc:
+            return self._stop(exc, bulk=False)
+        answers = answer if isinstance(answer, list) else [answer]
+        self.out.results(answers, None, self.has)
+        self.out.finish()
+        return EXIT_ITEMS_FAILED if self.out.failed else EXIT_OK
+
+    # -- a file of rows -------------------------------------------------------
+
+    def _row_items(
+        self, kwargs: dict[str, Any], rows: Rows, start_at: int | None
+    ) -> Iterator[tuple[int, Any]]:
+        """``(row, item)`` of every row that makes a valid item; the others are reported."""
+        command, app, out = self.command, self.app, self.out
+        assert out is not None
+        request_class = app.models.OPERATIONS[command.operation][0]
+        protocol = self.settings.protocol
+        for number, row in rows:
+            if start_at is not None and number < start_at:
+                continue
+            try:
+                if ERROR in row:
+                    raise RowError(row[ERROR])
+                item = item_of(command, app, row_values(command, row, protocol, app))
+                request = request_class(**{**kwargs, str(command.item_field): [item]})
+                app.validate(request, protocol)
+            except RowError as exc:
+                out.bad_row(number, str(exc))
+                continue
+            except ValidationError as exc:
+                out.bad_row(number, _row_problem(command, exc))
+                continue
+            except click.UsageError as exc:
+                out.bad_row(number, exc.format_message())
+                continue
+            yield number, item
+
+    def _bulk(
+        self, client: Any, kwargs: dict[str, Any], rows: Rows, start_at: int | None
+    ) -> int:
+        """Send the rows a packet at a time, keeping the ledger current."""
+        out, ledger = self.out, self.ledger
+        assert out is not None
+        method = getattr(client, self.command.operation)
+        show = sys.stderr.isatty() and not self.settings.quiet
+        sent = 0
+        try:
+            for chunk in _chunks(
+                self._row_items(kwargs, rows, start_at), self.settings.chunk_size
+            ):
+                numbers = [number for number, _ in chunk]
+                ledger.sending(numbers)
+                answer = method(
+                    **kwargs, **{str(self.command.item_field): [i for _, i in chunk]}
+                )
+                ledger.answered(numbers)
+                out.results(list(answer), numbers, self.has)
+                sent += len(chunk)
+                if show:
+                    click.echo(
+                        f"\r{self.command.name}: {sent} row(s) sent", err=True, nl=False
+                    )
+            if show and sent:
+                click.echo(err=True)
+        except ValidationError as exc:
+            return self._stop(exc, bulk=True, code=EXIT_USAGE)
+        except PleskError as exc:
+            return self._stop(exc, bulk=True)
+        if not rows.read:
+            fail(f"{rows.path} has no rows", EXIT_USAGE)
+        out.finish()
+        return EXIT_ITEMS_FAILED if out.failed or out.bad else EXIT_OK
+
+    # -- however it ends ------------------------------------------------------
+
+    def _stop(self, stop: BaseException, bulk: bool, code: int | None = None) -> int:
+        """Finish a run that did not end normally: the ledger, then the exit code."""
+        with held_signals():
+            return self._account(stop, bulk, code)
+
+    def _account(self, stop: BaseException, bulk: bool, code: int | None) -> int:
+        if isinstance(stop, BrokenPipeError):
+            drop_stdout()
+        if bulk:
+            line = self.ledger.line(stop)
+            record = self.ledger.stopped(stop)
+            exit_code = code or self.ledger.exit_code(stop)
+        else:
+            line, record, exit_code = self._single_ledger(stop)
+        if self.out is not None and not isinstance(stop, BrokenPipeError):
+            try:
+                self.out.finish(record)
+            except BrokenPipeError:
+                drop_stdout()
+        reason = reason_of(stop)
+        if isinstance(stop, ValidationError):
+            reason = _option_message(self.command, reason, stop)
+        tell(f"error: {shortened(reason, 500)}; {line}")
+        return exit_code
+
+    def _single_ledger(self, stop: BaseException) -> tuple[str, dict[str, Any], int]:
+        if not self.calling:  # stopped before the request was handed over
+            return (
+                "nothing was sent",
+                {"reason": reason_of(stop), "sent": False},
+                (stop_code(stop) or EXIT_CONNECTION),
+            )
+        maybe = call_may_have_applied(stop, writes=self.writes)
+        line = call_ledger(self.command.operation, stop, writes=self.writes)
+        record = {"reason": reason_of(stop), "may_have_applied": maybe}
+        code = stop_code(stop) or (EXIT_STOPPED if maybe else EXIT_CONNECTION)
+        return line, record, code
+
+
+def _option_message(command: Command, text: str, exc: ValidationError) -> str:
+    """A validation error in the words of the command line (``--site-id``, not ``site_id``)."""
+    return option_problem(command, exc.path, exc.problem) or text
+
+
+def _row_problem(command: Command, exc: ValidationError) -> str:
+    """``mailbox-quota: must be at least -1`` from ``create.mailnames[0].mailbox.quota``."""
+    marker = f".{command.item_field}[0]"
+    _, found, rest = exc.path.partition(marker)
+    if not found:
+        return option_problem(command, exc.path, exc.problem) or str(exc)
+    path = tuple(part for part in rest.split(".") if part)
+    for option in command.item_options:
+        if option.path == path:
+            return f"{option.column}: {exc.problem}"
+    return f"{'.'.join(path) or command.item_field}: {exc.problem}"
+
+
+def _chunks(
+    pairs: Iterator[tuple[int, Any]], size: int
+) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for pair in pairs:
+        chunk.append(pair)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# -- dry run ---------------------------------------------------------------------------
+
+
+def _dry_run(
+    settings: Settings,
+    command: Command,
+    kwargs: dict[str, Any],
+    rows: Rows | None,
+    start_at: int | None,
+    app: App,
+) -> NoReturn:
+    """Print the packets the command would send (secrets masked) and stop."""
+    from .transport import mask_secrets
+    from .xml import indented
+
+    request_class = app.models.OPERATIONS[command.operation][0]
+    out = Output(
+        "table", command=command.name, protocol=settings.protocol, stream=sys.stderr
+    )
+    job = _Job(settings, command, app, False)
+    job.out = out
+    requests: Iterator[Any]
+    if rows is None:
+        requests = iter([request_class(**kwargs)])
+    else:
+        chunks = _chunks(job._row_items(kwargs, rows, start_at), settings.chunk_size)
+        requests = (
+            request_class(**{**kwargs, str(command.item_field): [i for _, i in chunk]})
+            for chunk in chunks
+        )
+    try:
+        for request in requests:
+            app.validate(request, settings.protocol)
+            packet = app.encode([request], settings.protocol)
+            click.echo(indented(mask_secrets(packet)))
+    except ValidationError as exc:
+        fail(_option_message(command, str(exc), exc), EXIT_USAGE)
+    sys.exit(EXIT_ITEMS_FAILED if out.bad else EXIT_OK)
+
+
+def read_secret(
+    flag: str, env_flag: str, typed: str | None, variable: str | None
+) -> str | None:
+    """An item secret from exactly one place: typed, ``-`` (asked), or a named variable."""
+    if typed is not None and variable:
+        raise click.UsageError(f"{flag} and {env_flag} contradict each other; give one")
+    if variable:
+        found = os.environ.get(variable)
+        if not found:
+            raise click.UsageError(
+                f"{env_flag}: environment variable {variable} is not set"
+            )
+        return found
+    if typed != "-":
+        return typed
+    if sys.stdin.isatty():
+        asked: str = click.prompt(
+            flag.removeprefix("--").replace("-", " ").capitalize(),
+            hide_input=True,
+            confirmation_prompt=True,
+            err=True,
+        )
+        return asked
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.UsageError(f"{flag} -: standard input gave no line")
+    return line
