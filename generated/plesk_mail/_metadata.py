@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "6ba1ee305994a5d4c99e3c6b7614ff3ad9ebd2d71e5cb341636d17feb02bf155"
+INPUTS_FINGERPRINT = "dc9cb542e8aaa78ab33dc424af2958950c5355ce0c70a0e190b5378d69c9a55e"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -63,23 +63,23 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/aio.py": "fd7954d5a1ea121a70ef678311f43ca2c16c0d5e2b20957a0daf8c458c7a0a6a",
     "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
     "plesk_mail/runtime/cli.py": "0bfdd700dec777aff4e3db4d7e9d93d37d688989204ba69252894c6f5c419c86",
-    "plesk_mail/runtime/cli_fleet.py": "5f462f2e0d6b36b18bdb4b77bbe2ee41f1ab38962080396a268c2bc31445db7e",
+    "plesk_mail/runtime/cli_fleet.py": "2e10a4f6ec8af555b89bcf6e00186d5ce1f5ba1c2edcfcbc6b2c6ec10588a273",
     "plesk_mail/runtime/cli_ledger.py": "5ff4847e33a4fbd065ad3f0e9764dbdada9c8f46375f5ed3c81f9f04a0217386",
     "plesk_mail/runtime/cli_output.py": "e8b96307dde26b9cbb25bba194e6f51fe78244e0b74b0a455cda5c80f9ef864d",
     "plesk_mail/runtime/cli_rows.py": "f2e378ab2ec7d0f059599f70cb7df46ba1d835d0cf493bc9fd20dcf0d3762a11",
     "plesk_mail/runtime/cli_run.py": "640216a941a25a904350e3a4dcd63e1fb5fe6495b208aa0d98b21ec238471d17",
     "plesk_mail/runtime/cli_values.py": "d0828a065c1ad10c3727a9976feeb3cfd319cf6dcb4bbde669441ac5738cc209",
-    "plesk_mail/runtime/client.py": "45d76b99580e96f3069281fa38eef3d42163e733407ecbd76051bd40334bf169",
+    "plesk_mail/runtime/client.py": "4bc04279250c9e47a7549d0b836cc72c11da2fae929db459e8dbde8d7c4fa037",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "eb3315e5f26af5be5f182e246ab2add3fc30bbc3db59f149ab2d353edcfc6085",
-    "plesk_mail/runtime/config.py": "f5396408f7c78fd0a2eadacd562555cc97f22415ab3681fd8ef0f73e40493581",
-    "plesk_mail/runtime/connecting.py": "3351b45f182a4b70ec3abc6a1f739f81506bb3a5db999b4182107d00aaf46a6a",
+    "plesk_mail/runtime/config.py": "d84fd542efbf0305753aa43d7111db4a5a4320912074952c3e4b3b55d4d2faea",
+    "plesk_mail/runtime/connecting.py": "51750e04eb42b7ddf5c6f432c6aec8eb4a5e4fa0e705f34d3ef5aaa545a5fd5a",
     "plesk_mail/runtime/credentials.py": "e438276e27d9733b2cce979580dc6e3cdee681897e45030f1fb4d172be269c38",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "e8922596f567ddab423aefa09677ecadaab717cde3bf73c3df96d387a00bb3c5",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
-    "plesk_mail/runtime/errors.py": "014235e9be4ce97787508133b4eb47d8080301190dcb03030723d99088007a7f",
-    "plesk_mail/runtime/fleet.py": "196257e49b66765fbd34f4628e5db56decd84ec3a1ff4ffe8a4153a9820c7f5e",
+    "plesk_mail/runtime/errors.py": "8e8a6319291a9c3d544c8f99b1335e2e309ff1a709248e1a80c48f42a58df6bb",
+    "plesk_mail/runtime/fleet.py": "d35ad01279591ce40effa97160b8b59e99629a45a1b1c859797a24da1d669d63",
     "plesk_mail/runtime/masking.py": "746bfba284a0a21b20058137eeebedab5908bfee49f94f7abc64027933c16d58",
     "plesk_mail/runtime/negotiate.py": "3db8fb512ca4a872974fb37e5424089955fcbd210a7e99953b9853cce6b121e8",
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",

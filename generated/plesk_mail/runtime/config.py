@@ -30,7 +30,9 @@ file and the key; a secret never appears in one.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shlex
 import stat
 import subprocess
@@ -50,6 +52,9 @@ PLAIN_KEYS = {"host", "port", "login", "protocol", "ca_file", "insecure", "timeo
 SERVER_KEYS = PLAIN_KEYS | SOURCES
 COMMAND_TIMEOUT = 30.0
 ALL = "all"
+"""The selection that means every server: no server or group may be called so."""
+MAX_TIMEOUT = 86_400.0
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
 
 
 def default_path() -> Path:
@@ -77,6 +82,8 @@ class Server:
     secret_source: tuple[str, str] | None = field(default=None, repr=False)
     """(key, value): how to get the secret; ``password_env`` and the like."""
     origin: Path = Path()
+    problem: str | None = None
+    """Why the entry cannot be used (one line); the other servers are unaffected."""
 
     @property
     def verify(self) -> bool | str:
@@ -101,8 +108,10 @@ class Server:
         key, value = self.secret_source
         if key.endswith("_env"):
             return f"${value}"
-        if key.endswith("_command"):
-            return f"command: {value}"
+        if key.endswith("_command"):  # its arguments may hold a token: never shown
+            words = value.split()
+            program = os.path.basename(words[0]) if words else "?"
+            return f"command: {program}" + (" ..." if len(words) > 1 else "")
         return "in the file"
 
     def secret(self) -> tuple[str, str] | None:
@@ -161,6 +170,14 @@ class Config:
     groups: Mapping[str, tuple[str, ...]]
 
     def server(self, name: str) -> Server:
+        """The entry of ``name``; ``ConfigurationError`` if there is none or it is unusable."""
+        entry = self.entry(name)
+        if entry.problem is not None:
+            raise ConfigurationError(entry.problem)
+        return entry
+
+    def entry(self, name: str) -> Server:
+        """The entry of ``name`` as written, usable or not (``problem`` says)."""
         try:
             return self.servers[name]
         except KeyError:
@@ -170,15 +187,19 @@ class Config:
             ) from None
 
     def select(self, names: Sequence[str]) -> list[Server]:
-        """Servers by name, group name or ``all``, each once, in the order named."""
+        """Servers by name, group name or ``all``, each once, in the order named.
+
+        An unusable entry is selected too (its ``problem`` says why), so that
+        a fleet reports it as that server's error and runs the others.
+        """
         chosen: dict[str, Server] = {}
         for name in names:
             if name == ALL:
                 chosen.update(self.servers)
             elif name in self.groups:
-                chosen.update({n: self.server(n) for n in self.groups[name]})
+                chosen.update({n: self.entry(n) for n in self.groups[name]})
             else:
-                chosen[name] = self.server(name)
+                chosen[name] = self.entry(name)
         return list(chosen.values())
 
 
@@ -186,12 +207,14 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     """Read the config file (``default_path()`` unless given); refuse what is unclear."""
     where = Path(path).expanduser() if path is not None else default_path()
     try:
+        if not stat.S_ISREG(where.stat().st_mode):  # a FIFO would block forever
+            raise ConfigurationError(f"{where} is not a regular file")
         text = where.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigurationError(
             f"no config file at {where} (create it, or point {CONFIG_ENV} at one)"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigurationError(f"cannot read {where}: {exc}") from None
     try:
         data = tomllib.loads(text)
@@ -201,13 +224,12 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     defaults = _table(data, "defaults", where)
     _known(defaults, SERVER_KEYS - {"host"}, where, "defaults.")
     servers = {
-        name: _server(
-            name, {**defaults, **_table(entry, None, where, f"servers.{name}")}, where
-        )
+        name: _entry(name, entry, defaults, where)
         for name, entry in _table(data, "servers", where).items()
     }
-    if any(s.secret_source and s.secret_source[0] in SECRETS for s in servers.values()):
-        _private(where)
+    entries = [defaults, *_table(data, "servers", where).values()]
+    if any(isinstance(e, dict) and set(e) & set(SECRETS) for e in entries):
+        _private(where)  # even when that entry is unusable: the file holds a secret
     groups: dict[str, tuple[str, ...]] = {}
     for name, members in _table(data, "groups", where).items():
         if not isinstance(members, list) or not all(
@@ -223,7 +245,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
             )
         if name in servers or name == ALL:
             raise ConfigurationError(
-                f"{where}: group {name!r} has the name of a server"
+                f"{where}: group {name!r} has the name of a server, or of 'all'"
             )
         groups[name] = tuple(members)
     return Config(path=where, servers=servers, groups=groups)
@@ -244,6 +266,31 @@ def _known(data: Mapping[str, Any], keys: set[str], where: Path, prefix: str) ->
         )
 
 
+def _entry(name: str, entry: Any, defaults: dict[str, Any], where: Path) -> Server:
+    """One server's entry, or a placeholder saying in one line why it is unusable."""
+    try:
+        if name == ALL or not _NAME.match(name):
+            raise ConfigurationError(
+                f"{where}: servers.{name}: a server name is letters, digits and "
+                f"'_.@-', and not {ALL!r} (which selects every server)"
+            )
+        values = {**defaults, **_table(entry, None, where, f"servers.{name}")}
+        return _server(name, values, where)
+    except ConfigurationError as exc:
+        return Server(name=name, host="", origin=where, problem=str(exc))
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "host": (str,),
+    "port": (int,),
+    "login": (str,),
+    "protocol": (str,),
+    "ca_file": (str,),
+    "insecure": (bool,),
+    "timeout": (int, float),
+}
+
+
 def _server(name: str, entry: dict[str, Any], where: Path) -> Server:
     _known(entry, SERVER_KEYS, where, f"servers.{name}.")
     label = f"{where}: servers.{name}"
@@ -252,16 +299,7 @@ def _server(name: str, entry: dict[str, Any], where: Path) -> Server:
         raise ConfigurationError(
             f"{label} names {' and '.join(sorted(sources))}; give one source of secret"
         )
-    types: dict[str, tuple[type, ...]] = {
-        "host": (str,),
-        "port": (int,),
-        "login": (str,),
-        "protocol": (str,),
-        "ca_file": (str,),
-        "insecure": (bool,),
-        "timeout": (int, float),
-    }
-    for key, allowed in types.items():
+    for key, allowed in _TYPES.items():
         value = entry.get(key)
         if value is None:
             continue
@@ -273,8 +311,7 @@ def _server(name: str, entry: dict[str, Any], where: Path) -> Server:
     for key in sources:
         if not isinstance(entry[key], str) or not entry[key]:
             raise ConfigurationError(f"{label}.{key} must be a non-empty string")
-    if not entry.get("host"):
-        raise ConfigurationError(f"{label} has no host")
+    _check_values(entry, label)
     source = (sources[0], entry[sources[0]]) if sources else None
     return Server(
         name=name,
@@ -288,6 +325,40 @@ def _server(name: str, entry: dict[str, Any], where: Path) -> Server:
         secret_source=source,
         origin=where,
     )
+
+
+def _check_values(entry: dict[str, Any], label: str) -> None:
+    """Values checked as the options are: none is replaced by a default silently."""
+    from .endpoint import split_host
+
+    if not entry.get("host"):
+        raise ConfigurationError(f"{label} has no host")
+    port = entry.get("port")
+    if port is not None and not 0 < port < 65536:
+        raise ConfigurationError(f"{label}.port must be 1 to 65535, got {port}")
+    try:
+        split_host(entry["host"], port)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{label}.host: {exc}") from None
+    timeout = entry.get("timeout")
+    if timeout is not None and not (
+        math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT
+    ):
+        raise ConfigurationError(
+            f"{label}.timeout must be more than 0 and at most {MAX_TIMEOUT:g} "
+            f"seconds, got {timeout}"
+        )
+    if "login" in entry and not entry["login"].strip():
+        raise ConfigurationError(f"{label}.login is empty")
+    if "protocol" in entry and not entry["protocol"].strip():
+        raise ConfigurationError(f"{label}.protocol is empty")
+    ca_file = entry.get("ca_file")
+    if ca_file is not None and (not ca_file.strip() or "\0" in ca_file):
+        raise ConfigurationError(f"{label}.ca_file is not a file name")
+    if entry.get("insecure") and ca_file:
+        raise ConfigurationError(
+            f"{label}: insecure = true and ca_file contradict each other; give one"
+        )
 
 
 def _private(where: Path) -> None:

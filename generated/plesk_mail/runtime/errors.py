@@ -122,6 +122,16 @@ class ConfigurationError(PleskError, ValueError):
     """Arguments that cannot make a connection: no host name, no credentials."""
 
 
+class StoppedError(PleskError):
+    """A run was stopped (Ctrl-C, a signal) before this call had its answer.
+
+    ``progress`` says what had been sent; ``sent`` whether its packet may
+    have reached the server.
+    """
+
+    sent: bool = False
+
+
 class ClientClosedError(PleskError, RuntimeError):
     """A call on a client that was closed: nothing was sent."""
 

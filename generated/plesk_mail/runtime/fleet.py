@@ -3,27 +3,34 @@
 
 Each server gets its own connection and negotiates its own protocol version
 (from its config entry, ``auto`` by default); at most ``parallel`` servers are
-talked to at a time. A server that fails (refused, TLS, authentication,
-timeout, a value its version lacks) is an ``Outcome`` with an ``error``, and
-the others go on. ``Fleet`` runs the event loop itself; ``AsyncFleet`` is for
-programs that already have one.
+talked to at a time. A server that fails (an unusable config entry, a slow
+or failing credential command, refused, TLS, authentication, timeout, a
+value its version lacks, even an unexpected error) is an ``Outcome`` with an
+``error``, and the others go on within their own deadlines: credential
+commands run in threads, never in the event loop. ``Fleet`` runs the event
+loop itself; ``AsyncFleet`` is for programs that already have one. Ctrl-C
+stops a ``Fleet`` call with ``KeyboardInterrupt`` whose ``outcomes`` say
+what each server had done (``StoppedError`` for those it stopped).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import os
 import time
 from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from .config import Config, Server, load
-from .errors import PleskError
+from .errors import PleskError, StoppedError
 
 T = TypeVar("T")
 P = ParamSpec("P")
+F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_PARALLEL = 64
 
 
@@ -36,6 +43,10 @@ class Outcome(Generic[T]):
     value: T | None
     error: PleskError | None
     seconds: float
+    started: bool = False
+    """The call itself had begun: its packets may have reached the server. When
+    ``False``, the error came before (config, credentials, connecting,
+    negotiation) and the call changed nothing there."""
 
     @property
     def ok(self) -> bool:
@@ -67,26 +78,86 @@ class _FleetBase:
         self.options = options
 
     async def _gather(
-        self, operation: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        operation: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        found: dict[str, Outcome[Any]] | None = None,
     ) -> dict[str, Outcome[Any]]:
+        """Run the call on every server; ``found`` fills as each one ends."""
         gate = asyncio.Semaphore(self.parallel)
+        found = {} if found is None else found
+        commands = ThreadPoolExecutor(
+            max_workers=min(self.parallel, 32), thread_name_prefix="plesk-mail-secret"
+        )
 
-        async def one(server: Server) -> Outcome[Any]:
-            async with gate:
-                started = time.perf_counter()
-                protocol: str | None = None
-                try:
-                    async with type(self)._connect(
-                        server=server, **self.options
-                    ) as client:
-                        protocol = client.protocol_version
-                        value = await getattr(client, operation)(*args, **kwargs)
-                except PleskError as exc:
-                    return Outcome(server.name, protocol, None, exc, _since(started))
-                return Outcome(server.name, protocol, value, None, _since(started))
+        async def one(server: Server) -> None:
+            started = time.perf_counter()
+            run = _Run(server.name)
+            try:
+                async with gate:
+                    started = time.perf_counter()
+                    await self._one(server, operation, args, kwargs, run, commands)
+            except asyncio.CancelledError as exc:
+                stop = StoppedError("stopped before this server answered")
+                stop.progress = getattr(exc, "progress", [])
+                stop.sent = getattr(exc, "sent", True)
+                run.error = stop
+            except PleskError as exc:
+                run.error = exc
+            except Exception as exc:  # a bug must not cost the other servers
+                run.error = PleskError(f"unexpected {type(exc).__name__}: {exc}")
+            found[server.name] = run.outcome(_since(started))
 
-        found = await asyncio.gather(*(one(server) for server in self.servers))
-        return {outcome.server: outcome for outcome in found}
+        try:
+            await asyncio.gather(*(one(server) for server in self.servers))
+        finally:
+            commands.shutdown(wait=False, cancel_futures=True)
+        return {server.name: found[server.name] for server in self.servers}
+
+    async def _one(
+        self,
+        server: Server,
+        operation: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        run: _Run,
+        commands: ThreadPoolExecutor,
+    ) -> None:
+        options = dict(self.options)
+        if options.get("password") is None and options.get("secret_key") is None:
+            loop = asyncio.get_running_loop()
+            secret = await loop.run_in_executor(commands, _secret, server)
+            if secret is not None:
+                options[secret[0]] = secret[1]
+        async with type(self)._connect(server=server, **options) as client:
+            run.protocol = client.protocol_version
+            run.started = True
+            run.value = await getattr(client, operation)(*args, **kwargs)
+
+
+def _secret(server: Server) -> tuple[str, str] | None:
+    """The server's secret, fetched in a thread (a credential command may take long)."""
+    if server.problem is not None:
+        return None  # connecting says what is wrong with the entry
+    return server.secret()
+
+
+@dataclass
+class _Run:
+    """One server's run, as far as it got."""
+
+    server: str
+    protocol: str | None = None
+    value: Any = None
+    error: PleskError | None = None
+    started: bool = False
+
+    def outcome(self, seconds: float) -> Outcome[Any]:
+        value = None if self.error is not None else self.value
+        return Outcome(
+            self.server, self.protocol, value, self.error, seconds, self.started
+        )
 
 
 def _since(started: float) -> float:
@@ -101,6 +172,17 @@ class AsyncFleetBase(_FleetBase):
     """The same, awaited, for programs that already run an event loop."""
 
 
+def _returning_outcomes(call: F, method: Callable[..., Any]) -> F:
+    """What ``help()`` and editors show: ``-> dict[str, Outcome[<the client's>]]``."""
+    signature = inspect.signature(method)
+    returns = signature.return_annotation
+    name = returns if isinstance(returns, str) else getattr(returns, "__name__", "Any")
+    outcome = f"dict[str, Outcome[{name}]]"
+    call.__signature__ = signature.replace(return_annotation=outcome)  # type: ignore[attr-defined]
+    call.__annotations__ = {**method.__annotations__, "return": outcome}
+    return call
+
+
 def fleet_call(
     method: Callable[Concatenate[Any, P], T],
 ) -> Callable[Concatenate[FleetBase, P], dict[str, Outcome[T]]]:
@@ -110,9 +192,24 @@ def fleet_call(
     def call(
         fleet: FleetBase, /, *args: P.args, **kwargs: P.kwargs
     ) -> dict[str, Outcome[T]]:
-        return asyncio.run(fleet._gather(method.__name__, args, kwargs))
+        found: dict[str, Outcome[Any]] = {}
+        try:
+            return asyncio.run(fleet._gather(method.__name__, args, kwargs, found))
+        except KeyboardInterrupt as stop:  # say what each server had done
+            stop.outcomes = {  # type: ignore[attr-defined]
+                server.name: found.get(server.name)
+                or Outcome(
+                    server.name,
+                    None,
+                    None,
+                    StoppedError("stopped before this server was started"),
+                    0.0,
+                )
+                for server in fleet.servers
+            }
+            raise
 
-    return call
+    return _returning_outcomes(call, method)
 
 
 def async_fleet_call(
@@ -128,4 +225,4 @@ def async_fleet_call(
     ) -> dict[str, Outcome[T]]:
         return await fleet._gather(method.__name__, args, kwargs)
 
-    return call
+    return _returning_outcomes(call, method)

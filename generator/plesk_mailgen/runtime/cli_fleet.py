@@ -13,22 +13,33 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import click
 
+from .cli_ledger import (
+    call_may_have_applied,
+    drop_stdout,
+    held_signals,
+    reason_of,
+    stop_code,
+    stop_signals,
+    tell,
+)
 from .cli_output import cut, flatten, plain, table
 from .commands import (
     EXIT_CONNECTION,
     EXIT_ITEMS_FAILED,
     EXIT_OK,
+    EXIT_STOPPED,
     App,
     Command,
     Settings,
 )
 from .config import Config, Server, load
 from .endpoint import split_host
-from .errors import PleskError, TLSError
+from .errors import ConfigurationError, PleskError, TLSError
 
 EXIT_SOME_SERVERS = 5
 """Some servers failed (refused, TLS, authentication, timeout); others answered."""
@@ -41,7 +52,11 @@ def run_fleet(
     extra: dict[str, Any],
     app: App,
 ) -> int:
-    """Run one command on every selected server; print per server; the exit code."""
+    """Run one command on every selected server; print per server; the exit code.
+
+    However the run ends, each server that did not answer gets a line on
+    stderr saying whether the command may have been applied there.
+    """
     try:  # a config problem is one line, as with --server
         fleet = app.fleet(
             list(settings.servers),
@@ -55,33 +70,93 @@ def run_fleet(
         raise click.UsageError(str(exc)) from None
     if not fleet.servers:
         raise click.UsageError("--servers selects no server")
-    outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
+    stop: BaseException | None = None
+    with stop_signals():
+        try:
+            outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
+        except KeyboardInterrupt as interrupt:
+            stop, outcomes = interrupt, getattr(interrupt, "outcomes", {})
+    with held_signals():
+        return _report(settings, command, app, outcomes, stop)
+
+
+def _report(
+    settings: Settings,
+    command: Command,
+    app: App,
+    outcomes: dict[str, Any],
+    stop: BaseException | None,
+) -> int:
+    writes = not command.read_only
     records = []
+    maybe = False
     for name, outcome in outcomes.items():
 
         def has(cls: type, field: str, protocol: str | None = outcome.protocol) -> bool:
             return protocol is None or app.supports(protocol, cls, field)
 
         answers = outcome.value if isinstance(outcome.value, list) else [outcome.value]
+        error = outcome.error
+        applied = _applied(outcome, writes)
+        maybe = maybe or applied == "maybe"
         records.append(
             {
                 "server": name,
                 "protocol": outcome.protocol,
                 "ok": outcome.ok,
                 "seconds": round(outcome.seconds, 3),
-                "error": None if outcome.error is None else str(outcome.error),
+                "error": None if error is None else str(error),
+                "applied": applied,
                 "results": (
-                    [plain(a, has) for a in answers] if outcome.error is None else []
+                    [plain(a, has, _mask_of(outcome)) for a in answers]
+                    if error is None
+                    else []
                 ),
             }
         )
-    _print(settings, command, records)
+        if error is not None:
+            tell(f"{name}: {error}; {_ledger_line(command, applied)}")
+    try:
+        _print(settings, command, records)
+    except BrokenPipeError as closed:
+        drop_stdout()
+        stop = stop or closed
+    if stop is not None:
+        tell(f"error: {reason_of(stop)}")
+        return stop_code(stop) or EXIT_STOPPED
     failed_servers = sum(1 for r in records if r["error"] is not None)
+    if maybe:
+        return EXIT_STOPPED
     if failed_servers == len(records):
         return EXIT_CONNECTION
     if failed_servers:
         return EXIT_SOME_SERVERS
     return EXIT_OK if all(r["ok"] for r in records) else EXIT_ITEMS_FAILED
+
+
+def _applied(outcome: Any, writes: bool) -> str | None:
+    """``"yes"`` (answered), ``"maybe"`` (sent, no complete answer), ``"no"``; ``None``
+    for a command that changes nothing."""
+    if not writes:
+        return None
+    if outcome.error is None:
+        return "yes"
+    if not outcome.started:
+        return "no"
+    return "maybe" if call_may_have_applied(outcome.error, writes=True) else "no"
+
+
+def _ledger_line(command: Command, applied: str | None) -> str:
+    if applied == "maybe":
+        return f"the {command.name} was sent there and may or may not have been applied"
+    if applied == "no":
+        return f"the {command.name} was not applied there"
+    return "nothing to apply"
+
+
+def _mask_of(outcome: Any) -> Any:
+    """What hides the server's secrets in its error fields (results know it)."""
+    return getattr(outcome.value, "mask", str)
 
 
 def _overrides(settings: Settings) -> dict[str, Any]:
@@ -150,19 +225,7 @@ def servers_command(app: App) -> click.Group:
             return
         settings = ctx.find_object(Settings)
         config = _config(settings)
-        rows = [
-            {
-                "server": s.name,
-                "host": s.host,
-                "port": s.port or "",
-                "login": s.login
-                or ("(secret key)" if s.secret_kind == "secret_key" else "admin"),
-                "protocol": s.protocol or "auto",
-                "secret": s.describe_secret(),
-                "groups": ", ".join(g for g, m in config.groups.items() if s.name in m),
-            }
-            for s in config.servers.values()
-        ]
+        rows = [_listed(s, config) for s in config.servers.values()]
         click.echo(table(rows, None) if rows else f"no servers in {config.path}")
 
     @servers.command(name="check")
@@ -192,20 +255,43 @@ def _config(settings: Settings | None) -> Config:
         raise click.UsageError(str(exc)) from None
 
 
+def _listed(server: Server, config: Config) -> dict[str, Any]:
+    """One line of ``plesk-mail servers``: never a secret, nor a command that may hold one."""
+    if server.problem is not None:
+        return {"server": server.name, "status": f"unusable: {server.problem}"}
+    return {
+        "server": server.name,
+        "host": server.host,
+        "port": server.port or "",
+        "login": server.login
+        or ("(secret key)" if server.secret_kind == "secret_key" else "admin"),
+        "protocol": server.protocol or "auto",
+        "secret": server.describe_secret(),
+        "groups": ", ".join(g for g, m in config.groups.items() if server.name in m),
+    }
+
+
 async def _check_all(
     app: App, servers: list[Server], settings: Settings
 ) -> list[dict[str, Any]]:
     gate = asyncio.Semaphore(settings.parallel)
+    commands = ThreadPoolExecutor(max_workers=min(settings.parallel, 32))
 
     async def one(server: Server) -> dict[str, Any]:
         async with gate:
-            started = time.perf_counter()
-            host, port = split_host(server.host, server.port)
-            shown = f"[{host}]" if ":" in host else host
-            row: dict[str, Any] = {"server": server.name, "at": f"{shown}:{port}"}
+            row: dict[str, Any] = {"server": server.name, "at": _at(server)}
             try:
+                if server.problem is not None:
+                    raise ConfigurationError(server.problem)
+                loop = asyncio.get_running_loop()
+                secret = await loop.run_in_executor(commands, server.secret)
+                started = time.perf_counter()  # the round trip, not the command
                 client = app.connect_async(
-                    server=server, protocol="auto", timeout=settings.timeout, retry=None
+                    server=server,
+                    protocol="auto",
+                    timeout=settings.timeout,
+                    retry=None,
+                    **({secret[0]: secret[1]} if secret else {}),
                 )
                 async with client:
                     version = client.protocol_version
@@ -219,6 +305,20 @@ async def _check_all(
                 row.update(status="certificate problem", error=cut(str(exc)))
             except PleskError as exc:
                 row.update(status="error", error=cut(str(exc)))
+            except Exception as exc:  # one server's surprise is not everyone's
+                row.update(status="error", error=cut(f"{type(exc).__name__}: {exc}"))
             return row
 
-    return list(await asyncio.gather(*(one(s) for s in servers)))
+    try:
+        return list(await asyncio.gather(*(one(s) for s in servers)))
+    finally:
+        commands.shutdown(wait=False, cancel_futures=True)
+
+
+def _at(server: Server) -> str:
+    try:
+        host, port = split_host(server.host, server.port)
+    except PleskError:
+        return server.host
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}"

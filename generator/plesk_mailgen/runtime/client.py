@@ -73,6 +73,10 @@ class Results(list[R]):
         """The items' repr, with any secret a server echoed in them hidden."""
         return self._masker.text(super().__repr__())
 
+    def mask(self, text: str) -> str:
+        """``text`` with the secrets of the call's connection hidden, to show it."""
+        return self._masker.text(text)
+
     @property
     def ok(self) -> bool:
         """Whether every item succeeded (``True`` for no items)."""

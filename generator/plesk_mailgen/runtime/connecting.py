@@ -68,6 +68,8 @@ def plan(
         entry = (config if isinstance(config, Config) else load(config)).server(server)
     elif host is None:
         raise ConfigurationError("give a host, or a server named in the config file")
+    if entry is not None and entry.problem is not None:
+        raise ConfigurationError(entry.problem)
     if entry is not None and password is None and secret_key is None:
         found = entry.secret()
         if found is not None:
@@ -75,27 +77,23 @@ def plan(
             password, secret_key = (
                 (value, None) if kind == "password" else (None, value)
             )
-    name = host or (entry.host if entry else None)
+    name = host if host is not None else (entry.host if entry else None)
     assert name is not None
     chosen = Plan(
         host=name,
-        port=port if port is not None else (entry.port if entry else None),
+        port=_first(port, _get(entry, "port")),
         credentials=Credentials(
             login=(
                 None
                 if secret_key is not None
-                else (login or _get(entry, "login") or "admin")
+                else _first(login, _get(entry, "login"), "admin")
             ),
             password=password,
             secret_key=secret_key,
         ),
-        protocol=protocol or _get(entry, "protocol") or (AUTO if entry else latest),
-        timeout=(
-            timeout
-            if timeout is not None
-            else (_get(entry, "timeout") or DEFAULT_TIMEOUT)
-        ),
-        verify=verify if verify is not None else (entry.verify if entry else True),
+        protocol=_first(protocol, _get(entry, "protocol"), AUTO if entry else latest),
+        timeout=_first(timeout, _get(entry, "timeout"), DEFAULT_TIMEOUT),
+        verify=_first(verify, entry.verify if entry else None, True),
         server=entry.name if entry else None,
     )
     if not 0 < chosen.timeout <= MAX_TIMEOUT:  # also refuses inf and nan
@@ -104,6 +102,11 @@ def plan(
             f"got {chosen.timeout!r}"
         )
     return chosen
+
+
+def _first(*values: Any) -> Any:
+    """The first value that was given (``None`` is "not given"; 0 and "" are given)."""
+    return next((value for value in values if value is not None), None)
 
 
 def _get(entry: Server | None, key: str) -> Any:
@@ -143,10 +146,12 @@ def _plan(given: Mapping[str, Any], versions: Sequence[str]) -> Plan:
     )
 
 
-def _check_protocol(protocol: str, versions: Sequence[str]) -> None:
+def _check_protocol(resolved: Plan, versions: Sequence[str]) -> None:
+    protocol = resolved.protocol
     if protocol != AUTO and protocol not in versions:
+        where = f"server {resolved.server!r}: " if resolved.server else ""
         raise UnknownProtocolError(
-            f"unknown Plesk protocol version {protocol!r}; known: "
+            f"{where}unknown Plesk protocol version {protocol!r}; known: "
             f"{', '.join(versions)} (or {AUTO!r})"
         )
 
@@ -162,7 +167,7 @@ def open_sync(client: type[C], given: Mapping[str, Any], version: str) -> C:
     ):
         raise ConfigurationError("connect() takes an httpx.Client as http_client")
     resolved = _plan(given, versions)
-    _check_protocol(resolved.protocol, versions)
+    _check_protocol(resolved, versions)
     transport = _transport(Transport, resolved, given, version)
     protocol = resolved.protocol
     if protocol == AUTO:
@@ -191,7 +196,7 @@ def open_async(client: type[A], given: Mapping[str, Any], version: str) -> A:
             "connect_async() takes an httpx.AsyncClient as http_client"
         )
     resolved = _plan(given, versions)
-    _check_protocol(resolved.protocol, versions)
+    _check_protocol(resolved, versions)
     return client(
         _transport(AsyncTransport, resolved, given, version),
         protocol=resolved.protocol,
