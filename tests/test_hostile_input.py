@@ -724,51 +724,53 @@ def test_an_immutable_file_fails_clearly_and_leaves_no_backup(
 def test_black_workers_die_with_a_killed_generator(
     project: Path, tmp_path: Path
 ) -> None:
+    """Every worker, also one the pool starts after the generator was killed.
+
+    Workers are found by the generator's command line, which they share (a
+    fork keeps it), so one that was reparented before anyone saw it counts
+    too: an earlier version of this test only checked the workers it saw
+    first, and an orphan started later lived on, blocked on its task pipe.
+    """
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc to see the workers")
     script = Path(sys.executable).with_name("plesk-mailgen")
+    output = str(tmp_path / "g")
     process = subprocess.Popen(
-        [
-            str(script),
-            "--project-dir",
-            str(project),
-            "generate",
-            "--output",
-            str(tmp_path / "g"),
-        ],
+        [str(script), "--project-dir", str(project), "generate", "--output", output],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=generator_env(),
     )
 
-    def children() -> list[int]:
-        found = []
+    def generators() -> set[int]:
+        """Every process running this generation: the generator and its workers."""
+        found = set()
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    words = (entry / "cmdline").read_bytes().split(b"\0")
                 except OSError:
                     continue
-                if int(fields[1]) == process.pid:
-                    found.append(int(entry.name))
+                if output.encode() in words:
+                    found.add(int(entry.name))
         return found
 
     deadline = time.monotonic() + 30
-    workers: list[int] = []
-    while not workers and process.poll() is None and time.monotonic() < deadline:
-        workers = children()
+    seen: set[int] = set()
+    while len(seen) < 2 and process.poll() is None and time.monotonic() < deadline:
+        seen = generators()
         time.sleep(0.01)
-    if not workers:
+    if len(seen) < 2:
         process.wait()
         pytest.skip("generation finished before its workers could be seen")
     process.kill()
     process.wait()
     deadline = time.monotonic() + 5
-    alive = workers
+    alive = generators()
     while alive and time.monotonic() < deadline:
-        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists()]
         time.sleep(0.05)
-    assert not alive, f"workers {alive} outlived the generator"
+        alive = generators()
+    assert not alive, f"processes {alive} of the killed generation live on"
 
 
 def test_the_emulator_ca_folder_is_ignored() -> None:

@@ -11,6 +11,7 @@ import datetime
 import typing
 
 import pytest
+from plesk_mail.codec import decode_response
 from plesk_mail.runtime.envelope import SystemResult
 from plesk_mail.runtime.errors import (
     ResponseError,
@@ -195,8 +196,9 @@ def test_malformed_responses_raise_response_error(body: bytes, message: str) -> 
 
 
 def test_newer_field_decodes_and_older_encoding_refuses_it() -> None:
-    """1.6.8.0 added webmail-certificate: one decoder reads it in any packet
-    (the client then checks it against its version); a 1.6.6.0 packet cannot
+    """1.6.8.0 added webmail-certificate: the shared decoder reads it in any
+    packet; the 1.6.6.0 module's decoder refuses it, as a 1.6.6.0 client does
+    (issue 23: it used to accept it without a word); a 1.6.6.0 packet cannot
     be written with it, while a 1.6.8.0 one can."""
     data = packet(
         "1.6.6.0",
@@ -204,7 +206,10 @@ def test_newer_field_decodes_and_older_encoding_refuses_it() -> None:
         "<webmail-certificate>cert</webmail-certificate></prefs></result></get_prefs>",
     )
     old, new = generated_module("1.6.6.0"), generated_module("1.6.8.0")
-    decoded = old.decode_response(data)
+    with pytest.raises(UnexpectedElementError, match=r"protocol 1\.6\.8\.0 or newer"):
+        old.decode_response(data)
+    assert new.decode_response(data).replies
+    decoded = decode_response(data)
     assert decoded.replies[0].body.results[0].prefs.webmail_certificate == "cert"
     with pytest.raises(
         ValidationError, match=r"webmail_certificate: needs protocol 1\.6\.8\.0"

@@ -42,7 +42,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "dc9cb542e8aaa78ab33dc424af2958950c5355ce0c70a0e190b5378d69c9a55e"
+INPUTS_FINGERPRINT = "da15ae7ed7787138794b5abf2cb0e6fffb1ee70aacd05ceda2c69a8d6ab37cf1"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -54,14 +54,14 @@ FILES: dict[str, str] = {
     "plesk_mail/_fleet.py": "f75c728ef79e6604b5d375da994a6ca20ccc1bb000b100041f4537aa712793af",
     "plesk_mail/cli.py": "e34793cd58743f7328b8043bec8985e4c0ba57826a0d11e35b53fba14c7c7cc4",
     "plesk_mail/client.py": "e4d5ef7e85e902c88f86e223d4bb54c01d546fe35121039c6a1c26921d4d4fd0",
-    "plesk_mail/codec.py": "e6124776660eb9fb2d8e700f07ffce03ff59d2cdbab62ba2854a1b69132c64d7",
+    "plesk_mail/codec.py": "ed2ac68161faed81adc944feddcfe940b102d081eb3568333307434ba82278a9",
     "plesk_mail/compatibility.py": "41c5d21ae549fa5779942de548fa260fa236c5a87c3ed81f889ebe87be7184f2",
     "plesk_mail/models.py": "946d87348c2a9946b83e473e4da7b4c0e807af96e0f16e3dcc9e15d3a7602650",
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "plesk_mail/rules.py": "692b0791e20ccf2cdcbfad1e7071e5b07524b33dd37a9b11ce06f4fd96cede50",
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/aio.py": "fd7954d5a1ea121a70ef678311f43ca2c16c0d5e2b20957a0daf8c458c7a0a6a",
-    "plesk_mail/runtime/checks.py": "272b5456a1a55457042ae99339f7afaf767b4809b50d3d478247b5729442e0ff",
+    "plesk_mail/runtime/checks.py": "fcd0412587842a5ed5092c0a68e70e14c93783fb39f784022796b284c724d930",
     "plesk_mail/runtime/cli.py": "0bfdd700dec777aff4e3db4d7e9d93d37d688989204ba69252894c6f5c419c86",
     "plesk_mail/runtime/cli_fleet.py": "2e10a4f6ec8af555b89bcf6e00186d5ce1f5ba1c2edcfcbc6b2c6ec10588a273",
     "plesk_mail/runtime/cli_ledger.py": "5ff4847e33a4fbd065ad3f0e9764dbdada9c8f46375f5ed3c81f9f04a0217386",
@@ -69,7 +69,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli_rows.py": "f2e378ab2ec7d0f059599f70cb7df46ba1d835d0cf493bc9fd20dcf0d3762a11",
     "plesk_mail/runtime/cli_run.py": "640216a941a25a904350e3a4dcd63e1fb5fe6495b208aa0d98b21ec238471d17",
     "plesk_mail/runtime/cli_values.py": "d0828a065c1ad10c3727a9976feeb3cfd319cf6dcb4bbde669441ac5738cc209",
-    "plesk_mail/runtime/client.py": "4bc04279250c9e47a7549d0b836cc72c11da2fae929db459e8dbde8d7c4fa037",
+    "plesk_mail/runtime/client.py": "940bd072b66c316ec7ee734dbc85c4a02a5af727f1dc327c92add6d00c14ef67",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "eb3315e5f26af5be5f182e246ab2add3fc30bbc3db59f149ab2d353edcfc6085",
     "plesk_mail/runtime/config.py": "d84fd542efbf0305753aa43d7111db4a5a4320912074952c3e4b3b55d4d2faea",
@@ -78,7 +78,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "e8922596f567ddab423aefa09677ecadaab717cde3bf73c3df96d387a00bb3c5",
     "plesk_mail/runtime/envelope.py": "e3f3a89b372e2ab1bb7b2e97840b3a4f4f7f59bea0188e6d6a93aefea2f192b8",
-    "plesk_mail/runtime/errors.py": "8e8a6319291a9c3d544c8f99b1335e2e309ff1a709248e1a80c48f42a58df6bb",
+    "plesk_mail/runtime/errors.py": "c73903a7eb14116f71702cd169db0f23810d0f7549edf9a7132b1b16d4629cfb",
     "plesk_mail/runtime/fleet.py": "d35ad01279591ce40effa97160b8b59e99629a45a1b1c859797a24da1d669d63",
     "plesk_mail/runtime/masking.py": "746bfba284a0a21b20058137eeebedab5908bfee49f94f7abc64027933c16d58",
     "plesk_mail/runtime/negotiate.py": "3db8fb512ca4a872974fb37e5424089955fcbd210a7e99953b9853cce6b121e8",
@@ -88,10 +88,10 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/transport.py": "547b41e004404d29d5d3e547519602e2be6199fcc2516440caa81ec1e97510b2",
     "plesk_mail/runtime/validate.py": "b0f8840e1a105d4cbf48579dad529e830c362bf6e7bb8b9e90e3ae5f732ca3ec",
     "plesk_mail/runtime/xml.py": "660e1e8f4c1c4f5f3ef92c2fb1a1aef83011490dad5d18d3a92f9f425a8d2e0e",
-    "plesk_mail/v1_6_6_0/__init__.py": "48a9fcbac2708456d619b111fa83b0f873c528d233c06cd80dd94bd392e560e7",
-    "plesk_mail/v1_6_7_0/__init__.py": "2e31335b4161367fa8c0f101c72b6d714b530912dc3085e2199e0df30217ba8b",
-    "plesk_mail/v1_6_8_0/__init__.py": "a995c882f7154bbe68b2ccb0dfd2db81de9209935e7b1ab64a7c5b2b80fd6feb",
-    "plesk_mail/v1_6_9_1/__init__.py": "ad903477509c8a975c5cd26565398a85726d8eaa8bcd641b8af4243819461dce",
+    "plesk_mail/v1_6_6_0/__init__.py": "20dbe55178b6be336769890df3f4cc22d90049ee6ba34fbe6594360a95d86505",
+    "plesk_mail/v1_6_7_0/__init__.py": "ea24a643b9d8e59ae4ac46f7d9c6ab2c8c34b5d95d4940200a3b4f5e62e86923",
+    "plesk_mail/v1_6_8_0/__init__.py": "d906e24f61fffd7b78b8acaf45d94825069eca41f47a64f6f72e170035ed1d08",
+    "plesk_mail/v1_6_9_1/__init__.py": "775189c44ccaf367471b3cca51690f052a115218d314633d479654c198d26ea2",
     "pyproject.toml": "6d9cc13a89f4f1475380390e7c7bdf16360b22bd5424c6c4173bf9f744521a68",
 }
 """sha256 of every other generated file: ``generate --check`` trusts these."""

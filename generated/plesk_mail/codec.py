@@ -1836,8 +1836,16 @@ def decode_request(data: bytes) -> RequestPacket:
     return RequestPacket(operations=operations, version=version)
 
 
-def encode_response(packet: ResponsePacket, version: str | None = None) -> bytes:
-    """The XML bytes of a response packet (what a server sends), checked like a request."""
+def encode_response(
+    packet: ResponsePacket | envelope.SystemResult, version: str | None = None
+) -> bytes:
+    """The XML bytes of a response packet (what a server sends), checked like a request.
+
+    A ``SystemResult`` (a refused packet, as ``decode_response`` returns it)
+    becomes the ``<system>`` answer it was decoded from.
+    """
+    if isinstance(packet, envelope.SystemResult):
+        return envelope.encode_system(version or LATEST_PROTOCOL, packet)
     version = version or packet.version or LATEST_PROTOCOL
     for reply in packet.replies:
         validate(reply.body, version, schema=False)

@@ -53,16 +53,19 @@ def format_source(path: str, text: str) -> str:
         ) from None
 
 
-def die_with_parent() -> None:
-    """Make a worker end when the generator ends, even when it is killed.
+def die_with_parent(parent: int) -> None:
+    """Make a worker end when the generator (pid ``parent``) ends, even when killed.
 
     Linux delivers SIGKILL to the worker at once (``PR_SET_PDEATHSIG``);
-    elsewhere, and as a second line, a thread notices the new parent.
+    elsewhere, and as a second line, a thread notices the new parent. The
+    parent's pid comes from the parent itself: one that died while this
+    worker was starting is noticed here, not mistaken for the new parent.
     """
-    parent = os.getppid()
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the death signal was armed
+        os._exit(1)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -87,7 +90,10 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
             "fork" if sys.platform == "linux" else "spawn"
         )
         with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=die_with_parent
+            workers,
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
         ) as pool:
             results = pool.map(format_source, python, [files[p] for p in python])
             done = dict(zip(python, results, strict=True))

@@ -316,3 +316,12 @@ def check(
     (its path relative to the message), so the caller can say what it means.
     """
     return _Walk(rules, version, validate, root).struct(message, type(message), "")
+
+
+def answer_conflict(
+    rules: Rules, operation: str, body: object, version: str
+) -> tuple[str, Conflict] | None:
+    """A value in an answer that protocol ``version`` does not have: where, and which
+    versions have it. A server that sends one answers in another schema than asked."""
+    conflict = check(rules, body, version, root=operation, validate=False)
+    return None if conflict is None else (f"{operation}.{conflict.path}", conflict)

@@ -10,12 +10,37 @@ from .. import connect as _connect
 from ..client import Batch as Batch
 from ..client import MailClient as MailClient
 from ..codec import decode_request as decode_request
-from ..codec import decode_response as decode_response
+from ..codec import decode_response as _decode_response
 from ..codec import encode_request as _encode_request
 from ..codec import encode_response as _encode_response
 from ..models import *  # noqa: F403  (the version-neutral models)
+from ..rules import RULES as _RULES
+from ..runtime.checks import answer_conflict as _answer_conflict
+from ..runtime.client import unexpected_answer as _unexpected_answer
+from ..runtime.envelope import SystemResult as SystemResult
+from ..runtime.xml import DEFAULT_MAX_SIZE as _DEFAULT_MAX_SIZE
 
 PROTOCOL_VERSION: Final = "1.6.8.0"
 connect = functools.partial(_connect, protocol=PROTOCOL_VERSION)
 encode_request = functools.partial(_encode_request, version=PROTOCOL_VERSION)
 encode_response = functools.partial(_encode_response, version=PROTOCOL_VERSION)
+
+
+def decode_response(
+    data: bytes, max_size: int = _DEFAULT_MAX_SIZE
+) -> ResponsePacket | SystemResult:
+    """A response packet of protocol 1.6.8.0, or the packet-level failure it reports.
+
+    Checked as this version, as a client of it checks: an element it does not
+    have raises ``UnexpectedElementError`` naming the versions that have it.
+    ``plesk_mail.codec.decode_response`` takes whatever any version has.
+    """
+    answer = _decode_response(data, max_size)
+    if not isinstance(answer, SystemResult):
+        for reply in answer.replies:
+            found = _answer_conflict(
+                _RULES, reply.operation, reply.body, PROTOCOL_VERSION
+            )
+            if found is not None:
+                raise _unexpected_answer(found, PROTOCOL_VERSION, _RULES.versions)
+    return answer

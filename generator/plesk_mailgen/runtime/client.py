@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, TypeVar
 
 from . import xml as rt
-from .checks import Rules, check
+from .checks import Rules, answer_conflict, check
 from .closing import Closing
 from .envelope import SystemResult
 from .errors import (
@@ -39,7 +39,7 @@ from .errors import (
     packet_error,
 )
 from .masking import NO_SECRETS, Masker, secret_values
-from .protocols import availability
+from .protocols import Conflict, availability
 
 if TYPE_CHECKING:
     from .transport import Transport
@@ -499,26 +499,16 @@ class Core:
         The decoder knows every version's elements; a server that answers with
         one this version lacks answers in another schema than it was asked for.
         """
-        conflict = check(
-            self._codec.rules, body, self._protocol, root=operation, validate=False
-        )
-        if conflict is None:
+        found = answer_conflict(self._codec.rules, operation, body, self._protocol)
+        if found is None:
             return
-        known = self._codec.rules.versions
-        where = f"{operation}.{conflict.path}"
-        message = (
-            f"{where}: the server answered with an element of "
-            f"{availability(conflict.versions, known)}, but this connection speaks "
-            f"protocol {self._protocol}"
-        )
+        error = unexpected_answer(found, self._protocol, self._codec.rules.versions)
         if self.lenient:
-            logger.warning("%s; kept (lenient)", message)
+            logger.warning(
+                "%s; kept (lenient)", error.message.partition("; connect")[0]
+            )
             return
-        raise UnexpectedElementError(
-            f"{message}; connect with that protocol, or lenient=True to keep it",
-            where,
-            conflict.first_version(known),
-        )
+        raise error
 
     def _merge(
         self,
@@ -586,6 +576,20 @@ class BaseClient(Core, Closing):
                 packet = steps.send(data)
         except StopIteration:
             return
+
+
+def unexpected_answer(
+    found: tuple[str, Conflict], version: str, known: Sequence[str]
+) -> UnexpectedElementError:
+    """The error for an answer element that protocol ``version`` lacks."""
+    where, conflict = found
+    return UnexpectedElementError(
+        f"{where}: the server answered with an element of "
+        f"{availability(conflict.versions, known)}, but this connection speaks "
+        f"protocol {version}; connect with that protocol, or lenient=True to keep it",
+        where,
+        conflict.first_version(known),
+    )
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> Any:
