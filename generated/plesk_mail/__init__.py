@@ -25,6 +25,7 @@ from .models import *  # noqa: F403  (every model class, enum and alias)
 from .models import __all__ as _MODELS
 from .runtime.errors import (
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     ConnectTimeoutError,
     DeadlineExceededError,
@@ -34,6 +35,7 @@ from .runtime.errors import (
     PleskError,
     ProtocolVersionError,
     ResponseError,
+    StoppedError,
     TLSError,
     TransportError,
     UnexpectedElementError,
@@ -190,6 +192,7 @@ __all__ = [
     "AsyncMailClient",
     "AuthenticationError",
     "Batch",
+    "ClientClosedError",
     "ConfigurationError",
     "ConnectTimeoutError",
     "DeadlineExceededError",
@@ -206,6 +209,7 @@ __all__ = [
     "Results",
     "Retry",
     "Server",
+    "StoppedError",
     "TLSError",
     "TransportError",
     "UnexpectedElementError",

@@ -218,7 +218,8 @@ def run(
     if settings.servers:
         if rows is not None:
             raise click.UsageError("--from-file goes with one server, not --servers")
-        sys.exit(run_fleet(settings, command, kwargs, extra, app))
+        already_done = command.already_done if skip_existing else None
+        sys.exit(run_fleet(settings, command, kwargs, extra, app, already_done))
     with stop_signals():
         job = _Job(settings, command, app, skip_existing)
         sys.exit(job.run(kwargs, extra, values, rows, start_at, negotiate))
@@ -261,8 +262,9 @@ class _Job:
         resume = "--skip-existing" if command.already_done is not None else ""
         self.ledger = RowLedger(command.name, writes=self.writes, resume=resume)
         self.out: Output | None = None
-        self.calling = False
-        """A single call is under way (from just before it is made)."""
+        self.stage = "before"
+        """Of a single call: ``before`` it is made, ``calling``, ``answered``."""
+        self.answers: list[Any] = []
 
     def has(self, cls: type, name: str) -> bool:
         return self.app.supports(self.settings.protocol, cls, name)
@@ -312,14 +314,15 @@ class _Job:
         assert self.out is not None
         method = getattr(client, self.command.operation)
         try:
-            self.calling = True
+            self.stage = "calling"
             answer = method(**kwargs, **extra)
-            self.calling = False
+            self.answers = answer if isinstance(answer, list) else [answer]
+            self.stage = "answered"
         except ValidationError as exc:
             fail(_option_message(self.command, str(exc), exc), EXIT_USAGE)
         except PleskError as exc:
             return self._stop(exc, bulk=False)
-        answers = answer if isinstance(answer, list) else [answer]
+        answers = self.answers
         self.out.results(answers, None, self.has)
         self.out.finish()
         return EXIT_ITEMS_FAILED if self.out.failed else EXIT_OK
@@ -418,12 +421,20 @@ class _Job:
         return exit_code
 
     def _single_ledger(self, stop: BaseException) -> tuple[str, dict[str, Any], int]:
-        if not self.calling:  # stopped before the request was handed over
+        name = self.command.name
+        if self.stage == "before":  # stopped before the request was handed over
+            record = {"reason": reason_of(stop), "may_have_applied": False}
             return (
-                "nothing was sent",
-                {"reason": reason_of(stop), "sent": False},
-                (stop_code(stop) or EXIT_CONNECTION),
+                f"the {name} was not sent",
+                record,
+                stop_code(stop) or EXIT_CONNECTION,
             )
+        if self.stage == "answered":  # the answer is in: its items say what happened
+            ok = sum(1 for a in self.answers if getattr(a, "ok", True))
+            failed = len(self.answers) - ok
+            record = {"reason": reason_of(stop), "ok": ok, "failed": failed}
+            line = f"the {name} was answered: {ok} item(s) ok, {failed} failed"
+            return line, record, stop_code(stop) or EXIT_STOPPED
         maybe = call_may_have_applied(stop, writes=self.writes)
         line = call_ledger(self.command.operation, stop, writes=self.writes)
         record = {"reason": reason_of(stop), "may_have_applied": maybe}

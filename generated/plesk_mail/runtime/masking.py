@@ -17,10 +17,13 @@ and must not be left in them either.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import html
 import html.entities
 import json
+import logging
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
@@ -34,25 +37,49 @@ _SPACE = re.compile(r"[ \t\r\n]+")
 _ENTITY_NAMES = {chr(code): name for code, name in html.entities.codepoint2name.items()}
 
 
-def _char_refs(secret: str, pattern: str) -> str:
-    return "".join(
-        pattern.format(ord(c)) if not c.isalnum() or not c.isascii() else c
-        for c in secret
-    )
+_APOSTROPHES = ("'", "&#x27;", "&#039;", "&#39;", "&apos;")
+"""How HTML escapers write ``'`` (Python's html.escape, PHP's ENT_QUOTES, ...)."""
+_QUOTES = ('"', "&quot;", "&#34;", "&#x22;")
+
+
+def _html_forms(secret: str) -> set[str]:
+    """``secret`` as HTML escapers write it: every apostrophe, quote and non-ASCII style."""
+    forms = set()
+    for apostrophe in _APOSTROPHES:
+        for quote in _QUOTES:
+            for wide in ("raw", "named", "decimal", "hex"):
+                parts = []
+                for char in secret:
+                    if char == "&":
+                        parts.append("&amp;")
+                    elif char == "<":
+                        parts.append("&lt;")
+                    elif char == ">":
+                        parts.append("&gt;")
+                    elif char == "'":
+                        parts.append(apostrophe)
+                    elif char == '"':
+                        parts.append(quote)
+                    elif char.isascii() or wide == "raw":
+                        parts.append(char)
+                    elif wide == "named" and char in _ENTITY_NAMES:
+                        parts.append(f"&{_ENTITY_NAMES[char]};")
+                    elif wide == "hex":
+                        parts.append(f"&#x{ord(char):x};")
+                    else:
+                        parts.append(f"&#{ord(char)};")
+                forms.add("".join(parts))
+    return forms
 
 
 def escaped_forms(secret: str) -> set[str]:
     """How a server may write ``secret`` back: plain, escaped, referenced, encoded."""
     forms = {
         secret,
-        html.escape(secret, quote=False),
-        html.escape(secret, quote=True),
-        html.escape(secret, quote=True).replace("&#x27;", "&#039;"),
-        html.escape(secret, quote=True).replace("&#x27;", "&apos;"),
-        "".join(f"&{_ENTITY_NAMES[c]};" if c in _ENTITY_NAMES else c for c in secret),
-        _char_refs(secret, "&#{};"),
-        _char_refs(secret, "&#x{:x};"),
-        _char_refs(secret, "&#x{:X};"),
+        *_html_forms(secret),
+        "".join(f"&#{ord(c)};" for c in secret),
+        "".join(f"&#x{ord(c):x};" for c in secret),
+        "".join(f"&#x{ord(c):X};" for c in secret),
         urllib.parse.quote(secret, safe=""),
         urllib.parse.quote_plus(secret, safe=""),
         json.dumps(secret)[1:-1],
@@ -63,9 +90,27 @@ def escaped_forms(secret: str) -> set[str]:
     return {form for form in forms if form}
 
 
+_BACKSLASHED = re.compile(
+    r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2}))"
+)
+
+
+def _unbackslashed(text: str) -> str:
+    """``\\u00e4``, ``\\U0001f600``, ``\\xe4`` (JSON and Python escapes) as characters."""
+
+    def char(match: re.Match[str]) -> str:
+        code = int(next(g for g in match.groups() if g), 16)
+        return chr(code) if code <= 0x10FFFF else match.group()
+
+    decoded = _BACKSLASHED.sub(char, text)  # a pair of surrogates is one character:
+    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def _views(text: str) -> Iterable[str]:
     """``text`` as a person might read it once unescaped or decoded."""
     yield text
+    if "\\" in text:
+        yield _unbackslashed(text)
     unescaped = html.unescape(text)
     yield unescaped
     yield html.unescape(unescaped)
@@ -187,3 +232,36 @@ def secret_values(value: object) -> Iterator[str]:
         inner = getattr(value, name)
         if inner is not None and not isinstance(inner, str | int | float | bytes):
             yield from secret_values(inner)
+
+
+Mask = Callable[[str], str]
+_ACTIVE: contextvars.ContextVar[Mask | None] = contextvars.ContextVar(
+    "plesk_mail_mask", default=None
+)
+
+
+@contextlib.contextmanager
+def masking(mask: Mask) -> Iterator[None]:
+    """Log lines written inside the block pass ``mask`` (the calling client's secrets)."""
+    token = _ACTIVE.set(mask)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+class MaskingFilter(logging.Filter):
+    """Every line the package logs during a call is masked as a whole line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        mask = _ACTIVE.get()
+        if mask is not None:
+            record.msg = mask(record.getMessage())
+            record.args = None
+        return True
+
+
+def mask_log_lines(logger: logging.Logger) -> None:
+    """Install the filter once on the package's logger."""
+    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+        logger.addFilter(MaskingFilter())

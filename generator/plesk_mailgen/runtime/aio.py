@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
 from .client import AUTO, Collector, Core, OperationSpec, Pending, _Call
 from .errors import PleskError, masked
+from .masking import masking
 from .negotiate import GET_PROTOS, choose, protocols_in
 
 if TYPE_CHECKING:
@@ -71,6 +72,10 @@ class AsyncBaseClient(Core):
 
     async def _run(self, calls: list[_Call]) -> None:
         await self.open()
+        with masking(self.mask):
+            await self._drive(calls)
+
+    async def _drive(self, calls: list[_Call]) -> None:
         steps = self._steps(calls)
         try:
             packet = next(steps)

@@ -27,7 +27,7 @@ from .cli_ledger import (
     stop_signals,
     tell,
 )
-from .cli_output import cut, flatten, plain, table
+from .cli_output import already_there, cut, flatten, plain, table
 from .commands import (
     EXIT_CONNECTION,
     EXIT_ITEMS_FAILED,
@@ -51,6 +51,7 @@ def run_fleet(
     kwargs: dict[str, Any],
     extra: dict[str, Any],
     app: App,
+    already_done: int | None = None,
 ) -> int:
     """Run one command on every selected server; print per server; the exit code.
 
@@ -77,7 +78,7 @@ def run_fleet(
         except KeyboardInterrupt as interrupt:
             stop, outcomes = interrupt, getattr(interrupt, "outcomes", {})
     with held_signals():
-        return _report(settings, command, app, outcomes, stop)
+        return _report(settings, command, app, outcomes, stop, already_done)
 
 
 def _report(
@@ -86,6 +87,7 @@ def _report(
     app: App,
     outcomes: dict[str, Any],
     stop: BaseException | None,
+    already_done: int | None,
 ) -> int:
     writes = not command.read_only
     records = []
@@ -99,19 +101,22 @@ def _report(
         error = outcome.error
         applied = _applied(outcome, writes)
         maybe = maybe or applied == "maybe"
+        results = []
+        for answer in answers if error is None else []:
+            result = plain(answer, has, _mask_of(outcome))
+            if already_there(answer, already_done):
+                result["status"] = "exists"
+            results.append(result)
         records.append(
             {
                 "server": name,
                 "protocol": outcome.protocol,
-                "ok": outcome.ok,
+                "ok": error is None
+                and all(r.get("status", "ok") in ("ok", "exists") for r in results),
                 "seconds": round(outcome.seconds, 3),
                 "error": None if error is None else str(error),
                 "applied": applied,
-                "results": (
-                    [plain(a, has, _mask_of(outcome)) for a in answers]
-                    if error is None
-                    else []
-                ),
+                "results": results,
             }
         )
         if error is not None:

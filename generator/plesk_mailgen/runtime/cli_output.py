@@ -64,6 +64,15 @@ def plain(
     return value
 
 
+def already_there(answer: Any, code: int | None) -> bool:
+    """A failed item whose error means it was there already (``--skip-existing``)."""
+    return (
+        code is not None
+        and not getattr(answer, "ok", True)
+        and getattr(answer, "errcode", None) == code
+    )
+
+
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """``{"mailname": {"id": 1}}`` -> ``{"mailname.id": 1}``; lists as text."""
     if isinstance(value, dict):
@@ -172,11 +181,7 @@ class Output:
         self.start()
         for index, answer in enumerate(answers):
             ok = getattr(answer, "ok", True)
-            exists = (
-                not ok
-                and self.already_done is not None
-                and getattr(answer, "errcode", None) == self.already_done
-            )
+            exists = already_there(answer, self.already_done)
             self.ok += ok
             self.existing += exists
             self.failed += not ok and not exists

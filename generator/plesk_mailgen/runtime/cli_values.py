@@ -334,6 +334,8 @@ def item_of(command: Command, app: App, values: Mapping[str, Any]) -> Any:
             if len(value) != 1:
                 raise RowError(f"{option.column}: one value per row")
             return value[0]
+        if value is None:
+            raise RowError(f"missing {option.column} (the cell is empty or blank)")
         return value
     cls = getattr(app.models, command.item_class)
     return cls(**build(app.models, options, values))

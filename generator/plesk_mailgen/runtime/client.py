@@ -38,7 +38,7 @@ from .errors import (
     masked,
     packet_error,
 )
-from .masking import NO_SECRETS, Masker, secret_values
+from .masking import NO_SECRETS, Masker, masking, secret_values
 from .protocols import Conflict, availability
 
 if TYPE_CHECKING:
@@ -559,6 +559,10 @@ class BaseClient(Core, Closing):
         return pending.value
 
     def _run(self, calls: list[_Call]) -> None:
+        with masking(self.mask):
+            self._drive(calls)
+
+    def _drive(self, calls: list[_Call]) -> None:
         steps = self._steps(calls)
         try:
             packet = next(steps)

@@ -209,7 +209,7 @@ class ResponseError(PleskError):
     def _mask(self, mask: Callable[[str], str]) -> None:
         self.message = mask(self.message)
         self.excerpt = mask(self.excerpt)
-        self.args = (self._text(), *self.args[1:])
+        self.args = (mask(self._text()), *self.args[1:])  # the framing counts too
 
 
 class UnexpectedElementError(ResponseError):
@@ -244,7 +244,7 @@ class PacketError(PleskError):
 
     def _mask(self, mask: Callable[[str], str]) -> None:
         self.errtext = mask(self.errtext)
-        self.args = (self._text(), *self.args[1:])
+        self.args = (mask(self._text()), *self.args[1:])  # the framing counts too
 
 
 class AuthenticationError(PacketError):
@@ -289,11 +289,10 @@ class ItemErrors(PleskError):
         mask: Callable[[str], str] = str,
     ) -> None:
         lines = [
-            f"#{index}: error {result.errcode}: {mask(result.errtext or '')}"
+            f"#{index}: error {result.errcode}: {result.errtext or ''}"
             for index, result in failures
         ]
-        super().__init__(
-            f"{operation}: {len(failures)} item(s) failed: " + "; ".join(lines)
-        )
+        message = f"{operation}: {len(failures)} item(s) failed: " + "; ".join(lines)
+        super().__init__(mask(message))  # whole: a secret may meet the framing too
         self.operation = operation
         self.failures = list(failures)

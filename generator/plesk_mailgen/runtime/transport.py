@@ -43,7 +43,7 @@ from .errors import (
     masked,
     packet_error,
 )
-from .masking import Masker
+from .masking import Masker, mask_log_lines, masking
 from .retry import NO_RETRY, Retry
 from .xml import DEFAULT_MAX_SIZE, excerpt
 
@@ -59,6 +59,7 @@ _RETRY_STATUS = {502, 503, 504}
 
 logger = logging.getLogger("plesk_mail")
 logging.addLevelName(TRACE, "TRACE")
+mask_log_lines(logger)
 _SECRET_ELEMENTS = re.compile(
     rb"(<(password|passwd|value|secret[-_]?key)>)(.*?)(</\2>)", re.S
 )
@@ -384,6 +385,10 @@ class Transport(_Http, Closing):
         packet may have reached the server.
         """
         mask = mask or self.mask
+        with masking(mask):
+            return self._post(body, label, read_only, mask)
+
+    def _post(self, body: bytes, label: str, read_only: bool, mask: Mask) -> bytes:
         self._trace(label, "request", body, mask)
         ends = time.monotonic() + self.timeout
         attempt = 0
@@ -490,6 +495,12 @@ class AsyncTransport(_Http):
     ) -> bytes:
         """Send ``body``; return the response body of an HTTP 200 answer (see ``Transport.post``)."""
         mask = mask or self.mask
+        with masking(mask):
+            return await self._post(body, label, read_only, mask)
+
+    async def _post(
+        self, body: bytes, label: str, read_only: bool, mask: Mask
+    ) -> bytes:
         self._trace(label, "request", body, mask)
         ends = time.monotonic() + self.timeout
         attempt = 0
