@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
