@@ -21,39 +21,122 @@ from collections.abc import Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Final
 
-from .models import *  # noqa: F403  (every model class, enum and alias)
-from .models import __all__ as _MODELS
-from .runtime.errors import (
-    AuthenticationError,
-    ClientClosedError,
-    ConfigurationError,
-    ConnectTimeoutError,
-    DeadlineExceededError,
-    ErrorCode,
-    ItemErrors,
-    PacketError,
-    PleskError,
-    ProtocolVersionError,
-    ResponseError,
-    StoppedError,
-    TLSError,
-    TransportError,
-    UnexpectedElementError,
-    UnknownProtocolError,
-    ValidationError,
-)
-from .rules import LATEST_PROTOCOL, PLESK_RELEASES, PROTOCOL_VERSIONS
 from .runtime.retry import Retry
 from .runtime.signatures import arguments, same_parameters
 
 if TYPE_CHECKING:
     import httpx
 
-    from .client import AsyncBatch, AsyncMailClient, Batch, MailClient
     from ._fleet import AsyncFleet, Fleet
+    from .client import AsyncBatch, AsyncMailClient, Batch, MailClient
+    from .models import *  # noqa: F403  (every model class, enum and alias)
+    from .rules import LATEST_PROTOCOL, PLESK_RELEASES, PROTOCOL_VERSIONS
     from .runtime.client import Pending, Results
     from .runtime.config import Server
+    from .runtime.errors import (
+        AuthenticationError,
+        ClientClosedError,
+        ConfigurationError,
+        ConnectTimeoutError,
+        DeadlineExceededError,
+        ErrorCode,
+        ItemErrors,
+        PacketError,
+        PleskError,
+        ProtocolVersionError,
+        ResponseError,
+        StoppedError,
+        TLSError,
+        TransportError,
+        UnexpectedElementError,
+        UnknownProtocolError,
+        ValidationError,
+    )
     from .runtime.fleet import Outcome
+
+_MODELS = [
+    "Antivirus",
+    "ApsProvider",
+    "Autoresponder",
+    "AutoresponderAttachment",
+    "AutoresponderInfo",
+    "ContentType",
+    "CreateRequest",
+    "CreateResponse",
+    "CreateResult",
+    "CreatedMailname",
+    "DisableRequest",
+    "DisableResponse",
+    "EnableRequest",
+    "EnableResponse",
+    "Forwarding",
+    "ForwardingInfo",
+    "ForwardingListChange",
+    "ForwardingUpdate",
+    "GetAvailableMailProvidersRequest",
+    "GetAvailableMailProvidersResponse",
+    "GetAvailableMailProvidersResult",
+    "GetInfoRequest",
+    "GetInfoResponse",
+    "GetInfoResult",
+    "GetPrefsRequest",
+    "GetPrefsResponse",
+    "GetPrefsResult",
+    "MailAccountInfo",
+    "MailAccountListChange",
+    "MailAccountUpdate",
+    "MailPreferences",
+    "MailProvider",
+    "MailRequest",
+    "MailResponse",
+    "Mailbox",
+    "MailboxInfo",
+    "MailboxUpdate",
+    "MailnameRef",
+    "MailnameResponse",
+    "MailnameResult",
+    "NewMailAccount",
+    "NonexistentUserPolicy",
+    "OPERATIONS",
+    "OperationName",
+    "Password",
+    "PasswordInfo",
+    "PasswordType",
+    "PasswordUpdate",
+    "RemoveRequest",
+    "RenameRequest",
+    "RenameResponse",
+    "Reply",
+    "RequestPacket",
+    "ResponsePacket",
+    "Result",
+    "ResultStatus",
+    "SetPrefsRequest",
+    "SetPrefsResponse",
+    "SetPrefsResult",
+    "UpdateAddRequest",
+    "UpdateRemoveRequest",
+    "UpdateSetRequest",
+]
+_ERRORS = [
+    "AuthenticationError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConnectTimeoutError",
+    "DeadlineExceededError",
+    "ErrorCode",
+    "ItemErrors",
+    "PacketError",
+    "PleskError",
+    "ProtocolVersionError",
+    "ResponseError",
+    "StoppedError",
+    "TLSError",
+    "TransportError",
+    "UnexpectedElementError",
+    "UnknownProtocolError",
+    "ValidationError",
+]
 
 __version__: Final = "0.1.0"
 """The version of this package (the plesk-mailgen version that generated it)."""
@@ -69,6 +152,11 @@ DEFAULT_RETRY: Final = Retry()
 """Up to 3 tries, where safe; backoff 0.25 s doubling to at most 4 s, jittered."""
 DEFAULT_PARALLEL: Final = 64
 _LAZY = {
+    **dict.fromkeys(_MODELS, "models"),
+    **dict.fromkeys(_ERRORS, "runtime.errors"),
+    "LATEST_PROTOCOL": "rules",
+    "PLESK_RELEASES": "rules",
+    "PROTOCOL_VERSIONS": "rules",
     "MailClient": "client",
     "AsyncMailClient": "client",
     "Batch": "client",
@@ -173,12 +261,16 @@ def fleet(
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
-        """The client classes, imported on first use (they pull in lxml)."""
+        """Everything but ``connect``, imported on first use: the command line
+        starts fast, and Ctrl-C while it loads is answered in one line."""
         if name in _LAZY:
             import importlib
 
             return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})
 
 
 __all__ = [

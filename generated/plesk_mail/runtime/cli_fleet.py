@@ -20,12 +20,12 @@ from typing import Any
 import click
 
 from .cli_ledger import (
+    STOP_SIGNALS,
     call_may_have_applied,
     drop_stdout,
     held_signals,
     reason_of,
     stop_code,
-    stop_signals,
     tell,
 )
 from .cli_output import already_there, cut, flatten, plain, table
@@ -72,13 +72,14 @@ def run_fleet(
         raise click.UsageError(str(exc)) from None
     if not fleet.servers:
         raise click.UsageError("--servers selects no server")
+    fleet.stop_signals = STOP_SIGNALS
     stop: BaseException | None = None
-    with stop_signals():
-        try:
-            outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
-        except KeyboardInterrupt as interrupt:
-            stop, outcomes = interrupt, getattr(interrupt, "outcomes", {})
+    try:
+        outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
+    except KeyboardInterrupt as interrupt:
+        stop, outcomes = interrupt, getattr(interrupt, "outcomes", {})
     with held_signals():
+        settings.accounted = True
         return _report(settings, command, app, outcomes, stop, already_done)
 
 

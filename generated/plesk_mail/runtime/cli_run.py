@@ -30,7 +30,6 @@ from .cli_ledger import (
     held_signals,
     reason_of,
     stop_code,
-    stop_signals,
     tell,
 )
 from .cli_output import Output, columns_of
@@ -220,9 +219,10 @@ def run(
             raise click.UsageError("--from-file goes with one server, not --servers")
         already_done = command.already_done if skip_existing else None
         sys.exit(run_fleet(settings, command, kwargs, extra, app, already_done))
-    with stop_signals():
-        job = _Job(settings, command, app, skip_existing)
-        sys.exit(job.run(kwargs, extra, values, rows, start_at, negotiate))
+    job = _Job(settings, command, app, skip_existing)
+    code = job.run(kwargs, extra, values, rows, start_at, negotiate)
+    settings.accounted = True
+    sys.exit(code)
 
 
 def _columns(command: Command, app: App, *, bulk: bool) -> list[str]:
@@ -398,6 +398,7 @@ class _Job:
     def _stop(self, stop: BaseException, bulk: bool, code: int | None = None) -> int:
         """Finish a run that did not end normally: the ledger, then the exit code."""
         with held_signals():
+            self.settings.accounted = True
             return self._account(stop, bulk, code)
 
     def _account(self, stop: BaseException, bulk: bool, code: int | None) -> int:

@@ -128,6 +128,8 @@ class Settings:
     quiet: bool = False
     dry_run: bool = False
     verbose: int = 0
+    accounted: bool = False
+    """A ledger was written (or the run ended): a late Ctrl-C has nothing to add."""
 
 
 class VersionError(click.UsageError):

@@ -141,6 +141,16 @@ class ConfigurationError(PleskError, ValueError):
     """Arguments that cannot make a connection: no host name, no credentials."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stops a run the way Ctrl-C does, ledger included."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 class StoppedError(PleskError):
     """A run was stopped (Ctrl-C, a signal) before this call had its answer.
 

@@ -16,17 +16,20 @@ what each server had done (``StoppedError`` for those it stopped).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from .config import Config, Server, load
-from .errors import PleskError, StoppedError
+from .errors import PleskError, StoppedError, Terminated
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -76,6 +79,9 @@ class _FleetBase:
         self.servers = [*chosen, *(s for s in servers if isinstance(s, Server))]
         self.parallel = parallel
         self.options = options
+        self.stop_signals: tuple[int, ...] = ()
+        """Signals (SIGTERM, ...) that stop a call as Ctrl-C does, with
+        ``Terminated``; the command line sets them, a library leaves them be."""
 
     async def _gather(
         self,
@@ -109,10 +115,15 @@ class _FleetBase:
                 run.error = PleskError(f"unexpected {type(exc).__name__}: {exc}")
             found[server.name] = run.outcome(_since(started))
 
-        try:
-            await asyncio.gather(*(one(server) for server in self.servers))
-        finally:
-            commands.shutdown(wait=False, cancel_futures=True)
+        with _stopping(self.stop_signals) as stopped:
+            try:
+                await asyncio.gather(*(one(server) for server in self.servers))
+            except asyncio.CancelledError:
+                if stopped:
+                    raise Terminated(stopped[0]) from None
+                raise
+            finally:
+                commands.shutdown(wait=False, cancel_futures=True)
         return {server.name: found[server.name] for server in self.servers}
 
     async def _one(
@@ -134,6 +145,32 @@ class _FleetBase:
             run.protocol = client.protocol_version
             run.started = True
             run.value = await getattr(client, operation)(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def _stopping(signals: tuple[int, ...]) -> Iterator[list[int]]:
+    """While the block runs, ``signals`` cancel the current task (safely, in the
+    loop); the list names the signal that did."""
+    stopped: list[int] = []
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed: dict[int, Any] = {}
+    for signum in signals:
+        if task is None or threading.current_thread() is not threading.main_thread():
+            break
+
+        def stop(signum: int = signum, task: asyncio.Task[Any] = task) -> None:
+            stopped.append(signum)
+            task.cancel()
+
+        installed[signum] = signal.getsignal(signum)
+        loop.add_signal_handler(signum, stop)
+    try:
+        yield stopped
+    finally:
+        for signum, previous in installed.items():
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, previous)  # the caller's handler, not the default
 
 
 def _secret(server: Server) -> tuple[str, str] | None:

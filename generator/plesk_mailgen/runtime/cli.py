@@ -11,6 +11,7 @@ parsed lives in ``cli_run``; this module only builds the click objects.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,14 @@ import click
 from click.core import ParameterSource
 
 from .cli_fleet import servers_command
+from .cli_ledger import (
+    drop_stdout,
+    held_signals,
+    reason_of,
+    stop_code,
+    stop_signals,
+    tell,
+)
 from .cli_run import read_secret, run
 from .cli_values import click_type
 from .commands import FORMATS, App, Command, Option, Settings
@@ -251,6 +260,25 @@ def _refuse_contradictions(values: dict[str, Any]) -> None:
             ) from None
 
 
+class _Main(click.Group):
+    """The group: SIGTERM and SIGHUP stop a run as Ctrl-C does, from the first
+    option parsed; an interrupt no run accounted for sent nothing, and says so."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with stop_signals():
+            try:
+                return super().invoke(ctx)
+            except BrokenPipeError as closed:  # `plesk-mail servers | head -1`
+                drop_stdout()
+                sys.exit(stop_code(closed))
+            except KeyboardInterrupt as stop:
+                with held_signals():
+                    settings = ctx.find_object(Settings)
+                    if settings is None or not settings.accounted:
+                        tell(f"error: {reason_of(stop)}; nothing was sent")
+                sys.exit(stop_code(stop))
+
+
 def make_main(app: App, commands: Sequence[Command]) -> click.Group:
     """The ``plesk-mail`` group: global options, then one command per operation."""
 
@@ -371,7 +399,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         ),
         *_output_options(),
     ]
-    group = click.Group(
+    group = _Main(
         app.name,
         params=params,
         callback=main,

@@ -24,21 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .commands import EXIT_CONNECTION, EXIT_INTERRUPTED, EXIT_STOPPED
-from .errors import CallProgress, PleskError
+from .errors import CallProgress, PleskError, Terminated
 
 EXIT_CLOSED_OUTPUT = 141
 """The pipe stdout goes to was closed (``| head``): 128 + SIGPIPE, as a shell says."""
-_STOP_SIGNALS = tuple(
+STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: stops a run the way Ctrl-C does, ledger included."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
+"""Signals that stop a run the way Ctrl-C does (SIGINT is Python's own)."""
 
 
 def reason_of(stop: BaseException) -> str:
@@ -73,7 +66,7 @@ def stop_signals() -> Iterator[None]:
     def stop(signum: int, frame: Any) -> None:
         raise Terminated(signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in _STOP_SIGNALS}
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -89,7 +82,7 @@ def held_signals() -> Iterator[None]:
         return
     previous = {
         sig: signal.signal(sig, signal.SIG_IGN)
-        for sig in (signal.SIGINT, *_STOP_SIGNALS)
+        for sig in (signal.SIGINT, *STOP_SIGNALS)
     }
     try:
         yield

@@ -160,6 +160,7 @@ class Output:
         self.bad_rows: list[dict[str, Any]] = []
         self._pending: list[dict[str, Any]] = []
         self._started = False
+        self._finished = False
         self._csv: Any = None
         self._index = 0
 
@@ -250,7 +251,10 @@ class Output:
         return text
 
     def finish(self, stopped: dict[str, Any] | None = None) -> None:
-        """Close the output; ``stopped`` describes a run that did not finish."""
+        """Close the output (once); ``stopped`` describes a run that did not finish."""
+        if self._finished:
+            return
+        self._finished = True
         self.start()
         if self.format == "table" and not self.quiet:
             if self._pending or (not self._index and stopped is None):
