@@ -50,7 +50,7 @@ def test_response_round_trip(version: str, operation: str) -> None:
         for variant in range(variants(protocol, op.response)):
             body = build(op.response, protocol, module, variant, full)
             packet = module.ResponsePacket(
-                replies=[module.Reply(op.name, body)], version=version
+                replies=[module.Reply(op.name, body, op.operator)], version=version
             )
             data = module.encode_response(packet)
             assert_valid(version, "response", data)
@@ -68,7 +68,7 @@ def test_operation_order_survives_a_mixed_packet(version: str) -> None:
         build(op.request, protocol, module, i) for i, op in enumerate(operations)
     ]
     replies = [
-        module.Reply(op.name, build(op.response, protocol, module, i))
+        module.Reply(op.name, build(op.response, protocol, module, i), op.operator)
         for i, op in enumerate(operations)
     ]
     request_data = module.encode_request(module.RequestPacket(operations=requests))

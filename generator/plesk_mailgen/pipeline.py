@@ -15,9 +15,10 @@ from .api import merge
 from .build import build_protocol
 from .cli_model import build_commands
 from .docs import DOCS_PATH, document, read_docs
+from .errors import GeneratorError
 from .fingerprint import METADATA, inputs_fingerprint, manifest
 from .formatting import black_version, format_files, format_source
-from .loading import load_classes
+from .loading import load_schema
 from .model import Protocol
 from .naming import read_overrides
 from .render import BuildInfo, render, render_metadata, runtime_files, templates_dir
@@ -37,8 +38,28 @@ def build_protocols(
         if only is not None and name not in only:
             continue
         version = lock.versions[name]
-        protocols.append(build_protocol(version, load_classes(version), overrides))
+        loaded = load_schema(version)
+        protocols.append(
+            build_protocol(
+                version, loaded.classes, overrides, loaded.optional_in_choice
+            )
+        )
+    if only is None:
+        _check_omissions(lock, protocols)
     return protocols
+
+
+def _check_omissions(lock: SchemaLock, protocols: list[Protocol]) -> None:
+    """Refuse an ``omit`` entry no version has: a typo would omit nothing."""
+    found = frozenset().union(*(p.omitted for p in protocols))
+    for version in lock.versions.values():
+        for operator in version.operators:
+            for entry in operator.omit:
+                if entry not in found:
+                    raise GeneratorError(
+                        f"{lock.path}: operators.{operator.element}.omit: "
+                        f"{entry!r} is no optional element of any version's schemas"
+                    )
 
 
 def generate_files(

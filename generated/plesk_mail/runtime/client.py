@@ -94,6 +94,8 @@ class Everything:
 class OperationSpec(Generic[T]):
     """How one operation batches and answers; ``T`` is what the client returns.
 
+    ``operator`` and ``name`` identify it (``("site", "get_sites")``): replies
+    are matched by both, so a packet may mix operators.
     ``batch_field`` is the request list that may be split across packets;
     ``results_per_item`` says Plesk answers one result per item of it.
     ``versions`` limits the operation to some protocol versions; in
@@ -102,6 +104,7 @@ class OperationSpec(Generic[T]):
     """
 
     name: str
+    operator: str
     batch_field: str | None
     result_field: str | None
     results_repeated: bool
@@ -379,10 +382,10 @@ class Core:
         packet = self._codec.make_packet(
             [piece.request for piece in pieces], self._protocol
         )
-        names = sorted({piece.call.spec.name for piece in pieces})
+        names = sorted({_key(piece.call.spec) for piece in pieces})
         return Packet(
             body=self._codec.encode_request(packet),
-            label=f"mail.{'+'.join(names)} x{len(pieces)}",
+            label=f"{'+'.join(names)} x{len(pieces)}",
             read_only=all(piece.call.spec.read_only for piece in pieces),
         )
 
@@ -394,7 +397,7 @@ class Core:
         unknown: list[rt.UnknownElement],
     ) -> list[Any]:
         """The reply bodies of one packet's answer, in the packet's order, checked."""
-        names = [piece.call.spec.name for piece in pieces]
+        names = [_key(piece.call.spec) for piece in pieces]
         try:
             answer = self._decode(data, unknown)
         except PleskError as exc:  # a server may echo a secret into what we quote
@@ -411,10 +414,11 @@ class Core:
                 self._protocol,
             )
         replies = answer.replies
-        if [reply.operation for reply in replies] != names:
+        got = [f"{reply.operator}.{reply.operation}" for reply in replies]
+        if got != names:
             raise ResponseError(
                 f"expected replies for {', '.join(names)}; got "
-                f"{', '.join(r.operation for r in replies) or 'none'}"
+                f"{', '.join(got) or 'none'}"
             )
         for reply in replies:
             self._check_reply(reply.operation, reply.body)
@@ -520,6 +524,11 @@ class BaseClient(Core, Closing):
                 packet = steps.send(data)
         except StopIteration:
             return
+
+
+def _key(spec: OperationSpec[Any]) -> str:
+    """An operation's identity as logs and errors spell it: ``mail.get_info``."""
+    return f"{spec.operator}.{spec.name}"
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> Any:
