@@ -46,7 +46,7 @@ def protocol_list(text: str) -> list[str]:
 
 def site_spec(text: str) -> SiteSpec:
     """``ID``, ``ID=NAME`` or ``ID=NAME@PARENT`` (see the module's help)."""
-    number, _, rest = text.partition("=")
+    number, equals, rest = text.partition("=")
     name, at, parent = rest.partition("@")
     try:
         site_id = int(number)
@@ -55,7 +55,11 @@ def site_spec(text: str) -> SiteSpec:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not ID, ID=NAME or ID=NAME@PARENT (ids are numbers)"
         ) from None
-    if site_id < 1 or (parent_id is not None and parent_id < 1) or (rest and not name):
+    if (
+        site_id < 1
+        or (parent_id is not None and parent_id < 1)
+        or (equals and not name.strip())
+    ):
         raise argparse.ArgumentTypeError(
             f"{text!r}: ids count from 1 and a name is not empty"
         )
