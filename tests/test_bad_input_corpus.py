@@ -16,7 +16,7 @@ items whenever the whole suite runs, so these numbers cannot drift):
 category      where                                                cases
 ============  ===================================================  =====
 generator     test_generator_bad_input.py                             24
-generator     this file                                               22
+generator     this file                                               23
 generator     test_hostile_input.py                                    4
 client        test_client_errors.py                                   32
 client        this file                                               15
@@ -24,7 +24,7 @@ client        test_hostile_input.py                                   35
 CLI           test_cli.py                                             19
 CLI           this file                                               21
 CLI           test_hostile_input.py                                   15
-total                                                                187
+total                                                                188
 ============  ===================================================  =====
 
 Counted as collected by pytest: one per parametrized case. Six CLI cases of
@@ -151,7 +151,7 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
-DOCUMENTED = {"generator": 50, "client": 82, "CLI": 55}
+DOCUMENTED = {"generator": 51, "client": 82, "CLI": 55}
 DOCUMENTED_XFAIL = 0
 
 
@@ -361,6 +361,13 @@ def two_operators_one_method_name(run: Run) -> tuple[int, list[str]]:
     return 1, ["'get_info' of <site>", "one of <mail>", "[methods]"]
 
 
+def method_name_for_no_operation(run: Run) -> tuple[int, list[str]]:
+    data = tomllib.loads(run.tree.names_file.read_text(encoding="utf-8"))
+    data["methods"] = {"site.gett": "get_sites"}
+    run.tree.names_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return 1, ["[methods] 'site.gett' names no generated operation"]
+
+
 def check_without_output(run: Run) -> tuple[int, list[str]]:
     run.fast_pipeline()
     run.out = run.tree.root / "never-generated"
@@ -399,6 +406,9 @@ GENERATOR_CASES = [
     pytest.param(omitted_element_is_required, ["generate"], id="lock-omit-required"),
     pytest.param(
         two_operators_one_method_name, ["generate"], id="two-operators-one-name"
+    ),
+    pytest.param(
+        method_name_for_no_operation, ["generate"], id="methods-names-nothing"
     ),
 ]
 

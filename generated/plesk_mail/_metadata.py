@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "21fe5d02d0c69f7a5d5f9ce0d8c6efb18aa34ca6ab44b5e782d7abe6a4f4613d"
+INPUTS_FINGERPRINT = "0607a1181ec2f272b9f81165714edbfd6be711e6024e67e0f847582358c83699"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {

@@ -190,20 +190,20 @@ class _Builder:
         """The Python name of each operation to build, by path, checked."""
         where = f"{self.version.protocol}: operator <{operator.element}>"
         chosen = set(operator.operations)
-        unknown = chosen - {_schema_name(path) for path in requests}
+        unknown = chosen - {schema_name(path) for path in requests}
         if unknown:
-            known = ", ".join(_schema_name(path) for path in requests)
+            known = ", ".join(schema_name(path) for path in requests)
             raise GeneratorError(
                 f"{where}: no operation {sorted(unknown)[0]!r} in {operator.request}"
                 f" (it has {known})"
             )
         names = {
             path: check_identifier(
-                self.overrides.method_name(operator.element, _schema_name(path)),
+                self.overrides.method_name(operator.element, schema_name(path)),
                 f"{operator.element}/{'/'.join(path)}",
             )
             for path in requests
-            if not chosen or _schema_name(path) in chosen
+            if not chosen or schema_name(path) in chosen
         }
         for path in names.keys() - responses.keys():
             raise GeneratorError(
@@ -623,7 +623,7 @@ def _positive(value: int | None) -> int | None:
     return value or None
 
 
-def _schema_name(path: tuple[str, ...]) -> str:
+def schema_name(path: tuple[str, ...]) -> str:
     """An operation's name in the schema, as the lock lists it: ``update_add``."""
     return snake("_".join(path))
 
