@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "0607a1181ec2f272b9f81165714edbfd6be711e6024e67e0f847582358c83699"
+INPUTS_FINGERPRINT = "2ec410ea7017e26116f1da6c38dd77adb2f2efc818011f691dc5fbd63577038f"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {

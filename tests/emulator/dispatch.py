@@ -10,7 +10,8 @@ first is answered, so a part that cannot be read leaves nothing applied.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Literal
 
 from lxml import etree
 
@@ -44,7 +45,10 @@ def packet_of(version: str, parts: list[etree._Element]) -> bytes:
 
 
 def schema_errors(
-    validator: Any, version: str, side: str, root: etree._Element
+    validator: Callable[[str, str, bytes], list[str]],
+    version: str,
+    side: Literal["request", "response"],
+    root: etree._Element,
 ) -> list[str]:
     """Errors of a whole packet: the operator elements together against the
     version's envelope, each ``<server>`` against the server schema."""
