@@ -16,7 +16,7 @@ items whenever the whole suite runs, so these numbers cannot drift):
 category      where                                                cases
 ============  ===================================================  =====
 generator     test_generator_bad_input.py                             24
-generator     this file                                               18
+generator     this file                                               23
 generator     test_hostile_input.py                                    4
 client        test_client_errors.py                                   32
 client        this file                                               15
@@ -24,7 +24,7 @@ client        test_hostile_input.py                                   35
 CLI           test_cli.py                                             19
 CLI           this file                                               21
 CLI           test_hostile_input.py                                   15
-total                                                                183
+total                                                                188
 ============  ===================================================  =====
 
 Counted as collected by pytest: one per parametrized case. Six CLI cases of
@@ -43,6 +43,7 @@ import os
 import pathlib
 import shutil
 import ssl
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +151,7 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
-DOCUMENTED = {"generator": 46, "client": 82, "CLI": 55}
+DOCUMENTED = {"generator": 51, "client": 82, "CLI": 55}
 DOCUMENTED_XFAIL = 0
 
 
@@ -266,10 +267,10 @@ def interrupted_while_formatting(run: Run) -> tuple[int, list[str]]:
 
 
 def interrupted_while_loading(run: Run) -> tuple[int, list[str]]:
-    def load_classes(*args: Any) -> Any:
+    def load_schema(*args: Any) -> Any:
         raise KeyboardInterrupt
 
-    run.monkeypatch.setattr(pipeline, "load_classes", load_classes)
+    run.monkeypatch.setattr(pipeline, "load_schema", load_schema)
     return 130, ["interrupted", "nothing was changed"]
 
 
@@ -330,6 +331,43 @@ def type_named_like_the_runtime(run: Run) -> tuple[int, list[str]]:
     return 1, ["'Results' for Antivir is taken by the generated package", "[types]"]
 
 
+def _edit_site_operator(run: Run, **changes: object) -> None:
+    data = run.tree.lock_data()
+    operators = data["operators"]
+    assert isinstance(operators, dict)
+    operators["site"].update(changes)
+    run.tree.lock_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+
+
+def operation_not_in_the_schema(run: Run) -> tuple[int, list[str]]:
+    _edit_site_operator(run, operations=["gett"])
+    return 1, ["operator <site>", "no operation 'gett' in SiteTypeRequest", "get"]
+
+
+def omitted_element_matches_nothing(run: Run) -> tuple[int, list[str]]:
+    _edit_site_operator(run, omit=["siteDatasetType/hostin"])
+    return 1, ["operators.site.omit", "'siteDatasetType/hostin'", "no optional element"]
+
+
+def omitted_element_is_required(run: Run) -> tuple[int, list[str]]:
+    _edit_site_operator(run, omit=["siteGenInfoType/guid"])
+    return 1, ["siteGenInfoType/guid", "required by the schema", "cannot be omitted"]
+
+
+def two_operators_one_method_name(run: Run) -> tuple[int, list[str]]:
+    data = tomllib.loads(run.tree.names_file.read_text(encoding="utf-8"))
+    data["methods"] = {"site.get": "get_info"}
+    run.tree.names_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return 1, ["'get_info' of <site>", "one of <mail>", "[methods]"]
+
+
+def method_name_for_no_operation(run: Run) -> tuple[int, list[str]]:
+    data = tomllib.loads(run.tree.names_file.read_text(encoding="utf-8"))
+    data["methods"] = {"site.gett": "get_sites"}
+    run.tree.names_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return 1, ["[methods] 'site.gett' names no generated operation"]
+
+
 def check_without_output(run: Run) -> tuple[int, list[str]]:
     run.fast_pipeline()
     run.out = run.tree.root / "never-generated"
@@ -358,6 +396,19 @@ GENERATOR_CASES = [
     pytest.param(check_without_output, ["generate", "--check"], id="check-no-output"),
     pytest.param(
         type_named_like_the_runtime, ["generate"], id="type-named-like-the-runtime"
+    ),
+    pytest.param(
+        operation_not_in_the_schema, ["generate"], id="lock-unknown-operation"
+    ),
+    pytest.param(
+        omitted_element_matches_nothing, ["generate"], id="lock-omit-matches-nothing"
+    ),
+    pytest.param(omitted_element_is_required, ["generate"], id="lock-omit-required"),
+    pytest.param(
+        two_operators_one_method_name, ["generate"], id="two-operators-one-name"
+    ),
+    pytest.param(
+        method_name_for_no_operation, ["generate"], id="methods-names-nothing"
     ),
 ]
 

@@ -112,7 +112,9 @@ def normal(value: Any) -> Any:
 
 
 CASES = [(v, name) for v in VERSIONS for name in COMMANDS]
-EXIT_CODES = {"create": 1}
+# create names the account that exists already (Plesk's 1007); get-sites asks
+# for site id 7, which the emulator does not have (Plesk's 1013)
+EXIT_CODES = {"create": 1, "get-sites": 1}
 
 
 @pytest.mark.parametrize(("version", "name"), CASES, ids=[f"{v}-{n}" for v, n in CASES])
@@ -134,7 +136,6 @@ def test_every_command_sends_exactly_the_options_given(
             path = option.path
         expected[path] = [value] if option.multiple else value
     result = invoke(emulator, tls, "--protocol", version, name, *words)
-    # create names the account that exists already: Plesk's 1007, exit 1
     assert result.exit_code == EXIT_CODES.get(name, 0), result.output
     [exchange] = emulator.exchanges
     assert not exchange.request_errors, exchange.request_errors

@@ -20,7 +20,7 @@ from plesk_mail.cli import COMMANDS, main
 from tests.emulator.__main__ import write_config
 from tests.emulator.fixtures import SITE_ID, cli_env
 from tests.emulator.server import Emulator
-from tests.emulator.store import Account
+from tests.emulator.store import Account, SiteSpec
 from tests.emulator.tls import TestTLS
 
 PYTHON_NAME = re.compile(r"\b[a-z]+_[a-z0-9_]+\b|=True|``")
@@ -48,7 +48,7 @@ EXAMPLES = [
 
 def test_every_operation_is_a_command() -> None:
     assert set(COMMANDS) <= {words[-1] for words in ALL if words}
-    assert len(COMMANDS) == 12
+    assert len(COMMANDS) == 13  # 12 of mail, get-sites of site
 
 
 @pytest.mark.parametrize("words", list(ALL), ids=[" ".join(w) or "-" for w in ALL])
@@ -81,7 +81,11 @@ def test_every_command_help_ends_with_examples(name: str) -> None:
 
 @pytest.fixture
 def example_site(emulator: Emulator, tls: TestTLS, tmp_path: Path) -> Path:
-    """A site with an account ``info`` (alias ``sales``), a CSV and a config."""
+    """A site with an account ``info`` (alias ``sales``), a CSV and a config;
+    and the sites the ``get-sites`` examples name: the subscription
+    ``example.com`` with its add-on domain ``shop.example.net``."""
+    emulator.store.seed(SiteSpec(2, "example.com"))
+    emulator.store.seed(SiteSpec(3, "shop.example.net", parent=2))
     (tmp_path / "accounts.csv").write_text(
         "name,alias,mailbox-enabled,mailbox-quota\nanna,a,true,1G\nbob,,false,\n",
         encoding="utf-8",

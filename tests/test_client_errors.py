@@ -146,13 +146,13 @@ MALFORMED = [
     pytest.param(
         b'<packet version="1.6.9.1"/>',
         200,
-        "neither <mail> nor <system>",
+        "neither an operator element (<mail>, <site>) nor <system>",
         id="empty-packet",
     ),
     pytest.param(
         b'<packet version="1.6.9.1"><mail><enable><result><status>ok</status></result></enable></mail></packet>',
         200,
-        "expected replies for rename",
+        "expected replies for mail.rename; got mail.enable",
         id="wrong-operation",
     ),
     pytest.param(

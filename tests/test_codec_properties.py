@@ -14,8 +14,10 @@ dates, booleans). For every operation, on both sides:
    an object equal to the original.
 
 ``test_mixed_packets_*`` do the same with several operations in random order
-in one ``<mail>`` (``MailTypeRequest`` / ``MailResponseType`` are repeated
-choices: order matters; compound fields keep it on xsdata's side).
+in one packet, of every operator (``MailTypeRequest`` / ``MailResponseType``
+are repeated choices: order matters; consecutive operations of one operator
+share its element, and several operator elements follow each other in order;
+compound fields keep both orders on xsdata's side).
 ``test_documented_packets_parse_identically`` runs the hand-written,
 documentation-style packets used elsewhere in the tests through both paths.
 
@@ -238,11 +240,14 @@ def test_mixed_packets_agree_with_xsdata(
 UNCOLLAPSED = st.text(alphabet=" \t\n\r", min_size=1, max_size=3)
 
 
-def _operation_element(protocol: Protocol, side: Side, element: Any) -> tuple[str, Any]:
-    """The model struct of an operation element under ``<mail>``, and the
-    element it describes (``<update><add>`` is ``update_add``'s)."""
+def _operation_element(
+    protocol: Protocol, side: Side, operator: str, element: Any
+) -> tuple[str, Any]:
+    """The model struct of an operation element under an operator element
+    (``<mail>``, ``<site>``), and the element it describes (``<update><add>``
+    is ``update_add``'s)."""
     for operation in protocol.operations:
-        if operation.path[0] != element.tag:
+        if (operation.operator, operation.path[0]) != (operator, element.tag):
             continue
         target = element
         for tag in operation.path[1:]:
@@ -297,11 +302,11 @@ def test_flag_elements_never_carry_text(
     codec = Codec(version, side)
     protocol = protocol_model(version)
     packet = data.draw(codec.packets(xsdata_safe=False, max_size=6))
-    mail = etree.fromstring(codec.encode(packet)).find("mail")
-    for element in mail:
-        name, target = _operation_element(protocol, side, element)
-        for flag in flag_elements(target, protocol.struct(name), protocol):
-            assert flag.text is None and len(flag) == 0, etree.tostring(flag)
+    for operator in etree.fromstring(codec.encode(packet)):
+        for element in operator:
+            name, target = _operation_element(protocol, side, operator.tag, element)
+            for flag in flag_elements(target, protocol.struct(name), protocol):
+                assert flag.text is None and len(flag) == 0, etree.tostring(flag)
 
 
 def _uncollapsed(draw: st.DrawFn, value: Any, protocol: Protocol) -> Any:
@@ -347,7 +352,7 @@ def test_decoding_collapses_whitespace(
             items = [_uncollapsed(draw, op, protocol) for op in packet.operations]
             return dataclasses.replace(packet, operations=items)
         replies = [
-            type(reply)(reply.operation, _uncollapsed(draw, reply.body, protocol))
+            reply._replace(body=_uncollapsed(draw, reply.body, protocol))
             for reply in packet.replies
         ]
         return dataclasses.replace(packet, replies=replies)

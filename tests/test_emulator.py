@@ -673,7 +673,7 @@ def test_standalone_prints_how_to_connect_and_keeps_its_database(
     args = ["--db", str(database), "--site", "5", "--ca-dir", str(tmp_path / "ca")]
     process, env = standalone(*args, "--protos", "1.6.9.1,1.6.8.0")
     assert "https://127.0.0.1:" in env["banner"] and AGENT_PATH in env["banner"]
-    assert "protocols: 1.6.9.1, 1.6.8.0; sites: 5" in env["banner"]
+    assert "protocols: 1.6.9.1, 1.6.8.0; sites: 5=site5.example;" in env["banner"]
     assert env["PLESK_LOGIN"] == "admin" and env["PLESK_PASSWORD"]
 
     def client(protocol: str) -> Any:

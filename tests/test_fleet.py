@@ -107,6 +107,24 @@ def fleet(
             server.stop()
 
 
+def test_python_fleet_finds_sites_on_every_server(fleet: Fleet) -> None:
+    """site/get through fleet_call: each server in its own protocol version."""
+    outcomes = plesk_mail.fleet(["live"], config=fleet.config).get_sites(
+        names=["site1.example"], gen_info=True
+    )
+    found = {}
+    for name, outcome in outcomes.items():
+        assert outcome.error is None and outcome.value is not None, name
+        [site] = outcome.value.sites()
+        assert site.id == SITE_ID and site.gen_info is not None
+        found[name] = (outcome.protocol, site.gen_info.turn_off_action)
+    assert found == {
+        "old": ("1.6.6.0", None),
+        "mid": ("1.6.7.0", None),
+        "new": (VERSIONS[-1], plesk_mail.TurnOffAction.SUSPEND),
+    }
+
+
 def test_python_fleet_reports_every_server(fleet: Fleet) -> None:
     outcomes = plesk_mail.fleet(["all"], config=fleet.config, parallel=3).get_info(
         site_id=SITE_ID

@@ -26,7 +26,7 @@ from plesk_mailgen.naming import (
     snake,
     words,
 )
-from plesk_mailgen.schemalock import LockedVersion
+from plesk_mailgen.schemalock import LockedOperator, LockedVersion
 
 # -- words, pascal, snake, constant, plural -----------------------------------
 
@@ -381,7 +381,12 @@ SAME_MAILBOX = '<xs:element name="enabled" type="xs:boolean"/>'
 OTHER_MAILBOX = '<xs:element name="quota" type="xs:integer"/>'
 REQUEST_MAILBOX = "MailTypeRequest/update/set/mailbox"
 RESPONSE_MAILBOX = "MailResponseType/get_info/result/mailbox"
-ENTRY = ("mail_input.xsd", "mail_output.xsd", "plesk_mailname.xsd")
+MAIL = LockedOperator(
+    element="mail",
+    entry=("mail_input.xsd", "mail_output.xsd", "plesk_mailname.xsd"),
+    request="MailTypeRequest",
+    response="MailResponseType",
+)
 INLINE = frozenset({"filter"})
 
 
@@ -402,7 +407,7 @@ def write_schemas(
     for name, text in texts.items():
         (folder / name).write_text(text, encoding="utf-8")
     return LockedVersion(
-        protocol="9.9.9.9", plesk=("Test",), folder=folder, entry=ENTRY, files={}
+        protocol="9.9.9.9", plesk=("Test",), folder=folder, operators=(MAIL,), files={}
     )
 
 

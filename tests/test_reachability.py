@@ -1,10 +1,13 @@
-"""Only what the mail operator can reach becomes code.
+"""Only what the lock's operators can reach becomes code.
 
 Plesk's included files declare types of other operators (``phpSettings``,
-``dbServerInput``, ...). The builder walks from the two root types, so these
-never reach the package. Guarded twice: on the real schemas (no such class in
-the model or the generated tree), and on a copy of them into which a type is
-injected that would break the build if it were visited.
+``dbServerInput``, ...), and ``site.xsd`` types of site operations and
+datasets the lock does not ask for (``set``, ``hosting``, ``stat``, ...). The
+builder walks from each operator's two root types, and only into the chosen
+operations and the elements not omitted, so these never reach the package.
+Guarded twice: on the real schemas (no such class in the model or the
+generated tree), and on a copy of them into which a type is injected that
+would break the build if it were visited.
 """
 
 from __future__ import annotations
@@ -26,6 +29,15 @@ from tests.support.paths import GENERATED_DIR, PROJECT_DIR
 VERSION = "1.6.9.1"
 LOCKED = read_lock(PROJECT_DIR).version(VERSION)
 OTHER_OPERATORS = ("phpSettings", "dbServerInput", "dbServerOutput", "PlanOutputInfo")
+# site: types only `add`/`set`/`del` use, and those of the omitted datasets.
+NOT_ASKED_FOR = (
+    "setSiteGenSetupType",
+    "siteHostingAgentSet",
+    "siteStat",
+    "domainPrefs",
+    "domainHostingAgentGet",
+    "DomainPerformanceType",
+)
 # A type no operation uses, named as the class ``mailnameAddType`` becomes: the
 # builder refuses two types with one Python name, if it ever looks at both.
 INJECTED = """
@@ -49,6 +61,23 @@ def test_other_operators_types_are_loaded_but_not_built(pristine: Protocol) -> N
     assert set(OTHER_OPERATORS) <= loaded  # the guard below would prove nothing
     built = {s.name.lower() for s in pristine.structs}
     assert not built & {name.lower() for name in OTHER_OPERATORS}
+
+
+def test_site_types_not_asked_for_are_loaded_but_not_built(
+    pristine: Protocol,
+) -> None:
+    loaded = {cls.name for cls in load_classes(LOCKED)}
+    assert set(NOT_ASKED_FOR) <= loaded
+    built = {s.name.lower() for s in pristine.structs}
+    wanted = {name.lower() for name in NOT_ASKED_FOR}
+    assert not built & (wanted | {"sitestat", "siteprefs", "sitehosting"})
+    assert [op.key for op in pristine.operations if op.operator == "site"] == [
+        ("site", "get")
+    ]
+    dataset = pristine.struct("GetSitesRequest").fields
+    assert [f.name for f in dataset if f.wrapper == "dataset"] == ["gen_info"]
+    site = next(o for o in LOCKED.operators if o.element == "site")
+    assert pristine.omitted == set(site.omit)
 
 
 def test_no_other_operators_class_in_the_generated_tree() -> None:

@@ -22,7 +22,7 @@ from tests.emulator.__main__ import write_config
 from tests.emulator.fixtures import cli_env
 from tests.emulator.many import ManyServers
 from tests.emulator.server import Emulator
-from tests.emulator.store import Account
+from tests.emulator.store import Account, SiteSpec
 from tests.emulator.tls import TestTLS
 from tests.support.paths import GENERATED_DIR, PROJECT_DIR
 from tests.support.protocols import VERSIONS
@@ -63,6 +63,30 @@ def test_readme_client_example(emulator: Emulator, tls: TestTLS) -> None:
     assert len(emulator.exchanges) == 5
     assert b"<get_protos/>" in emulator.exchanges[0].body
     assert all(not e.request_errors for e in emulator.exchanges)
+
+
+def test_readme_sites_example(emulator: Emulator, tls: TestTLS) -> None:
+    emulator.store.seed(SiteSpec(2, "example.com"))
+    emulator.store.seed(SiteSpec(3, "shop.example.net", parent=2))
+    emulator.store.add_account(2, Account(name="info"))
+    result = subprocess.run(
+        [sys.executable, "-c", readme_block("sites")],
+        env={**os.environ, "PYTHONPATH": str(GENERATED_DIR), **cli_env(emulator, tls)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "nowhere.example: error 1013",
+        "{'example.com': 2, 'shop.example.net': 3}",
+        "[2] True",
+    ]
+    lookup, batch = emulator.exchanges
+    assert b"<site>" in lookup.body and b"<mail>" not in lookup.body
+    assert batch.body.index(b"<site>") < batch.body.index(b"<mail>")
+    assert not lookup.request_errors and not batch.request_errors
 
 
 def test_readme_codec_example() -> None:

@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 import tomli_w
 from plesk_mailgen.errors import GeneratorError
-from plesk_mailgen.schemalock import LOCK_PATH, read_lock, sha256_of, write_lock
+from plesk_mailgen.schemalock import (
+    LOCK_PATH,
+    LockedOperator,
+    read_lock,
+    sha256_of,
+    write_lock,
+)
 
 from tests.support.paths import PROJECT_DIR
 
@@ -31,16 +37,61 @@ def write(project: Path, data: dict[str, Any]) -> None:
 def base() -> dict[str, Any]:
     return {
         "schema_root": "root",
-        "entry": ["a.xsd"],
+        "operators": {
+            "mail": {"entry": ["a.xsd"], "request": "Req", "response": "Resp"},
+        },
         "versions": {"1.0": {"plesk": ["X"], "folder": "one", "files": {}}},
     }
+
+
+def operator(data: dict[str, Any]) -> dict[str, Any]:
+    table: dict[str, Any] = data["operators"]["mail"]
+    return table
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         (lambda d: d.update(schema_root=1), "schema_root must be a string"),
-        (lambda d: d.update(entry="a.xsd"), "entry must be a list of file names"),
+        (
+            lambda d: d.update(entry=["a.xsd"]),
+            "entry belongs to an operator now: [operators.NAME] entry = [...]",
+        ),
+        (lambda d: d.update(operators=["mail"]), "operators must be a table"),
+        (
+            lambda d: d["operators"].update(mail=3),
+            "operators.mail must be a table",
+        ),
+        (
+            lambda d: d["operators"].update({"<mail>": operator(d)}),
+            "operators.<mail>: an operator is named by its XML element "
+            "(letters, digits, - and _)",
+        ),
+        (
+            lambda d: operator(d).pop("entry"),
+            "operators.mail.entry must be a list of file names",
+        ),
+        (
+            lambda d: operator(d).update(request=""),
+            "operators.mail.request must name a complex type",
+        ),
+        (
+            lambda d: operator(d).pop("response"),
+            "operators.mail.response must name a complex type",
+        ),
+        (
+            lambda d: operator(d).update(operations="get"),
+            "operators.mail.operations must be a list",
+        ),
+        (
+            lambda d: operator(d).update(omit=[1]),
+            "operators.mail.omit must be a list",
+        ),
+        (
+            lambda d: operator(d).update(element="mail"),
+            "operators.mail: unknown key 'element'",
+        ),
+        (lambda d: d.update(operators={}), "lists no operators"),
         (lambda d: d.update(versions=["1.0"]), "versions must be a table"),
         (lambda d: d["versions"].update({"1.0": 3}), "versions.'1.0' must be a table"),
         (
@@ -52,8 +103,8 @@ def base() -> dict[str, Any]:
             "versions.'1.0'.folder must be a string",
         ),
         (
-            lambda d: d["versions"]["1.0"].update(entry=[1]),
-            "versions.'1.0'.entry must be a list",
+            lambda d: d["versions"]["1.0"].update(entry=["a.xsd"]),
+            "versions.'1.0'.entry: entry schemas belong to [operators.NAME]",
         ),
         (
             lambda d: d["versions"]["1.0"].update(files={"a.xsd": 1}),
@@ -64,6 +115,16 @@ def base() -> dict[str, Any]:
     ids=[
         "root",
         "entry",
+        "operators",
+        "operator",
+        "operator-name",
+        "operator-entry",
+        "operator-request",
+        "operator-response",
+        "operator-operations",
+        "operator-omit",
+        "operator-unknown-key",
+        "no-operators",
         "versions",
         "version",
         "plesk",
@@ -89,10 +150,16 @@ def test_a_lock_of_the_wrong_shape_is_one_line(
 
 def test_what_each_field_becomes(tmp_path: Path) -> None:
     data = base()
+    data["operators"]["site"] = {
+        "entry": ["b.xsd", "a.xsd"],
+        "request": "SiteReq",
+        "response": "SiteResp",
+        "operations": ["get"],
+        "omit": ["siteType/hosting"],
+    }
     data["versions"]["2.0"] = {
         "plesk": ["Y", "Z"],
         "folder": str(tmp_path / "elsewhere"),
-        "entry": ["b.xsd", "c.xsd"],
         "files": {"b.xsd": "0" * 64},
     }
     write(tmp_path, data)
@@ -103,14 +170,29 @@ def test_what_each_field_becomes(tmp_path: Path) -> None:
     assert (one.plesk, one.folder, one.entry, one.files) == (
         ("X",),
         lock.schema_root / "one",
-        ("a.xsd",),
+        ("a.xsd", "b.xsd"),  # every operator's, each once, in lock order
         {},
     )
     assert (two.plesk, two.folder, two.entry, two.files) == (
         ("Y", "Z"),
         tmp_path / "elsewhere",
-        ("b.xsd", "c.xsd"),
+        ("a.xsd", "b.xsd"),
         {"b.xsd": "0" * 64},
+    )
+    assert (
+        one.operators
+        == two.operators
+        == (
+            LockedOperator("mail", ("a.xsd",), "Req", "Resp"),
+            LockedOperator(
+                "site",
+                ("b.xsd", "a.xsd"),
+                "SiteReq",
+                "SiteResp",
+                ("get",),
+                ("siteType/hosting",),
+            ),
+        )
     )
     given = read_lock(tmp_path, tmp_path / "given")
     assert given.version("1.0").folder == (tmp_path / "given").resolve() / "one"
@@ -166,3 +248,20 @@ def test_lock_adds_a_version(scratch: Path) -> None:
     )
     with pytest.raises(GeneratorError, match=r"1\.6\.9\.9 is already in the lock"):
         write_lock(scratch, add="1.6.9.9")
+
+
+def test_lock_pins_the_include_closure_of_every_operator(scratch: Path) -> None:
+    """site.xsd and what only it includes (plesk_domain.xsd) are pinned too."""
+    data = tomllib.loads((scratch / LOCK_PATH).read_text(encoding="utf-8"))
+    files = data["versions"][VERSION]["files"]
+    dropped = {name: files.pop(name) for name in ("site.xsd", "plesk_domain.xsd")}
+    write(scratch, data)
+    assert sorted(write_lock(scratch)) == [
+        f"{VERSION}/{name}: - -> {pin}" for name, pin in sorted(dropped.items())
+    ]
+    data = tomllib.loads((scratch / LOCK_PATH).read_text(encoding="utf-8"))
+    data["operators"].pop("site")
+    write(scratch, data)
+    assert sorted(write_lock(scratch)) == [
+        f"{VERSION}/{name}: {pin} -> -" for name, pin in sorted(dropped.items())
+    ]

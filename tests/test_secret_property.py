@@ -164,6 +164,7 @@ def account_answer(description: str, text: str) -> bytes:
                 m.GetInfoResponse(
                     results=[m.GetInfoResult(status=m.ResultStatus.OK, mailname=info)]
                 ),
+                "mail",
             )
         ],
     )

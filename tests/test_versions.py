@@ -30,6 +30,10 @@ NEWER_FIELDS = [
     "+ get_info response: result/mailname/autoresponder/end_date (date, 0..1)",
     "+ set_prefs request: prefs/webmail-certificate (str, 0..1)",
     "+ get_prefs response: result/prefs/webmail-certificate (str, 0..1)",
+    # site/get's gen_info, and the enumeration its new element brought
+    "+ get_sites response: result/data/gen_info/turn-off-action (TurnOffAction, 0..1)",
+    "+ enum TurnOffAction: disable (value)",
+    "+ enum TurnOffAction: suspend (value)",
 ]
 
 
@@ -71,6 +75,9 @@ def test_diff_json_is_machine_readable() -> None:
         ("get_info", "response", "result/mailname/autoresponder/end_date", "added"),
         ("set_prefs", "request", "prefs/webmail-certificate", "added"),
         ("get_prefs", "response", "result/prefs/webmail-certificate", "added"),
+        ("get_sites", "response", "result/data/gen_info/turn-off-action", "added"),
+        ("enum TurnOffAction", "", "disable", "added"),
+        ("enum TurnOffAction", "", "suspend", "added"),
     }
 
 

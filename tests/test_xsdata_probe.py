@@ -16,7 +16,7 @@ from plesk_mailgen.loading import (
     REQUIRED_RESTRICTION_FIELDS,
     load_classes,
 )
-from plesk_mailgen.schemalock import LockedVersion
+from plesk_mailgen.schemalock import LockedOperator, LockedVersion
 from xsdata.codegen.models import Attr, AttrType, Class, Extension, Restrictions
 
 
@@ -93,7 +93,7 @@ def classes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Class]:
         protocol="9.9.9.9",
         plesk=("Test",),
         folder=folder,
-        entry=("probe.xsd",),
+        operators=(LockedOperator("probe", ("probe.xsd",), "Probe", "Probe"),),
         files={},
     )
     return {cls.name: cls for cls in load_classes(version)}

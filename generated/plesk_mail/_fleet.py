@@ -28,6 +28,7 @@ class Fleet(FleetBase):
     get_prefs = fleet_call(MailClient.get_prefs)
     rename = fleet_call(MailClient.rename)
     get_available_mail_providers = fleet_call(MailClient.get_available_mail_providers)
+    get_sites = fleet_call(MailClient.get_sites)
 
 
 class AsyncFleet(AsyncFleetBase):
@@ -48,3 +49,4 @@ class AsyncFleet(AsyncFleetBase):
     get_available_mail_providers = async_fleet_call(
         MailClient.get_available_mail_providers
     )
+    get_sites = async_fleet_call(MailClient.get_sites)

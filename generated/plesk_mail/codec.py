@@ -5,7 +5,9 @@ One function pair per shape of model class, in schema element order; classes
 of one shape (``ForwardingInfo``, ``ForwardingUpdate``) share theirs. Decoding
 accepts every element any supported version has; encoding first checks that
 the packet's protocol version has every value it carries, so nothing is ever
-dropped on the way to an older server.
+dropped on the way to an older server. A packet may carry operations of
+several operators (``mail`` and ``site``): each run of one operator's
+operations shares one operator element, in packet order.
 """
 
 from __future__ import annotations
@@ -25,13 +27,18 @@ from .runtime.protocols import availability
 
 SubElement = etree.SubElement
 _collapse = rt.collapse
+_OPERATORS = ("mail", "site")
 _ANTIVIRUS_VALUES: dict[str | None, Antivirus] = {m.value: m for m in Antivirus}
 _CONTENT_TYPE_VALUES: dict[str | None, ContentType] = {m.value: m for m in ContentType}
+_HOSTING_TYPE_VALUES: dict[str | None, HostingType] = {m.value: m for m in HostingType}
 _PASSWORD_TYPE_VALUES: dict[str | None, PasswordType] = {
     m.value: m for m in PasswordType
 }
 _RESULT_STATUS_VALUES: dict[str | None, ResultStatus] = {
     m.value: m for m in ResultStatus
+}
+_TURN_OFF_ACTION_VALUES: dict[str | None, TurnOffAction] = {
+    m.value: m for m in TurnOffAction
 }
 
 
@@ -365,6 +372,46 @@ def _decode_disable_response(
     el: rt.Element, cls: type[_DisableResponseT]
 ) -> _DisableResponseT:
     return cls(results=rt.decode_items(el, "result", _decode_result))
+
+
+def _encode_filter_result(
+    parent: rt.Element, tag: str, obj: FilterResult
+) -> rt.Element:
+    el = _encode_result(parent, tag, obj)
+    if obj.filter_id is not None:
+        SubElement(el, "filter-id").text = obj.filter_id
+    if obj.id is not None:
+        SubElement(el, "id").text = str(obj.id)
+    return el
+
+
+def _read_filter_result(child: rt.Element, tag: object, values: dict[str, Any]) -> bool:
+    """Read one child of a ``FilterResult`` (or a subclass) into ``values``; False if not its own."""
+    if tag == "filter-id":
+        values["filter_id"] = child.text or ""
+    elif tag == "id":
+        values["id"] = (
+            int(t)
+            if (t := child.text) and t.isdigit() and t.isascii()
+            else rt.to_int(child)
+        )
+    else:
+        return _read_result(child, tag, values)
+    return True
+
+
+def _decode_filter_result(el: rt.Element) -> FilterResult:
+    values: dict[str, Any] = {}
+    for child in el:
+        tag = child.tag
+
+        if not _read_filter_result(child, tag, values):
+            rt.unexpected(child)
+    if "status" not in values:
+        rt.missing(el, "status")
+    return FilterResult(
+        **values,
+    )
 
 
 def _encode_forwarding(parent: rt.Element, tag: str, obj: Forwarding) -> rt.Element:
@@ -731,6 +778,153 @@ def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
         **values,
         site_id=v_site_id,
         prefs=v_prefs,
+    )
+
+
+def _encode_get_sites_request(
+    parent: rt.Element, tag: str, obj: GetSitesRequest
+) -> rt.Element:
+    el = SubElement(parent, tag)
+    wrapper = SubElement(el, "filter")
+    for ids_item in obj.ids:
+        SubElement(wrapper, "id").text = str(ids_item)
+    for parent_ids_item in obj.parent_ids:
+        SubElement(wrapper, "parent-id").text = str(parent_ids_item)
+    for parent_site_ids_item in obj.parent_site_ids:
+        SubElement(wrapper, "parent-site-id").text = str(parent_site_ids_item)
+    for names_item in obj.names:
+        SubElement(wrapper, "name").text = names_item
+    for parent_names_item in obj.parent_names:
+        SubElement(wrapper, "parent-name").text = parent_names_item
+    for parent_site_names_item in obj.parent_site_names:
+        SubElement(wrapper, "parent-site-name").text = parent_site_names_item
+    for guids_item in obj.guids:
+        SubElement(wrapper, "guid").text = guids_item
+    for parent_guids_item in obj.parent_guids:
+        SubElement(wrapper, "parent-guid").text = parent_guids_item
+    for parent_site_guids_item in obj.parent_site_guids:
+        SubElement(wrapper, "parent-site-guid").text = parent_site_guids_item
+    wrapper = SubElement(el, "dataset")
+    if obj.gen_info:
+        SubElement(wrapper, "gen_info")
+    return el
+
+
+def _decode_get_sites_request(el: rt.Element) -> GetSitesRequest:
+    v_ids: list[int] = []
+    v_parent_ids: list[int] = []
+    v_parent_site_ids: list[int] = []
+    v_names: list[str] = []
+    v_parent_names: list[str] = []
+    v_parent_site_names: list[str] = []
+    v_guids: list[str] = []
+    v_parent_guids: list[str] = []
+    v_parent_site_guids: list[str] = []
+    v_gen_info: bool = False
+    for child in el:
+        tag = child.tag
+        if tag == "filter":
+            for sub in child:
+                tag = sub.tag
+                if tag == "id":
+                    v_ids.append(
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
+                elif tag == "parent-id":
+                    v_parent_ids.append(
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
+                elif tag == "parent-site-id":
+                    v_parent_site_ids.append(
+                        int(t)
+                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        else rt.to_int(sub)
+                    )
+                elif tag == "name":
+                    v_names.append(_collapse(t) if (t := sub.text) else "")
+                elif tag == "parent-name":
+                    v_parent_names.append(_collapse(t) if (t := sub.text) else "")
+                elif tag == "parent-site-name":
+                    v_parent_site_names.append(_collapse(t) if (t := sub.text) else "")
+                elif tag == "guid":
+                    v_guids.append(_collapse(t) if (t := sub.text) else "")
+                elif tag == "parent-guid":
+                    v_parent_guids.append(_collapse(t) if (t := sub.text) else "")
+                elif tag == "parent-site-guid":
+                    v_parent_site_guids.append(_collapse(t) if (t := sub.text) else "")
+                else:
+                    rt.unexpected(sub)
+        elif tag == "dataset":
+            for sub in child:
+                tag = sub.tag
+                if tag == "gen_info":
+                    v_gen_info = True
+                else:
+                    rt.unexpected(sub)
+        else:
+            rt.unexpected(child)
+    return GetSitesRequest(
+        ids=v_ids,
+        parent_ids=v_parent_ids,
+        parent_site_ids=v_parent_site_ids,
+        names=v_names,
+        parent_names=v_parent_names,
+        parent_site_names=v_parent_site_names,
+        guids=v_guids,
+        parent_guids=v_parent_guids,
+        parent_site_guids=v_parent_site_guids,
+        gen_info=v_gen_info,
+    )
+
+
+def _encode_get_sites_response(
+    parent: rt.Element, tag: str, obj: GetSitesResponse
+) -> rt.Element:
+    el = SubElement(parent, tag)
+    for results_item in obj.results:
+        _encode_get_sites_result(el, "result", results_item)
+    return el
+
+
+def _decode_get_sites_response(el: rt.Element) -> GetSitesResponse:
+    return GetSitesResponse(
+        results=rt.decode_items(el, "result", _decode_get_sites_result)
+    )
+
+
+def _encode_get_sites_result(
+    parent: rt.Element, tag: str, obj: GetSitesResult
+) -> rt.Element:
+    el = _encode_filter_result(parent, tag, obj)
+    if obj.gen_info is not None:
+        wrapper = SubElement(el, "data")
+        _encode_site_gen_info(wrapper, "gen_info", obj.gen_info)
+    return el
+
+
+def _decode_get_sites_result(el: rt.Element) -> GetSitesResult:
+    v_gen_info: SiteGenInfo | None = None
+    values: dict[str, Any] = {}
+    for child in el:
+        tag = child.tag
+        if tag == "data":
+            for sub in child:
+                tag = sub.tag
+                if tag == "gen_info":
+                    v_gen_info = _decode_site_gen_info(sub)
+                else:
+                    rt.unexpected(sub)
+        elif not _read_filter_result(child, tag, values):
+            rt.unexpected(child)
+    if "status" not in values:
+        rt.missing(el, "status")
+    return GetSitesResult(
+        **values,
+        gen_info=v_gen_info,
     )
 
 
@@ -1644,6 +1838,128 @@ def _decode_set_prefs_result(el: rt.Element) -> SetPrefsResult:
     )
 
 
+def _encode_site_gen_info(parent: rt.Element, tag: str, obj: SiteGenInfo) -> rt.Element:
+    el = SubElement(parent, tag)
+    SubElement(el, "cr_date").text = obj.creation_date.isoformat()
+    SubElement(el, "name").text = obj.name
+    SubElement(el, "ascii-name").text = obj.ascii_name
+    SubElement(el, "status").text = str(obj.status)
+    SubElement(el, "real_size").text = str(obj.real_size)
+    for dns_ip_addresses_item in obj.dns_ip_addresses:
+        SubElement(el, "dns_ip_address").text = dns_ip_addresses_item
+    SubElement(el, "htype").text = str(obj.hosting_type)
+    SubElement(el, "guid").text = obj.guid
+    SubElement(el, "webspace-guid").text = obj.webspace_guid
+    if obj.sitebuilder_uuid is not None:
+        SubElement(el, "sb-site-uuid").text = obj.sitebuilder_uuid
+    SubElement(el, "webspace-id").text = str(obj.webspace_id)
+    if obj.description is not None:
+        SubElement(el, "description").text = obj.description
+    if obj.turn_off_action is not None:
+        SubElement(el, "turn-off-action").text = str(obj.turn_off_action)
+    return el
+
+
+def _decode_site_gen_info(el: rt.Element) -> SiteGenInfo:
+    v_creation_date: datetime.date | None = None
+    v_name: str | None = None
+    v_ascii_name: str | None = None
+    v_status: int | None = None
+    v_real_size: int | None = None
+    v_dns_ip_addresses: list[str] = []
+    v_hosting_type: HostingType | None = None
+    v_guid: str | None = None
+    v_webspace_guid: str | None = None
+    v_sitebuilder_uuid: str | None = None
+    v_webspace_id: int | None = None
+    v_description: str | None = None
+    v_turn_off_action: TurnOffAction | None = None
+    for child in el:
+        tag = child.tag
+        if tag == "cr_date":
+            v_creation_date = rt.to_date(child)
+        elif tag == "name":
+            v_name = _collapse(t) if (t := child.text) else ""
+        elif tag == "ascii-name":
+            v_ascii_name = _collapse(t) if (t := child.text) else ""
+        elif tag == "status":
+            v_status = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
+        elif tag == "real_size":
+            v_real_size = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
+        elif tag == "dns_ip_address":
+            v_dns_ip_addresses.append(_collapse(t) if (t := child.text) else "")
+        elif tag == "htype":
+            v_hosting_type = (
+                e
+                if (e := _HOSTING_TYPE_VALUES.get(child.text)) is not None
+                else rt.to_enum(HostingType, child)
+            )
+        elif tag == "guid":
+            v_guid = _collapse(t) if (t := child.text) else ""
+        elif tag == "webspace-guid":
+            v_webspace_guid = _collapse(t) if (t := child.text) else ""
+        elif tag == "sb-site-uuid":
+            v_sitebuilder_uuid = _collapse(t) if (t := child.text) else ""
+        elif tag == "webspace-id":
+            v_webspace_id = (
+                int(t)
+                if (t := child.text) and t.isdigit() and t.isascii()
+                else rt.to_int(child)
+            )
+        elif tag == "description":
+            v_description = _collapse(t) if (t := child.text) else ""
+        elif tag == "turn-off-action":
+            v_turn_off_action = (
+                e_turn_off_action
+                if (e_turn_off_action := _TURN_OFF_ACTION_VALUES.get(child.text))
+                is not None
+                else rt.to_enum(TurnOffAction, child)
+            )
+        else:
+            rt.unexpected(child)
+    if v_creation_date is None:
+        rt.missing(el, "cr_date")
+    if v_name is None:
+        rt.missing(el, "name")
+    if v_ascii_name is None:
+        rt.missing(el, "ascii-name")
+    if v_status is None:
+        rt.missing(el, "status")
+    if v_real_size is None:
+        rt.missing(el, "real_size")
+    if v_hosting_type is None:
+        rt.missing(el, "htype")
+    if v_guid is None:
+        rt.missing(el, "guid")
+    if v_webspace_guid is None:
+        rt.missing(el, "webspace-guid")
+    if v_webspace_id is None:
+        rt.missing(el, "webspace-id")
+    return SiteGenInfo(
+        creation_date=v_creation_date,
+        name=v_name,
+        ascii_name=v_ascii_name,
+        status=v_status,
+        real_size=v_real_size,
+        dns_ip_addresses=v_dns_ip_addresses,
+        hosting_type=v_hosting_type,
+        guid=v_guid,
+        webspace_guid=v_webspace_guid,
+        sitebuilder_uuid=v_sitebuilder_uuid,
+        webspace_id=v_webspace_id,
+        description=v_description,
+        turn_off_action=v_turn_off_action,
+    )
+
+
 _UpdateAddRequestT = TypeVar(
     "_UpdateAddRequestT", UpdateAddRequest, UpdateRemoveRequest
 )
@@ -1760,79 +2076,126 @@ def encode_request(packet: RequestPacket, version: str | None = None) -> bytes:
     version = version or packet.version or LATEST_PROTOCOL
     for op in packet.operations:
         validate(op, version, schema=False)
-    root, mail = envelope.new_packet(version)
+    root = envelope.new_packet(version)
     for op in packet.operations:
         if isinstance(op, CreateRequest):
-            _encode_create_request(mail, "create", op)
+            _encode_create_request(
+                envelope.operator_element(root, "mail"), "create", op
+            )
         elif isinstance(op, UpdateAddRequest):
-            _encode_update_add_request(SubElement(mail, "update"), "add", op)
+            _encode_update_add_request(
+                SubElement(envelope.operator_element(root, "mail"), "update"), "add", op
+            )
         elif isinstance(op, UpdateRemoveRequest):
-            _encode_update_add_request(SubElement(mail, "update"), "remove", op)
+            _encode_update_add_request(
+                SubElement(envelope.operator_element(root, "mail"), "update"),
+                "remove",
+                op,
+            )
         elif isinstance(op, UpdateSetRequest):
-            _encode_update_set_request(SubElement(mail, "update"), "set", op)
+            _encode_update_set_request(
+                SubElement(envelope.operator_element(root, "mail"), "update"), "set", op
+            )
         elif isinstance(op, GetInfoRequest):
-            _encode_get_info_request(mail, "get_info", op)
+            _encode_get_info_request(
+                envelope.operator_element(root, "mail"), "get_info", op
+            )
         elif isinstance(op, RemoveRequest):
-            _encode_remove_request(mail, "remove", op)
+            _encode_remove_request(
+                envelope.operator_element(root, "mail"), "remove", op
+            )
         elif isinstance(op, EnableRequest):
-            _encode_disable_request(mail, "enable", op)
+            _encode_disable_request(
+                envelope.operator_element(root, "mail"), "enable", op
+            )
         elif isinstance(op, DisableRequest):
-            _encode_disable_request(mail, "disable", op)
+            _encode_disable_request(
+                envelope.operator_element(root, "mail"), "disable", op
+            )
         elif isinstance(op, SetPrefsRequest):
-            _encode_set_prefs_request(mail, "set_prefs", op)
+            _encode_set_prefs_request(
+                envelope.operator_element(root, "mail"), "set_prefs", op
+            )
         elif isinstance(op, GetPrefsRequest):
-            _encode_get_prefs_request(mail, "get_prefs", op)
+            _encode_get_prefs_request(
+                envelope.operator_element(root, "mail"), "get_prefs", op
+            )
         elif isinstance(op, RenameRequest):
-            _encode_rename_request(mail, "rename", op)
+            _encode_rename_request(
+                envelope.operator_element(root, "mail"), "rename", op
+            )
         elif isinstance(op, GetAvailableMailProvidersRequest):
             _encode_get_available_mail_providers_request(
-                mail, "get-available-mail-providers", op
+                envelope.operator_element(root, "mail"),
+                "get-available-mail-providers",
+                op,
+            )
+        elif isinstance(op, GetSitesRequest):
+            _encode_get_sites_request(
+                envelope.operator_element(root, "site"), "get", op
             )
         else:
-            raise TypeError(f"not a request of the mail operator: {op!r}")
+            raise TypeError(f"not a request this package knows: {op!r}")
     return rt.serialize(root)
 
 
 def decode_request(data: bytes) -> RequestPacket:
     """A request packet from XML bytes (what a server receives)."""
-    version, mail, _ = envelope.open_packet(data)
-    if mail is None:
-        raise ResponseError("a request packet needs a <mail> element")
+    version, operators, _ = envelope.open_packet(data, _OPERATORS)
+    if not operators:
+        raise ResponseError(
+            "a request packet needs an operator element (<mail>, <site>)"
+        )
     operations: list[MailRequest] = []
-    for child in mail.iterchildren(etree.Element):
-        tag = child.tag
-        if tag == "create":
-            operations.append(_decode_create_request(child))
-        elif tag == "update":
-            for sub in child.iterchildren(etree.Element):
-                if sub.tag == "add":
-                    operations.append(_decode_update_add_request(sub, UpdateAddRequest))
-                elif sub.tag == "remove":
+    for operator in operators:
+        if operator.tag == "mail":
+            for child in operator.iterchildren(etree.Element):
+                tag = child.tag
+                if tag == "create":
+                    operations.append(_decode_create_request(child))
+                elif tag == "update":
+                    for sub in child.iterchildren(etree.Element):
+                        if sub.tag == "add":
+                            operations.append(
+                                _decode_update_add_request(sub, UpdateAddRequest)
+                            )
+                        elif sub.tag == "remove":
+                            operations.append(
+                                _decode_update_add_request(sub, UpdateRemoveRequest)
+                            )
+                        elif sub.tag == "set":
+                            operations.append(_decode_update_set_request(sub))
+                        else:
+                            rt.unexpected(sub)
+                elif tag == "get_info":
+                    operations.append(_decode_get_info_request(child))
+                elif tag == "remove":
+                    operations.append(_decode_remove_request(child))
+                elif tag == "enable":
+                    operations.append(_decode_disable_request(child, EnableRequest))
+                elif tag == "disable":
+                    operations.append(_decode_disable_request(child, DisableRequest))
+                elif tag == "set_prefs":
+                    operations.append(_decode_set_prefs_request(child))
+                elif tag == "get_prefs":
+                    operations.append(_decode_get_prefs_request(child))
+                elif tag == "rename":
+                    operations.append(_decode_rename_request(child))
+                elif tag == "get-available-mail-providers":
                     operations.append(
-                        _decode_update_add_request(sub, UpdateRemoveRequest)
+                        _decode_get_available_mail_providers_request(child)
                     )
-                elif sub.tag == "set":
-                    operations.append(_decode_update_set_request(sub))
                 else:
-                    rt.unexpected(sub)
-        elif tag == "get_info":
-            operations.append(_decode_get_info_request(child))
-        elif tag == "remove":
-            operations.append(_decode_remove_request(child))
-        elif tag == "enable":
-            operations.append(_decode_disable_request(child, EnableRequest))
-        elif tag == "disable":
-            operations.append(_decode_disable_request(child, DisableRequest))
-        elif tag == "set_prefs":
-            operations.append(_decode_set_prefs_request(child))
-        elif tag == "get_prefs":
-            operations.append(_decode_get_prefs_request(child))
-        elif tag == "rename":
-            operations.append(_decode_rename_request(child))
-        elif tag == "get-available-mail-providers":
-            operations.append(_decode_get_available_mail_providers_request(child))
+                    rt.unexpected(child)
+        elif operator.tag == "site":
+            for child in operator.iterchildren(etree.Element):
+                tag = child.tag
+                if tag == "get":
+                    operations.append(_decode_get_sites_request(child))
+                else:
+                    rt.unexpected(child)
         else:
-            rt.unexpected(child)
+            rt.unexpected(operator)
     return RequestPacket(operations=operations, version=version)
 
 
@@ -1849,39 +2212,73 @@ def encode_response(
     version = version or packet.version or LATEST_PROTOCOL
     for reply in packet.replies:
         validate(reply.body, version, schema=False)
-    root, mail = envelope.new_packet(version)
+    root = envelope.new_packet(version)
     for reply in packet.replies:
-        name, body = reply.operation, reply.body
-        if name == "create" and isinstance(body, CreateResponse):
-            _encode_create_response(mail, "create", body)
-        elif name == "update_add" and isinstance(body, MailnameResponse):
-            _encode_mailname_response(SubElement(mail, "update"), "add", body)
-        elif name == "update_remove" and isinstance(body, MailnameResponse):
-            _encode_mailname_response(SubElement(mail, "update"), "remove", body)
-        elif name == "update_set" and isinstance(body, MailnameResponse):
-            _encode_mailname_response(SubElement(mail, "update"), "set", body)
-        elif name == "get_info" and isinstance(body, GetInfoResponse):
-            _encode_get_info_response(mail, "get_info", body)
-        elif name == "remove" and isinstance(body, MailnameResponse):
-            _encode_mailname_response(mail, "remove", body)
-        elif name == "enable" and isinstance(body, EnableResponse):
-            _encode_disable_response(mail, "enable", body)
-        elif name == "disable" and isinstance(body, DisableResponse):
-            _encode_disable_response(mail, "disable", body)
-        elif name == "set_prefs" and isinstance(body, SetPrefsResponse):
-            _encode_set_prefs_response(mail, "set_prefs", body)
-        elif name == "get_prefs" and isinstance(body, GetPrefsResponse):
-            _encode_get_prefs_response(mail, "get_prefs", body)
-        elif name == "rename" and isinstance(body, RenameResponse):
-            _encode_rename_response(mail, "rename", body)
-        elif name == "get_available_mail_providers" and isinstance(
+        key, body = (reply.operator, reply.operation), reply.body
+        if key == ("mail", "create") and isinstance(body, CreateResponse):
+            _encode_create_response(
+                envelope.operator_element(root, "mail"), "create", body
+            )
+        elif key == ("mail", "update_add") and isinstance(body, MailnameResponse):
+            _encode_mailname_response(
+                SubElement(envelope.operator_element(root, "mail"), "update"),
+                "add",
+                body,
+            )
+        elif key == ("mail", "update_remove") and isinstance(body, MailnameResponse):
+            _encode_mailname_response(
+                SubElement(envelope.operator_element(root, "mail"), "update"),
+                "remove",
+                body,
+            )
+        elif key == ("mail", "update_set") and isinstance(body, MailnameResponse):
+            _encode_mailname_response(
+                SubElement(envelope.operator_element(root, "mail"), "update"),
+                "set",
+                body,
+            )
+        elif key == ("mail", "get_info") and isinstance(body, GetInfoResponse):
+            _encode_get_info_response(
+                envelope.operator_element(root, "mail"), "get_info", body
+            )
+        elif key == ("mail", "remove") and isinstance(body, MailnameResponse):
+            _encode_mailname_response(
+                envelope.operator_element(root, "mail"), "remove", body
+            )
+        elif key == ("mail", "enable") and isinstance(body, EnableResponse):
+            _encode_disable_response(
+                envelope.operator_element(root, "mail"), "enable", body
+            )
+        elif key == ("mail", "disable") and isinstance(body, DisableResponse):
+            _encode_disable_response(
+                envelope.operator_element(root, "mail"), "disable", body
+            )
+        elif key == ("mail", "set_prefs") and isinstance(body, SetPrefsResponse):
+            _encode_set_prefs_response(
+                envelope.operator_element(root, "mail"), "set_prefs", body
+            )
+        elif key == ("mail", "get_prefs") and isinstance(body, GetPrefsResponse):
+            _encode_get_prefs_response(
+                envelope.operator_element(root, "mail"), "get_prefs", body
+            )
+        elif key == ("mail", "rename") and isinstance(body, RenameResponse):
+            _encode_rename_response(
+                envelope.operator_element(root, "mail"), "rename", body
+            )
+        elif key == ("mail", "get_available_mail_providers") and isinstance(
             body, GetAvailableMailProvidersResponse
         ):
             _encode_get_available_mail_providers_response(
-                mail, "get-available-mail-providers", body
+                envelope.operator_element(root, "mail"),
+                "get-available-mail-providers",
+                body,
+            )
+        elif key == ("site", "get_sites") and isinstance(body, GetSitesResponse):
+            _encode_get_sites_response(
+                envelope.operator_element(root, "site"), "get", body
             )
         else:
-            raise TypeError(f"not a reply of the mail operator: {reply!r}")
+            raise TypeError(f"not a reply this package knows: {reply!r}")
     return rt.serialize(root)
 
 
@@ -1889,52 +2286,97 @@ def decode_response(
     data: bytes, max_size: int = rt.DEFAULT_MAX_SIZE
 ) -> ResponsePacket | envelope.SystemResult:
     """A response packet from XML bytes, or the packet-level failure it reports."""
-    version, mail, system = envelope.open_packet(data, max_size)
+    version, operators, system = envelope.open_packet(data, _OPERATORS, max_size)
     if system is not None:
         return system
-    assert mail is not None
     replies: list[Reply] = []
-    for child in mail.iterchildren(etree.Element):
-        tag = child.tag
-        if tag == "create":
-            replies.append(Reply("create", _decode_create_response(child)))
-        elif tag == "update":
-            for sub in child.iterchildren(etree.Element):
-                if sub.tag == "add":
-                    replies.append(Reply("update_add", _decode_mailname_response(sub)))
-                elif sub.tag == "remove":
+    for operator in operators:
+        if operator.tag == "mail":
+            for child in operator.iterchildren(etree.Element):
+                tag = child.tag
+                if tag == "create":
                     replies.append(
-                        Reply("update_remove", _decode_mailname_response(sub))
+                        Reply("create", _decode_create_response(child), "mail")
                     )
-                elif sub.tag == "set":
-                    replies.append(Reply("update_set", _decode_mailname_response(sub)))
+                elif tag == "update":
+                    for sub in child.iterchildren(etree.Element):
+                        if sub.tag == "add":
+                            replies.append(
+                                Reply(
+                                    "update_add", _decode_mailname_response(sub), "mail"
+                                )
+                            )
+                        elif sub.tag == "remove":
+                            replies.append(
+                                Reply(
+                                    "update_remove",
+                                    _decode_mailname_response(sub),
+                                    "mail",
+                                )
+                            )
+                        elif sub.tag == "set":
+                            replies.append(
+                                Reply(
+                                    "update_set", _decode_mailname_response(sub), "mail"
+                                )
+                            )
+                        else:
+                            rt.unexpected(sub)
+                elif tag == "get_info":
+                    replies.append(
+                        Reply("get_info", _decode_get_info_response(child), "mail")
+                    )
+                elif tag == "remove":
+                    replies.append(
+                        Reply("remove", _decode_mailname_response(child), "mail")
+                    )
+                elif tag == "enable":
+                    replies.append(
+                        Reply(
+                            "enable",
+                            _decode_disable_response(child, EnableResponse),
+                            "mail",
+                        )
+                    )
+                elif tag == "disable":
+                    replies.append(
+                        Reply(
+                            "disable",
+                            _decode_disable_response(child, DisableResponse),
+                            "mail",
+                        )
+                    )
+                elif tag == "set_prefs":
+                    replies.append(
+                        Reply("set_prefs", _decode_set_prefs_response(child), "mail")
+                    )
+                elif tag == "get_prefs":
+                    replies.append(
+                        Reply("get_prefs", _decode_get_prefs_response(child), "mail")
+                    )
+                elif tag == "rename":
+                    replies.append(
+                        Reply("rename", _decode_rename_response(child), "mail")
+                    )
+                elif tag == "get-available-mail-providers":
+                    replies.append(
+                        Reply(
+                            "get_available_mail_providers",
+                            _decode_get_available_mail_providers_response(child),
+                            "mail",
+                        )
+                    )
                 else:
-                    rt.unexpected(sub)
-        elif tag == "get_info":
-            replies.append(Reply("get_info", _decode_get_info_response(child)))
-        elif tag == "remove":
-            replies.append(Reply("remove", _decode_mailname_response(child)))
-        elif tag == "enable":
-            replies.append(
-                Reply("enable", _decode_disable_response(child, EnableResponse))
-            )
-        elif tag == "disable":
-            replies.append(
-                Reply("disable", _decode_disable_response(child, DisableResponse))
-            )
-        elif tag == "set_prefs":
-            replies.append(Reply("set_prefs", _decode_set_prefs_response(child)))
-        elif tag == "get_prefs":
-            replies.append(Reply("get_prefs", _decode_get_prefs_response(child)))
-        elif tag == "rename":
-            replies.append(Reply("rename", _decode_rename_response(child)))
-        elif tag == "get-available-mail-providers":
-            replies.append(
-                Reply(
-                    "get_available_mail_providers",
-                    _decode_get_available_mail_providers_response(child),
-                )
-            )
+                    rt.unexpected(child)
+        elif operator.tag == "site":
+            for child in operator.iterchildren(etree.Element):
+                tag = child.tag
+                if tag == "get":
+                    replies.append(
+                        Reply("get_sites", _decode_get_sites_response(child), "site")
+                    )
+                else:
+                    rt.unexpected(child)
         else:
-            rt.unexpected(child)
+            rt.unexpected(operator)
     return ResponsePacket(replies=replies, version=version)

@@ -55,6 +55,8 @@ RULES = Rules(
         (DisableResponse, "results"): FieldRule(min_items=1),
         (EnableRequest, "site_id"): FieldRule(min_value=1),
         (EnableResponse, "results"): FieldRule(min_items=1),
+        (FilterResult, "errcode"): FieldRule(min_value=0, max_value=4294967295),
+        (FilterResult, "id"): FieldRule(min_value=1),
         (Forwarding, "addresses"): FieldRule(min_items=1),
         (ForwardingListChange, "addresses"): FieldRule(min_items=1),
         (GetAvailableMailProvidersResponse, "results"): FieldRule(
@@ -73,6 +75,9 @@ RULES = Rules(
         (GetPrefsResponse, "results"): FieldRule(min_items=1),
         (GetPrefsResult, "errcode"): FieldRule(min_value=0, max_value=4294967295),
         (GetPrefsResult, "site_id"): FieldRule(min_value=1),
+        (GetSitesRequest, "ids"): FieldRule(min_value=1),
+        (GetSitesResult, "errcode"): FieldRule(min_value=0, max_value=4294967295),
+        (GetSitesResult, "id"): FieldRule(min_value=1),
         (MailAccountInfo, "id"): FieldRule(min_value=1),
         (MailAccountUpdate, "id"): FieldRule(min_value=1),
         (MailPreferences, "webmail_certificate"): FieldRule(versions=SINCE_1_6_8_0),
@@ -93,6 +98,13 @@ RULES = Rules(
         (SetPrefsResponse, "results"): FieldRule(min_items=1),
         (SetPrefsResult, "errcode"): FieldRule(min_value=0, max_value=4294967295),
         (SetPrefsResult, "site_id"): FieldRule(min_value=1),
+        (SiteGenInfo, "name"): FieldRule(min_length=1, max_length=255),
+        (SiteGenInfo, "real_size"): FieldRule(
+            min_value=0, max_value=18446744073709551615
+        ),
+        (SiteGenInfo, "dns_ip_addresses"): FieldRule(max_items=2),
+        (SiteGenInfo, "webspace_id"): FieldRule(min_value=1),
+        (SiteGenInfo, "turn_off_action"): FieldRule(versions=SINCE_1_6_8_0),
         (UpdateAddRequest, "site_id"): FieldRule(min_value=1),
         (UpdateAddRequest, "mailnames"): FieldRule(min_items=1),
         (UpdateRemoveRequest, "site_id"): FieldRule(min_value=1),
@@ -104,6 +116,22 @@ RULES = Rules(
         GetAvailableMailProvidersResult: SINCE_1_6_7_0,
     },
     choices={
+        GetSitesRequest: (
+            (
+                False,
+                (
+                    ("ids",),
+                    ("parent_ids",),
+                    ("parent_site_ids",),
+                    ("names",),
+                    ("parent_names",),
+                    ("parent_site_names",),
+                    ("guids",),
+                    ("parent_guids",),
+                    ("parent_site_guids",),
+                ),
+            ),
+        ),
         MailAccountInfo: ((False, (("password",), ("user_guid",))),),
         MailAccountUpdate: ((False, (("password",), ("user_guid",))),),
         MailPreferences: (
@@ -141,5 +169,6 @@ RULES = Rules(
         "get_prefs": None,
         "rename": None,
         "get_available_mail_providers": None,
+        "get_sites": None,
     },
 )

@@ -56,16 +56,15 @@ def merge(protocols: Sequence[Protocol], overrides: Overrides) -> Api:
     structs = [_inherited(s, {x.name: x for x in structs}) for s in structs]
     by_struct = {s.name: s for s in structs}
     operations = [
-        _merge_operation(name, found, everywhere, by_struct, overrides)
-        for name, found in _by_name(
-            list(reversed(protocols)), lambda p: p.operations
-        ).items()
+        _merge_operation(found[0][1].name, found, everywhere, by_struct, overrides)
+        for found in _operations_by_key(list(reversed(protocols))).values()
     ]
     order = _operation_order(protocols)
     api = Api(
-        operations=tuple(sorted(operations, key=lambda op: order[op.name])),
+        operations=tuple(sorted(operations, key=lambda op: order[op.key])),
         structs=bases_first(sorted(structs, key=lambda s: s.name)),
         enums=tuple(sorted(enums, key=lambda e: e.name)),
+        operators=tuple(dict.fromkeys(o for p in protocols for o in p.operators)),
         protocols=tuple(protocols),
     )
     return replace(
@@ -107,6 +106,17 @@ def _by_name(
     for protocol in protocols:
         for item in items(protocol):
             found.setdefault(item.name, []).append((protocol.version, item))
+    return found
+
+
+def _operations_by_key(
+    protocols: Sequence[Protocol],
+) -> dict[tuple[str, str], list[tuple[str, Operation]]]:
+    """``{(operator, path): [(version, operation), ...]}``: an operation's identity."""
+    found: dict[tuple[str, str], list[tuple[str, Operation]]] = {}
+    for protocol in protocols:
+        for operation in protocol.operations:
+            found.setdefault(operation.key, []).append((protocol.version, operation))
     return found
 
 
@@ -258,12 +268,12 @@ def _union_sources(groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _operation_order(protocols: Sequence[Protocol]) -> dict[str, int]:
+def _operation_order(protocols: Sequence[Protocol]) -> dict[tuple[str, str], int]:
     """The newest version's operation order, older-only operations after it."""
-    order: list[str] = []
+    order: list[tuple[str, str]] = []
     for protocol in reversed(protocols):
-        order += [op.name for op in protocol.operations if op.name not in order]
-    return {name: index for index, name in enumerate(order)}
+        order += [op.key for op in protocol.operations if op.key not in order]
+    return {key: index for index, key in enumerate(order)}
 
 
 def _merge_operation(
@@ -408,6 +418,8 @@ def _payload(
             f"{where}: the results class {result.name}s would take the name of a "
             "model class; rename that class under [types]"
         )
+    if field_name is None:
+        return Payload(method=method, field=None)
     try:
         return Payload(method=method, field=result.field_named(field_name))
     except KeyError:

@@ -1,9 +1,11 @@
 """Build the operation model of one protocol version from xsdata's classes.
 
-The one place that reads xsdata's class model. It names things (through
-``naming``), lifts ``filter`` wrappers, turns empty elements into flags,
-records non-repeated choices for validation, and refuses two different types
-that would share a Python name.
+The one place that reads xsdata's class model. It walks each operator of the
+lock from its two root types, names things (through ``naming``), lifts
+``filter`` wrappers, turns empty elements into flags, leaves out the
+elements the lock omits, records non-repeated choices for validation, and
+refuses two different types that would share a Python name. Operators share
+the builder of their version, so a type both use (``resultType``) is one class.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, replace
 from xsdata.codegen.models import Attr, Class
 
 from .errors import GeneratorError
+from .loading import ChoiceElement
 from .model import (
     Choice,
     Enum,
@@ -35,49 +38,11 @@ from .naming import (
     snake,
     words,
 )
-from .schemalock import LockedVersion
+from .scalars import SCALARS
+from .schemalock import LockedOperator, LockedVersion
 
-REQUEST_ROOT = "MailTypeRequest"
-RESPONSE_ROOT = "MailResponseType"
 RESULT_SOURCE = "resultType"
 UNBOUNDED = sys.maxsize
-
-_SCALARS: dict[str, tuple[str, int | None, int | None]] = {
-    **{
-        n: ("str", None, None)
-        for n in (
-            "string",
-            "normalizedString",
-            "token",
-            "anyURI",
-            "anySimpleType",
-            "NMTOKEN",
-            "Name",
-            "NCName",
-            "language",
-            "ID",
-        )
-    },
-    # XSD value ranges, so local validation refuses what the schema refuses.
-    "integer": ("int", None, None),
-    "long": ("int", -(2**63), 2**63 - 1),
-    "int": ("int", -(2**31), 2**31 - 1),
-    "short": ("int", -(2**15), 2**15 - 1),
-    "byte": ("int", -(2**7), 2**7 - 1),
-    "negativeInteger": ("int", None, -1),
-    "nonPositiveInteger": ("int", None, 0),
-    "nonNegativeInteger": ("int", 0, None),
-    "positiveInteger": ("int", 1, None),
-    "unsignedLong": ("int", 0, 2**64 - 1),
-    "unsignedInt": ("int", 0, 2**32 - 1),
-    "unsignedShort": ("int", 0, 2**16 - 1),
-    "unsignedByte": ("int", 0, 2**8 - 1),
-    "boolean": ("bool", None, None),
-    "date": ("date", None, None),
-    "dateTime": ("datetime", None, None),
-    **{n: ("float", None, None) for n in ("double", "float", "decimal")},
-    "base64Binary": ("bytes", None, None),
-}
 
 
 @dataclass
@@ -89,49 +54,56 @@ class _Lifted:
 
 
 def build_protocol(
-    version: LockedVersion, classes: list[Class], overrides: Overrides
+    version: LockedVersion,
+    classes: list[Class],
+    overrides: Overrides,
+    optional_in_choice: frozenset[ChoiceElement] = frozenset(),
 ) -> Protocol:
-    """The operation model of one version.
+    """The operation model of one version, every operator of the lock in it.
 
-    Built from the two root types outwards, one referenced class at a time, so
-    the types of other operators that the included files declare
-    (``phpSettings``, ``dbServerInput``, ...) are never visited.
+    Built from each operator's two root types outwards, one referenced class at
+    a time, so the types of other operators that the included files declare
+    (``phpSettings``, ``dbServerInput``, ...) and of operations not generated
+    are never visited. ``optional_in_choice`` (from ``loading``) tells which
+    choice branches may stay empty.
     """
-    return _Builder(version, classes, overrides).run()
+    return _Builder(version, classes, overrides, optional_in_choice).run()
+
+
+_Element = tuple[tuple[str, ...], Attr, Class]
+"""An operation element: its path below the operator, the attribute, its owner."""
 
 
 class _Builder:
     def __init__(
-        self, version: LockedVersion, classes: list[Class], overrides: Overrides
+        self,
+        version: LockedVersion,
+        classes: list[Class],
+        overrides: Overrides,
+        optional_in_choice: frozenset[ChoiceElement],
     ):
         self.version = version
         self.overrides = overrides
+        self.optional_in_choice = optional_in_choice
         self.by_qname = {cls.qname: cls for cls in classes}
         self.by_name = {cls.name: cls for cls in classes}
         self.structs: dict[str, Struct] = {}
         self.enums: dict[str, Enum] = {}
         self.built: dict[int, str] = {}
         self.in_progress: dict[int, str] = {}
+        self.omit = frozenset(o for op in version.operators for o in op.omit)
+        self.omitted: set[str] = set()
+        self.method_names: dict[str, str] = {}
+        """Python name of each operation -> its operator."""
 
     # -- operations -------------------------------------------------------
 
     def run(self) -> Protocol:
-        requests = self._operation_elements(REQUEST_ROOT, "Request")
-        responses = self._operation_elements(RESPONSE_ROOT, "Response")
-        operations = []
-        for path, request in requests.items():
-            if path not in responses:
-                raise GeneratorError(
-                    f"{self.version.protocol}: operation {'/'.join(path)} has a request "
-                    f"but no response in {RESPONSE_ROOT}"
-                )
-            response = self.structs[responses[path]]
-            operations.append(self._operation(path, self.structs[request], response))
-        for path in responses.keys() - requests.keys():
-            raise GeneratorError(
-                f"{self.version.protocol}: operation {'/'.join(path)} has a response "
-                f"but no request in {REQUEST_ROOT}"
-            )
+        operations = [
+            operation
+            for operator in self.version.operators
+            for operation in self._operator(operator)
+        ]
         return Protocol(
             version=self.version.protocol,
             module=self.version.module,
@@ -139,18 +111,109 @@ class _Builder:
             operations=tuple(operations),
             structs=bases_first(sorted(self.structs.values(), key=lambda s: s.name)),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
+            operators=tuple(op.element for op in self.version.operators),
             schema_pins=dict(sorted(self.version.files.items())),
+            omitted=frozenset(self.omitted),
         )
 
+    def _operator(self, operator: LockedOperator) -> list[Operation]:
+        """The operations of one operator that the lock asks for, in schema order."""
+        requests = self._operation_elements(operator.request)
+        responses = self._operation_elements(operator.response)
+        names = self._chosen(operator, requests, responses)
+        built = {
+            side: {
+                path: self._element_struct(
+                    attr, owner, root, path, pascal(names[path]) + side
+                )
+                for path, (_, attr, owner) in elements.items()
+                if path in names
+            }
+            for side, root, elements in (
+                ("Request", operator.request, requests),
+                ("Response", operator.response, responses),
+            )
+        }
+        return [
+            self._operation(
+                name,
+                operator.element,
+                path,
+                self.structs[built["Request"][path]],
+                self.structs[built["Response"][path]],
+            )
+            for path, name in names.items()
+        ]
+
+    def _chosen(
+        self,
+        operator: LockedOperator,
+        requests: dict[tuple[str, ...], _Element],
+        responses: dict[tuple[str, ...], _Element],
+    ) -> dict[tuple[str, ...], str]:
+        """The Python name of each operation to build, by path, checked."""
+        where = f"{self.version.protocol}: operator <{operator.element}>"
+        chosen = set(operator.operations)
+        unknown = chosen - {schema_name(path) for path in requests}
+        if unknown:
+            known = ", ".join(schema_name(path) for path in requests)
+            raise GeneratorError(
+                f"{where}: no operation {sorted(unknown)[0]!r} in {operator.request}"
+                f" (it has {known})"
+            )
+        names = {
+            path: check_identifier(
+                self.overrides.method_name(operator.element, schema_name(path)),
+                f"{operator.element}/{'/'.join(path)}",
+            )
+            for path in requests
+            if not chosen or schema_name(path) in chosen
+        }
+        for path in names.keys() - responses.keys():
+            raise GeneratorError(
+                f"{where}: operation {'/'.join(path)} has a request but no response "
+                f"in {operator.response}"
+            )
+        if not chosen:
+            for path in responses.keys() - requests.keys():
+                raise GeneratorError(
+                    f"{where}: operation {'/'.join(path)} has a response but no "
+                    f"request in {operator.request}"
+                )
+        for name in names.values():
+            self._claim(name, operator.element)
+        return names
+
+    def _claim(self, name: str, operator: str) -> None:
+        """Refuse a Python name another operator's operation has already."""
+        other = self.method_names.setdefault(name, operator)
+        if other != operator:
+            raise GeneratorError(
+                f"{self.version.protocol}: operation {name!r} of <{operator}> has the "
+                f"Python name of one of <{other}>; name one of them under [methods] "
+                f"in {self.overrides.path}"
+            )
+
     def _operation(
-        self, path: tuple[str, ...], request: Struct, response: Struct
+        self,
+        name: str,
+        operator: str,
+        path: tuple[str, ...],
+        request: Struct,
+        response: Struct,
     ) -> Operation:
-        name = check_identifier(snake("_".join(path)), "/".join(path))
         results = [f for f in response.fields if f.tag == "result"]
         result = results[0] if len(results) == 1 else None
-        batch = next((f for f in request.fields if f.repeated), None)
+        in_choices = {n for c in request.choices for b in c.branches for n in b}
+        # A list that is one branch of a choice (a site filter's ids or names)
+        # is not the operation's batch: the others could not be split with it.
+        batch = next(
+            (f for f in request.fields if f.repeated and f.name not in in_choices),
+            None,
+        )
         return Operation(
             name=name,
+            operator=operator,
             path=path,
             request=request.name,
             response=response.name,
@@ -163,30 +226,23 @@ class _Builder:
             ),
         )
 
-    def _operation_elements(
-        self, root_name: str, suffix: str
-    ) -> dict[tuple[str, ...], str]:
-        """Map each operation path to the struct of its element's content."""
+    def _operation_elements(self, root_name: str) -> dict[tuple[str, ...], _Element]:
+        """Each operation element under a root type, by path; nothing built yet."""
         if root_name not in self.by_name:
             raise GeneratorError(
                 f"{self.version.protocol}: schema declares no complex type {root_name!r}"
             )
         root = self.by_name[root_name]
-        found: dict[tuple[str, ...], str] = {}
+        found: dict[tuple[str, ...], _Element] = {}
         for attr in root.attrs:
             self._require_element(attr, root_name)
             inner = self._inner_class(attr, root)
             variants = self._single_choice(inner) if inner is not None else None
-            path: tuple[str, ...]
             if inner is not None and variants is not None:
                 for sub in variants:
-                    path = (attr.name, sub.name)
-                    found[path] = self._element_struct(
-                        sub, inner, root_name, path, suffix
-                    )
+                    found[(attr.name, sub.name)] = ((attr.name, sub.name), sub, inner)
             else:
-                path = (attr.name,)
-                found[path] = self._element_struct(attr, root, root_name, path, suffix)
+                found[(attr.name,)] = ((attr.name,), attr, root)
         return found
 
     def _single_choice(self, cls: Class) -> list[Attr] | None:
@@ -214,10 +270,9 @@ class _Builder:
         owner: Class,
         root_name: str,
         path: tuple[str, ...],
-        suffix: str,
+        default: str,
     ) -> str:
         source = "/".join((root_name, *path))
-        default = pascal("_".join(path)) + suffix
         named = self._named_class(attr)
         if named is not None and not self._is_flag_class(named):
             return self._struct(named, named.name, self._default_type_name(named.name))
@@ -284,8 +339,11 @@ class _Builder:
         fields: list[Field] = []
         lifted_choices: list[Choice] = []
         branches: dict[int, tuple[int, dict[object, list[str]]]] = {}
+        emptiable: set[str] = set()
         for attr in cls.attrs:
             self._require_element(attr, source)
+            if self._omitted(attr, cls, source):
+                continue
             lifted = self._lifted(attr, cls, struct_name, source)
             if lifted is not None:
                 fields.extend(lifted.fields)
@@ -293,14 +351,15 @@ class _Builder:
                 continue
             item = self._field(attr, cls, struct_name, source)
             fields.append(item)
-            self._note_choices(attr, item.name, branches)
+            self._note_choices(attr, item.name, branches, emptiable)
         required = {item.name: item.required or item.min_items > 0 for item in fields}
         choices = [
             Choice(
                 # One branch must be used unless some branch may stay empty.
                 required=low >= 1
                 and not any(
-                    len(b) > 1 and not any(required[n] for n in b)
+                    (len(b) > 1 and not any(required[n] for n in b))
+                    or (len(b) == 1 and b[0] in emptiable)
                     for b in by_branch.values()
                 ),
                 branches=tuple(tuple(b) for b in by_branch.values()),
@@ -308,6 +367,22 @@ class _Builder:
             for low, by_branch in branches.values()
         ]
         return _Lifted(fields, choices + lifted_choices)
+
+    def _omitted(self, attr: Attr, owner: Class, source: str) -> bool:
+        """Whether the lock leaves this element out (it must be optional)."""
+        sources = {f"{source}/{attr.name}"}
+        if self.by_qname.get(owner.qname) is owner:  # a named type, however reached
+            sources.add(f"{owner.name}/{attr.name}")
+        matched = sources & self.omit
+        if not matched:
+            return False
+        if (attr.restrictions.min_occurs or 0) > 0:
+            raise GeneratorError(
+                f"{self.version.protocol}: {sorted(matched)[0]} is required by the "
+                "schema and cannot be omitted"
+            )
+        self.omitted |= matched
+        return True
 
     def _collect_with_bases(self, cls: Class, struct_name: str, source: str) -> _Lifted:
         """Fields of ``cls`` after those of every base it extends, outermost first."""
@@ -322,12 +397,18 @@ class _Builder:
         lifted.choices += got.choices
         return lifted
 
-    @staticmethod
     def _note_choices(
+        self,
         attr: Attr,
         field_name: str,
         branches: dict[int, tuple[int, dict[object, list[str]]]],
+        emptiable: set[str],
     ) -> None:
+        """Record the field in the branches of the choices around it.
+
+        A field directly in a choice whose element may occur zero times is an
+        ``emptiable`` branch: it lets the whole choice stay empty.
+        """
         path = attr.restrictions.path
         for index, (kind, ident, low, high) in enumerate(path):
             if kind != "c" or high != 1:
@@ -336,6 +417,8 @@ class _Builder:
             branches.setdefault(ident, (low, {}))[1].setdefault(branch, []).append(
                 field_name
             )
+            if branch == field_name and (ident, attr.name) in self.optional_in_choice:
+                emptiable.add(field_name)
 
     def _lifted(
         self, attr: Attr, owner: Class, struct_name: str, source: str
@@ -347,16 +430,24 @@ class _Builder:
         if target is None or self._is_flag_class(target):
             return None
         low, high = attr.restrictions.min_occurs, attr.restrictions.max_occurs
-        if low != 1 or high != 1:
+        if low not in (0, 1) or high != 1:
             raise GeneratorError(
-                f"{source}/{attr.name}: an inline wrapper must occur exactly once"
+                f"{source}/{attr.name}: an inline wrapper must occur at most once"
             )
         inner_source = f"{source}/{attr.name}"
         lifted = self._collect_with_bases(target, struct_name, inner_source)
         for item in lifted.fields:
             if item.wrapper is not None:
                 raise GeneratorError(f"{inner_source}: inline wrappers cannot nest")
-        lifted.fields = [replace(f, wrapper=attr.name) for f in lifted.fields]
+            if low == 0 and (item.required or item.min_items > 0):
+                raise GeneratorError(
+                    f"{inner_source}: an optional inline wrapper must hold only "
+                    f"optional elements; {item.tag!r} is required"
+                )
+        lifted.fields = [
+            replace(f, wrapper=attr.name, optional_wrapper=low == 0)
+            for f in lifted.fields
+        ]
         return lifted
 
     def _field(self, attr: Attr, owner: Class, struct_name: str, source: str) -> Field:
@@ -390,15 +481,21 @@ class _Builder:
             local = attr_type.qname.rsplit("}", 1)[-1]
             if local == "anyType":
                 return FieldType(kind="flag")
-            if local not in _SCALARS:
+            if local not in SCALARS:
                 raise GeneratorError(f"{source}: XSD type {local!r} is not supported")
-            scalar, min_value, max_value = _SCALARS[local]
+            scalar, min_value, max_value = SCALARS[local]
+            facets = attr.restrictions
+            text = scalar == "str"
             return FieldType(
                 kind="scalar",
                 scalar=scalar,  # type: ignore[arg-type]
-                collapse=collapse and scalar == "str",
+                collapse=collapse and text,
                 min_value=min_value,
                 max_value=max_value,
+                min_length=(
+                    _positive(facets.length or facets.min_length) if text else None
+                ),
+                max_length=(facets.length or facets.max_length) if text else None,
             )
         target = self._inner_class(attr, owner) or self._named_class(attr)
         if target is None:
@@ -483,6 +580,16 @@ class _Builder:
         if len(parts) > 1 and parts[-1] == "type":
             parts = parts[:-1]
         return "".join(p.capitalize() for p in parts)
+
+
+def _positive(value: int | None) -> int | None:
+    """A minimum length that says something (``minLength="0"`` says nothing)."""
+    return value or None
+
+
+def schema_name(path: tuple[str, ...]) -> str:
+    """An operation's name in the schema, as the lock lists it: ``update_add``."""
+    return snake("_".join(path))
 
 
 def _check_unique_fields(struct: Struct) -> None:

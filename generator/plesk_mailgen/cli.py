@@ -146,7 +146,7 @@ def lock(obj: dict[str, Any], add: str | None, plesk: tuple[str, ...]) -> None:
 @click.pass_obj
 @_one_line_errors
 def diff_command(obj: dict[str, Any], old: str, new: str, as_json: bool) -> None:
-    """What changed in the mail operator between protocol versions OLD and NEW."""
+    """What changed in the generated operators between protocol versions OLD and NEW."""
     from .diff import as_json as json_document
     from .diff import as_text, diff
     from .pipeline import build_protocols

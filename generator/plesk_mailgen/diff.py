@@ -120,7 +120,7 @@ def _enum_changes(old: Protocol, new: Protocol) -> list[Change]:
 def as_text(old: Protocol, new: Protocol, changes: list[Change]) -> str:
     head = f"{old.version} -> {new.version}: "
     if not changes:
-        return head + "no changes in the mail operator"
+        return head + "no changes in the generated operators"
     return (
         head
         + f"{len(changes)} change(s)\n"

@@ -116,12 +116,13 @@ def encode_call(ref: str, parent: str, tag: str, value: str, api: Api) -> str:
     return f"_encode_{snake(api.codec_shared.get(ref, ref))}({parent}, {tag}, {value})"
 
 
-def from_xml(field: Field, element: str, api: Api) -> str:
+def from_xml(field: Field, element: str, api: Api, scope: Sequence[Field] = ()) -> str:
     """Expression reading one value of ``field`` from ``element``.
 
     Common, well-formed values take an inline fast path; anything else (odd
     whitespace, bad values) falls back to the strict helper in ``runtime.xml``,
-    which also produces the error message.
+    which also produces the error message. ``scope`` holds the fields decoded
+    in the same function, so each enum type there gets a variable of its own.
     """
     kind = field.type.kind
     if kind == "flag":
@@ -130,8 +131,9 @@ def from_xml(field: Field, element: str, api: Api) -> str:
         return decode_call(str(field.type.ref), element, api)
     if kind == "enum":
         ref = field.type.ref
+        e = _enum_variable(str(ref), scope)
         return (
-            f"e if (e := {enum_table(str(ref))}.get({element}.text)) is not None"
+            f"{e} if ({e} := {enum_table(str(ref))}.get({element}.text)) is not None"
             f" else rt.to_enum({ref}, {element})"
         )
     scalar = field.type.scalar
@@ -150,6 +152,30 @@ def from_xml(field: Field, element: str, api: Api) -> str:
             f" else rt.to_bool({element})"
         )
     return _FROM_XML[str(scalar)].format(e=element)
+
+
+def elements(names: Sequence[str], opening: str = "``", closing: str = "``") -> str:
+    """Operator elements in prose: ``mail`` and ``site`` (or ``<mail>, <site>``)."""
+    spelled = [f"{opening}{name}{closing}" for name in names]
+    if opening == "<":
+        return ", ".join(spelled)
+    if len(spelled) < 2:
+        return "".join(spelled)
+    return ", ".join(spelled[:-1]) + " and " + spelled[-1]
+
+
+def is_set(field: Field, obj: str) -> str:
+    """Expression: whether ``field`` of ``obj`` holds something to write."""
+    if field.repeated or field.type.kind == "flag":
+        return f"{obj}.{field.name}"
+    return f"{obj}.{field.name} is not None"
+
+
+def _enum_variable(ref: str, scope: Sequence[Field]) -> str:
+    """``e`` for the first enum type of a function, ``e_<enum>`` for the others
+    (one variable holding two enum types would not type-check)."""
+    first = next((f.type.ref for f in scope if f.type.kind == "enum"), ref)
+    return "e" if ref == first else f"e_{snake(ref)}"
 
 
 def pyrepr(value: Any) -> str:
@@ -250,6 +276,10 @@ def field_rule(field: Field, api: Api) -> str:
             parts.append(f"min_value={field.type.min_value}")
         if field.type.max_value is not None:
             parts.append(f"max_value={field.type.max_value}")
+    if field.type.min_length is not None:
+        parts.append(f"min_length={field.type.min_length}")
+    if field.type.max_length is not None:
+        parts.append(f"max_length={field.type.max_length}")
     if field.repeated and field.min_items:
         parts.append(f"min_items={field.min_items}")
     if field.repeated and field.max_items is not None:
@@ -324,6 +354,8 @@ FILTERS = {
     "decode_call": decode_call,
     "encode_call": encode_call,
     "pyrepr": pyrepr,
+    "elements": elements,
+    "is_set": is_set,
     "docstring": docstring,
     "method_doc": method_doc,
 }

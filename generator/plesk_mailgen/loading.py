@@ -8,8 +8,9 @@ needs ruff on PATH and writes files we do not want.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from xsdata.codegen.models import Class
 from xsdata.codegen.transformer import ResourceTransformer
@@ -33,14 +34,38 @@ REQUIRED_ATTR_FIELDS = ("tag", "name", "types", "restrictions", "help", "default
 REQUIRED_RESTRICTION_FIELDS = ("min_occurs", "max_occurs", "white_space", "path")
 
 
+ChoiceElement = tuple[int, str]
+"""``(id of the xs:choice in xsdata's attribute paths, element name)``."""
+
+
+@dataclass(frozen=True)
+class LoadedSchema:
+    """xsdata's resolved classes, plus what its analysis forgets.
+
+    ``optional_in_choice`` names the elements declared ``minOccurs="0"``
+    directly inside an ``xs:choice``: such a branch may stay empty, so the
+    choice may too (an empty site ``<filter/>``). xsdata's analysis sets every
+    element of a choice to ``min_occurs=0``, which hides the difference.
+    """
+
+    classes: list[Class]
+    optional_in_choice: frozenset[ChoiceElement] = frozenset()
+
+
 def load_classes(version: LockedVersion) -> list[Class]:
     """All classes xsdata resolves from the version's entry schemas."""
+    return load_schema(version).classes
+
+
+def load_schema(version: LockedVersion) -> LoadedSchema:
+    """The version's entry schemas, parsed and resolved by xsdata."""
     config = GeneratorConfig()
     transformer = ResourceTransformer(config)
     uris = [path.resolve().as_uri() for path in version.entry_paths()]
     with _xsdata_warnings() as warnings:
         try:
             transformer.process_sources(uris)
+            optional = frozenset(_optional_in_choice(transformer.classes))
             classes = transformer.analyze_classes(transformer.classes)
         except GeneratorError:
             raise
@@ -56,7 +81,17 @@ def load_classes(version: LockedVersion) -> list[Class]:
                 f"{version.protocol} schemas in {version.folder}: {message} "
                 "(a type is referenced but never declared)"
             )
-    return classes
+    return LoadedSchema(classes, optional)
+
+
+def _optional_in_choice(classes: Iterable[Class]) -> Iterator[ChoiceElement]:
+    """Elements of choices that declare ``minOccurs="0"``, before analysis."""
+    for cls in classes:
+        for attr in cls.attrs:
+            path = attr.restrictions.path
+            if path and path[-1][0] == "c" and attr.restrictions.min_occurs == 0:
+                yield path[-1][1], attr.name
+        yield from _optional_in_choice(cls.inner)
 
 
 # xsdata warnings that mean the schema is broken; xsdata itself carries on.

@@ -31,6 +31,9 @@ class FieldType:
     collapse: bool = False
     min_value: int | None = None
     max_value: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    """Length facets of a string type (``domainName``: 1 to 255 characters)."""
 
     def signature(self) -> tuple[object, ...]:
         return (
@@ -40,6 +43,8 @@ class FieldType:
             self.collapse,
             self.min_value,
             self.max_value,
+            self.min_length,
+            self.max_length,
         )
 
 
@@ -49,7 +54,8 @@ class Field:
 
     ``wrapper`` names an element the schema wraps around this child (the
     ``filter`` of most requests): the wrapper is written and read by the codec
-    but does not show up as a class of its own.
+    but does not show up as a class of its own. An ``optional_wrapper`` (the
+    ``data`` of a site result) is written only when one of its fields is set.
     """
 
     name: str
@@ -63,6 +69,7 @@ class Field:
     secret: bool = False
     doc: str | None = None
     versions: Versions = None
+    optional_wrapper: bool = False
 
     def signature(self) -> tuple[object, ...]:
         return (
@@ -75,6 +82,7 @@ class Field:
             self.max_items,
             self.wrapper,
             self.secret,
+            self.optional_wrapper,
         )
 
     @property
@@ -124,6 +132,12 @@ class Struct:
             self.choices,
         )
 
+    def field_named(self, name: str) -> Field:
+        for item in self.fields:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
     @property
     def groups(self) -> tuple[tuple[str | None, tuple[Field, ...]], ...]:
         """Consecutive fields that share a wrapper element (or none)."""
@@ -155,12 +169,6 @@ class Struct:
     def required_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.required)
 
-    def field_named(self, name: str) -> Field:
-        for item in self.fields:
-            if item.name == name:
-                return item
-        raise KeyError(name)
-
 
 @dataclass(frozen=True)
 class EnumValue:
@@ -187,11 +195,13 @@ class Payload:
     """Typed access to what successful items carry: ``results.accounts()``.
 
     ``method`` returns ``field`` of every ``ok`` result that has it (lists
-    flattened) and raises ``ItemErrors`` when any item failed.
+    flattened), or without a field the ``ok`` results themselves (a site's
+    result is the site: its id and its ``gen_info``), and raises
+    ``ItemErrors`` when any item failed.
     """
 
     method: str
-    field: Field
+    field: Field | None
 
 
 @dataclass(frozen=True)
@@ -205,16 +215,21 @@ class Everything:
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation of the mail operator, e.g. ``update_add``.
+    """One operation of an operator, e.g. ``update_add`` of ``<mail>``.
 
-    ``path`` is the element path under ``<mail>`` (``("update", "add")``),
-    the same on the request and response side. ``result_field`` is the field of
-    the response that holds the per-item results, when the response has one.
-    ``batch_field`` is the request list that may be split across packets;
-    ``results_per_item`` says Plesk answers one result per item of it, in order.
+    ``operator`` is the operator's element (``mail``, ``site``); ``path`` is the
+    element path under it (``("update", "add")``), the same on the request and
+    response side; ``key`` (operator and path) identifies the operation.
+    ``name`` is its Python name (``update_add``, ``get_sites``): the client
+    method, the CLI command and the key of the tables, unique across operators.
+    ``result_field`` is the field of the response that holds the per-item
+    results, when the response has one. ``batch_field`` is the request list
+    that may be split across packets; ``results_per_item`` says Plesk answers
+    one result per item of it, in order.
     """
 
     name: str
+    operator: str
     path: tuple[str, ...]
     request: str
     response: str
@@ -243,6 +258,11 @@ class Operation:
         """CLI spelling of the operation name."""
         return self.name.replace("_", "-")
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """The operation's identity: its operator and its element path there."""
+        return self.operator, "/".join(self.path)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Schema:
@@ -251,13 +271,17 @@ class Schema:
     operations: tuple[Operation, ...]
     structs: tuple[Struct, ...]
     enums: tuple[Enum, ...]
+    operators: tuple[str, ...] = ()
+    """The operator elements, in lock order (``mail``, ``site``)."""
 
-    @property
-    def operation_groups(self) -> tuple[tuple[str, tuple[Operation, ...]], ...]:
-        """Operations by their first element (``update`` holds add/remove/set)."""
+    def operation_groups(
+        self, operator: str
+    ) -> tuple[tuple[str, tuple[Operation, ...]], ...]:
+        """An operator's operations by their first element (``update`` holds add/remove/set)."""
         result: dict[str, list[Operation]] = {}
         for operation in self.operations:
-            result.setdefault(operation.path[0], []).append(operation)
+            if operation.operator == operator:
+                result.setdefault(operation.path[0], []).append(operation)
         return tuple((tag, tuple(ops)) for tag, ops in result.items())
 
     @property
@@ -305,6 +329,8 @@ class Protocol(Schema):
     module: str
     plesk: tuple[str, ...]
     schema_pins: dict[str, str] = field(default_factory=dict)
+    omitted: frozenset[str] = frozenset()
+    """The lock's ``omit`` entries this version's schemas have."""
 
 
 @dataclass(frozen=True, kw_only=True)

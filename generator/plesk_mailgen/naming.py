@@ -23,6 +23,7 @@ RESERVED = frozenset(
         # What the generated modules define or import beside the models: a
         # model class of the same name would shadow it (or be shadowed).
         *("MailRequest", "MailResponse", "OperationName", "Reply", "OPERATIONS"),
+        *("OperatorName", "OPERATORS"),
         *("RequestPacket", "ResponsePacket", "MailClient", "Batch", "Results"),
         *("Pending", "BaseClient", "BaseBatch", "Codec", "Everything"),
         *("OperationSpec", "FieldRule", "Rules", "Conflict", "SystemResult"),
@@ -96,7 +97,9 @@ class Overrides:
     read_only: frozenset[str] = frozenset()
     cli: dict[str, str] = field(default_factory=dict)
     cli_sizes: frozenset[str] = frozenset()
-    payloads: dict[str, tuple[str, str]] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)
+    """``operator.operation`` -> the operation's Python name (``site.get``)."""
+    payloads: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     identities: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     """operation -> (item field, path of the same value in its result)."""
     everything: dict[str, tuple[str, str, str]] = field(default_factory=dict)
@@ -114,9 +117,13 @@ class Overrides:
     def is_secret(self, struct: str, tag: str) -> bool:
         return f"{struct}.{tag}" in self.secrets or tag in self.secrets
 
+    def method_name(self, operator: str, operation: str) -> str:
+        """The Python name of ``operation`` of ``operator``: its own, unless renamed."""
+        return self.methods.get(f"{operator}.{operation}", operation)
+
 
 _SECTIONS = frozenset(
-    {"types", "fields", "inline", "secrets", "read_only", "cli"}
+    {"types", "fields", "inline", "secrets", "read_only", "cli", "methods"}
     | {"payloads", "everything", "identities", "already_done"}
 )
 
@@ -145,6 +152,7 @@ def read_overrides(project_dir: Path) -> Overrides:
         read_only=frozenset(data.get("read_only", ())),
         cli={k: v for k, v in data.get("cli", {}).items() if k != "sizes"},
         cli_sizes=frozenset(data.get("cli", {}).get("sizes", ())),
+        methods=_methods(data.get("methods", {}), path),
         payloads=_payloads(data.get("payloads", {}), path),
         everything=_everything(data.get("everything", {}), path),
         identities=_identities(data.get("identities", {}), path),
@@ -195,18 +203,34 @@ def _everything(
     return result
 
 
-def _payloads(table: dict[str, object], path: Path) -> dict[str, tuple[str, str]]:
-    """``operation = "method: field"`` entries as ``{operation: (method, field)}``."""
-    result: dict[str, tuple[str, str]] = {}
-    for operation, entry in table.items():
-        method, _, field_name = str(entry).partition(":")
-        if not method.strip() or not field_name.strip():
+def _methods(table: dict[str, object], path: Path) -> dict[str, str]:
+    """``"operator.operation" = "python_name"`` entries, checked."""
+    result: dict[str, str] = {}
+    for key, name in table.items():
+        operator, dot, operation = key.partition(".")
+        if not dot or not operator or not operation or not isinstance(name, str):
             raise GeneratorError(
-                f'{path}: [payloads] {operation} must read "method: field", '
-                f"got {entry!r}"
+                f'{path}: [methods] entries read "operator.operation" = "name", '
+                f"got {key!r}"
+            )
+        result[key] = check_identifier(name, f"[methods] {key}")
+    return result
+
+
+def _payloads(
+    table: dict[str, object], path: Path
+) -> dict[str, tuple[str, str | None]]:
+    """``operation = "method: field"`` (or ``"method"``: the results themselves)."""
+    result: dict[str, tuple[str, str | None]] = {}
+    for operation, entry in table.items():
+        method, colon, field_name = str(entry).partition(":")
+        if not method.strip() or (colon and not field_name.strip()):
+            raise GeneratorError(
+                f'{path}: [payloads] {operation} must read "method: field" or '
+                f'"method", got {entry!r}'
             )
         result[operation] = (
             check_identifier(method.strip(), f"[payloads] {operation}"),
-            field_name.strip(),
+            field_name.strip() or None,
         )
     return result

@@ -12,14 +12,15 @@ from pathlib import Path
 
 from . import __version__
 from .api import merge
-from .build import build_protocol
+from .build import build_protocol, schema_name
 from .cli_model import build_commands
 from .docs import DOCS_PATH, document, read_docs
+from .errors import GeneratorError
 from .fingerprint import METADATA, inputs_fingerprint, manifest
 from .formatting import black_version, format_files, format_source
-from .loading import load_classes
+from .loading import load_schema
 from .model import Protocol
-from .naming import read_overrides
+from .naming import Overrides, read_overrides
 from .render import BuildInfo, render, render_metadata, runtime_files, templates_dir
 from .schemalock import SchemaLock, verified_lock
 
@@ -37,8 +38,44 @@ def build_protocols(
         if only is not None and name not in only:
             continue
         version = lock.versions[name]
-        protocols.append(build_protocol(version, load_classes(version), overrides))
+        loaded = load_schema(version)
+        protocols.append(
+            build_protocol(
+                version, loaded.classes, overrides, loaded.optional_in_choice
+            )
+        )
+    if only is None:
+        _check_omissions(lock, protocols)
+        _check_methods(overrides, protocols)
     return protocols
+
+
+def _check_methods(overrides: Overrides, protocols: list[Protocol]) -> None:
+    """Refuse a ``[methods]`` entry no operation has: a typo would rename nothing."""
+    generated = {
+        f"{op.operator}.{schema_name(op.path)}"
+        for p in protocols
+        for op in p.operations
+    }
+    for key in overrides.methods:
+        if key not in generated:
+            raise GeneratorError(
+                f"{overrides.path}: [methods] {key!r} names no generated operation "
+                f"(operator.operation, e.g. {sorted(generated)[0]!r})"
+            )
+
+
+def _check_omissions(lock: SchemaLock, protocols: list[Protocol]) -> None:
+    """Refuse an ``omit`` entry no version has: a typo would omit nothing."""
+    found = frozenset().union(*(p.omitted for p in protocols))
+    for version in lock.versions.values():
+        for operator in version.operators:
+            for entry in operator.omit:
+                if entry not in found:
+                    raise GeneratorError(
+                        f"{lock.path}: operators.{operator.element}.omit: "
+                        f"{entry!r} is no optional element of any version's schemas"
+                    )
 
 
 def generate_files(

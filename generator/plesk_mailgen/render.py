@@ -80,6 +80,7 @@ def exports(api: Api) -> list[str]:
     """Public names of the models module."""
     names = [e.name for e in api.enums] + [s.name for s in api.structs]
     names += ["MailRequest", "MailResponse", "OPERATIONS", "OperationName", "Reply"]
+    names += ["OPERATORS", "OperatorName"]
     names += ["RequestPacket", "ResponsePacket"]
     return sorted(names)
 

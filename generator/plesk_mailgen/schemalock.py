@@ -1,13 +1,17 @@
-"""The schema lock: which protocol versions exist and the sha256 of every XSD.
+"""The schema lock: which operators and protocol versions exist, and the sha256 of every XSD.
 
 Plesk's schema files are not part of the project; the lock pins them so that a
-changed file is caught before it silently changes the generated code.
+changed file is caught before it silently changes the generated code. The
+operators to generate are data here too (``[operators.NAME]``): their entry
+schemas, root types, the operations to generate and the elements to leave out,
+so a new operator is a lock entry and rows in the tables, not code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,19 +33,46 @@ HEADER = (
 
 
 @dataclass(frozen=True)
+class LockedOperator:
+    """One operator to generate: ``<mail>``, ``<site>``, ...
+
+    ``element`` is its XML element in a packet (the table's key); ``request``
+    and ``response`` name the complex types of that element's content.
+    ``operations`` lists the operations to generate by name (``get``,
+    ``update_add``; empty: all of them); ``omit`` lists optional elements to
+    leave out, as ``source/element`` where source is a named schema type or the
+    path of an anonymous one (``siteDatasetType/hosting``), so what is never
+    asked for does not drag its types in.
+    """
+
+    element: str
+    entry: tuple[str, ...]
+    request: str
+    response: str
+    operations: tuple[str, ...] = ()
+    omit: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LockedVersion:
     """One protocol version as the lock records it."""
 
     protocol: str
     plesk: tuple[str, ...]
     folder: Path
-    entry: tuple[str, ...]
+    operators: tuple[LockedOperator, ...]
     files: dict[str, str]
 
     @property
     def module(self) -> str:
         """Python module name of this version in the generated package."""
         return "v" + self.protocol.replace(".", "_")
+
+    @property
+    def entry(self) -> tuple[str, ...]:
+        """The entry schemas of every operator, each once, in lock order."""
+        names = dict.fromkeys(name for op in self.operators for name in op.entry)
+        return tuple(names)
 
     def entry_paths(self) -> list[Path]:
         return [self.folder / name for name in self.entry]
@@ -76,7 +107,19 @@ def read_lock(project_dir: Path, schema_root: Path | None = None) -> SchemaLock:
         raise GeneratorError(f"schema lock {path} is not valid TOML: {exc}") from None
     _check_shape(path, data)
     root = _schema_root(project_dir, data, schema_root)
-    entry = tuple(data.get("entry", ()))
+    operators = tuple(
+        LockedOperator(
+            element=element,
+            entry=tuple(item["entry"]),
+            request=item["request"],
+            response=item["response"],
+            operations=tuple(item.get("operations", ())),
+            omit=tuple(item.get("omit", ())),
+        )
+        for element, item in data.get("operators", {}).items()
+    )
+    if not operators:
+        raise GeneratorError(f"schema lock {path} lists no operators")
     versions: dict[str, LockedVersion] = {}
     for protocol, item in data.get("versions", {}).items():
         folder = Path(item.get("folder", protocol))
@@ -84,7 +127,7 @@ def read_lock(project_dir: Path, schema_root: Path | None = None) -> SchemaLock:
             protocol=protocol,
             plesk=tuple(item.get("plesk", ())),
             folder=folder if folder.is_absolute() else root / folder,
-            entry=tuple(item.get("entry", entry)),
+            operators=operators,
             files=dict(item.get("files", {})),
         )
     if not versions:
@@ -102,7 +145,32 @@ def _check_shape(path: Path, data: dict[str, Any]) -> None:
     require(
         isinstance(data.get("schema_root", ""), str), "schema_root must be a string"
     )
-    require(_strings(data.get("entry", [])), "entry must be a list of file names")
+    require(
+        "entry" not in data,
+        "entry belongs to an operator now: [operators.NAME] entry = [...]",
+    )
+    operators = data.get("operators", {})
+    require(isinstance(operators, dict), "operators must be a table")
+    for element, item in operators.items():
+        where = f"operators.{element}"
+        require(isinstance(item, dict), f"{where} must be a table")
+        require(
+            _ELEMENT_NAME.fullmatch(element) is not None,
+            f"{where}: an operator is named by its XML element (letters, digits, - and _)",
+        )
+        require(
+            bool(item.get("entry")) and _strings(item.get("entry")),
+            f"{where}.entry must be a list of file names",
+        )
+        for key in ("request", "response"):
+            require(
+                isinstance(item.get(key), str) and bool(item.get(key)),
+                f"{where}.{key} must name a complex type",
+            )
+        for key in ("operations", "omit"):
+            require(_strings(item.get(key, [])), f"{where}.{key} must be a list")
+        for key in sorted(set(item) - _OPERATOR_KEYS):
+            require(False, f"{where}: unknown key {key!r}")
     versions = data.get("versions", {})
     require(isinstance(versions, dict), "versions must be a table")
     for protocol, item in versions.items():
@@ -114,12 +182,19 @@ def _check_shape(path: Path, data: dict[str, Any]) -> None:
         require(
             isinstance(item.get("folder", ""), str), f"{where}.folder must be a string"
         )
-        require(_strings(item.get("entry", [])), f"{where}.entry must be a list")
+        require(
+            "entry" not in item,
+            f"{where}.entry: entry schemas belong to [operators.NAME]",
+        )
         files = item.get("files", {})
         require(
             isinstance(files, dict) and all(isinstance(v, str) for v in files.values()),
             f"{where}.files must map file names to sha256 strings",
         )
+
+
+_OPERATOR_KEYS = frozenset({"entry", "request", "response", "operations", "omit"})
+_ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _strings(value: object) -> bool:
@@ -247,7 +322,7 @@ def _with_added(lock: SchemaLock, protocol: str, plesk: tuple[str, ...]) -> Sche
         protocol=protocol,
         plesk=plesk,
         folder=lock.schema_root / protocol,
-        entry=some.entry,
+        operators=some.operators,
         files={},
     )
     return SchemaLock(lock.path, lock.schema_root, {**lock.versions, protocol: added})

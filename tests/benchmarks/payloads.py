@@ -36,7 +36,7 @@ def get_info_response(m: ModuleType, n: int) -> bytes:
             description=f"Account {i} of the sales team",
         )
         results.append(m.GetInfoResult(status=m.ResultStatus.OK, mailname=account))
-    reply = m.Reply("get_info", m.GetInfoResponse(results=results))
+    reply = m.Reply("get_info", m.GetInfoResponse(results=results), "mail")
     data: bytes = m.encode_response(m.ResponsePacket(replies=[reply]))
     return data
 

@@ -3,6 +3,13 @@
 Prints the endpoint, the credentials it accepts and the CA file to trust, as
 ``export`` lines a shell can paste. State lives in SQLite: in memory, or in
 the file given with ``--db`` (kept across runs).
+
+Sites: ``--site 1=example.com --site 2=example.org`` seeds two subscriptions'
+main domains; ``--site 4=shop.example.net@1`` an add-on domain of site 1's
+subscription, ``--site 5=blog.example.com@1`` a subdomain of site 1 (its name
+ends in site 1's); a bare ``--site 3`` is the main domain ``site3.example``.
+Names may be Unicode (``bücher.example``); ``site/get`` finds them by their
+punycode too.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ if str(GENERATED_DIR) not in sys.path:
     sys.path.insert(0, str(GENERATED_DIR))
 
 from tests.emulator.fixtures import SITE_ID, new_emulator
-from tests.emulator.store import Store
+from tests.emulator.store import SiteNameTaken, SiteSpec, Store, UnknownParent
 from tests.emulator.tls import make_tls
 from tests.support.protocols import VERSIONS
 
@@ -37,9 +44,33 @@ def protocol_list(text: str) -> list[str]:
     return chosen
 
 
+def site_spec(text: str) -> SiteSpec:
+    """``ID``, ``ID=NAME`` or ``ID=NAME@PARENT`` (see the module's help)."""
+    number, equals, rest = text.partition("=")
+    name, at, parent = rest.partition("@")
+    try:
+        site_id = int(number)
+        parent_id = int(parent) if at else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not ID, ID=NAME or ID=NAME@PARENT (ids are numbers)"
+        ) from None
+    if (
+        site_id < 1
+        or (parent_id is not None and parent_id < 1)
+        or (equals and not name.strip())
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: ids count from 1 and a name is not empty"
+        )
+    return SiteSpec(site_id, name.strip() or None, parent_id)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.emulator", description=__doc__
+        prog="python -m tests.emulator",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--port", type=int, default=8443, help="0 picks a free port")
     parser.add_argument(
@@ -47,10 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--site",
-        type=int,
+        type=site_spec,
         action="append",
         default=None,
-        help=f"site id to seed (repeatable; default {SITE_ID})",
+        metavar="ID[=NAME[@PARENT]]",
+        help=f"a site to seed (repeatable; default {SITE_ID}): a main domain, or "
+        "with @PARENT an add-on domain of that site's subscription (a subdomain "
+        "when NAME ends in the parent's name); a parent comes before its sites",
     )
     parser.add_argument(
         "--ca-dir", type=Path, default=Path(".emulator"), help="where ca.pem is written"
@@ -84,20 +118,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tls = make_tls(args.ca_dir.resolve())
     if args.count > 1:
-        return serve_many(args, tls)
+        try:
+            return serve_many(args, tls)
+        except (UnknownParent, SiteNameTaken) as exc:
+            return _bad_site(exc)
     try:
         store = Store(args.db)
     except Exception as exc:  # sqlite3.Error, or an OSError
         print(f"emulator: cannot open database {args.db}: {exc}", file=sys.stderr)
         return 1
-    emulator = new_emulator(
-        tls,
-        store=store,
-        sites=tuple(args.site or [SITE_ID]),
-        latency=args.latency_ms / 1000,
-        protos=args.protos,
-        versions=args.protos,
-    )
+    try:
+        emulator = new_emulator(
+            tls,
+            store=store,
+            sites=tuple(args.site or [SITE_ID]),
+            latency=args.latency_ms / 1000,
+            protos=args.protos,
+            versions=args.protos,
+        )
+    except (UnknownParent, SiteNameTaken) as exc:
+        return _bad_site(exc)
+    sites = ", ".join(f"{site.id}={site.name}" for site in store.sites())
     try:
         emulator.start(args.port)
     except OSError as exc:
@@ -109,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Plesk emulator on {emulator.url}")
     print(
         f"protocols: {', '.join(emulator.protos)}; "
-        f"sites: {', '.join(map(str, store.site_ids()))}; database: {store.path}"
+        f"sites: {sites}; database: {store.path}"
     )
     print(
         f"export PLESK_HOST=127.0.0.1 PLESK_PORT={emulator.port} PLESK_LOGIN={emulator.login} "
@@ -127,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     emulator.stop()
     store.close()
     return 0
+
+
+def _bad_site(exc: UnknownParent | SiteNameTaken) -> int:
+    """A ``--site`` the store refused: one line, usage exit code."""
+    what = "is not seeded before it" if isinstance(exc, UnknownParent) else "is taken"
+    print(f"emulator: --site: {exc} {what}", file=sys.stderr)
+    return 2
 
 
 def write_config(path: Path, ports: dict[str, int], tls: Any, password: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from tests.support.xsd import schema_errors
 
 from .server import Emulator
-from .store import Store
+from .store import SiteSpec, Store
 from .tls import TestTLS, make_tls
 
 SITE_ID = 1
@@ -21,11 +21,12 @@ def new_emulator(
     tls: TestTLS | None,
     *,
     store: Store | None = None,
-    sites: tuple[int, ...] = (SITE_ID,),
+    sites: tuple[int | SiteSpec, ...] = (SITE_ID,),
     **kwargs: Any,
 ) -> Emulator:
     """An emulator speaking every locked version, checking every packet both
-    ways against its XSDs, with ``sites`` seeded (started by the caller)."""
+    ways against its XSDs, with ``sites`` seeded (started by the caller): ids
+    of main domains, or ``SiteSpec`` for a name and a parent site."""
     emulator = Emulator(
         validator=schema_errors,
         tls_context=tls.server_context if tls else None,
@@ -33,7 +34,7 @@ def new_emulator(
         **kwargs,
     )
     for site in sites:
-        emulator.store.add_site(site)
+        emulator.store.seed(site)
     return emulator
 
 

@@ -34,13 +34,11 @@ import datetime
 import enum
 from typing import Any
 
-from plesk_mail import models
 from plesk_mail.rules import RULES
 
-from .store import Account, Attachment, Autoresponder, NameTaken, Site, Store
+from .operator import DATA_ALREADY_EXISTS, OBJECT_DOES_NOT_EXIST, Operator
+from .store import Account, Attachment, Autoresponder, NameTaken, Site
 
-DATA_ALREADY_EXISTS = 1007
-OBJECT_DOES_NOT_EXIST = 1013
 WEBMAIL_NOT_INSTALLED = 1050
 
 WEBMAILS = ("roundcube", "horde", "none")
@@ -63,43 +61,11 @@ def plain(value: Any) -> Any:
     return value
 
 
-class MailOperator:
-    """Answers the requests of one protocol version against a store."""
-
-    def __init__(self, version: str, store: Store) -> None:
-        self.version = version
-        self.m = models
-        self.store = store
-
-    def answer(self, operation: str, request: Any) -> Any:
-        with self.store.transaction():
-            return getattr(self, operation)(request)
-
-    # -- building this version's models --------------------------------------
-
-    def new(self, cls: str, **values: Any) -> Any:
-        """An instance of ``cls``, without the fields this version lacks."""
-        model = getattr(self.m, cls)
-        kept = {
-            name: value
-            for name, value in values.items()
-            if RULES.has(self.version, model, name)
-        }
-        return model(**kept)
-
-    def ok(self, cls: str, **fields: Any) -> Any:
-        return self.new(cls, status=self.m.ResultStatus.OK, **fields)
-
-    def error(self, cls: str, code: int, text: str, **fields: Any) -> Any:
-        return self.new(
-            cls, status=self.m.ResultStatus.ERROR, errcode=code, errtext=text, **fields
-        )
+class MailOperator(Operator):
+    """Answers the mail operator's requests of one protocol version."""
 
     def _date(self, text: str | None) -> datetime.date | None:
         return datetime.date.fromisoformat(text) if text else None
-
-    def _enum(self, cls: str, value: str | None) -> Any:
-        return None if value is None else getattr(self.m, cls)(value)
 
     # -- create ---------------------------------------------------------------
 

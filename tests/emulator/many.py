@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from .server import Emulator, RawAnswer
+from .store import SiteSpec
 from .tls import TestTLS
 
 MAX_HEADER = 64 * 1024
@@ -38,14 +39,14 @@ class ManyServers:
         *,
         latency: float = 0.0,
         versions: Sequence[str] | None = None,
-        sites: tuple[int, ...] = (1,),
+        sites: tuple[int | SiteSpec, ...] = (1,),
     ) -> None:
         self.tls = tls
         self.latency = latency
         self.servers = [_Served(Emulator(versions=versions)) for _ in range(count)]
         for served in self.servers:
             for site in sites:
-                served.emulator.store.add_site(site)
+                served.emulator.store.seed(site)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._listeners: list[asyncio.Server] = []

@@ -19,10 +19,6 @@ XSD_DIR = Path(__file__).resolve().parent / "xsd"
 _lock = threading.Lock()  # an XMLSchema's error_log is shared state
 
 
-def is_get_protos(root: etree._Element) -> bool:
-    return root.find("server") is not None
-
-
 def answer(version: str, protos: list[str]) -> bytes:
     packet = etree.Element("packet", version=version)
     result = etree.SubElement(

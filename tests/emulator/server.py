@@ -5,8 +5,10 @@ paths 404, other methods 405). Packet-level failures are ``<system>`` errors:
 1001 bad login or password, 11003 bad secret key, 1014 a packet that is not
 XML or does not validate against the version's schema (with the parser's
 message), 1005 a version the emulator has no schemas for. Everything else is
-answered per operation by ``MailOperator`` against the SQLite ``Store``;
-``<server><get_protos/></server>`` lists the versions it speaks.
+answered per operation by the emulated operators (``MailOperator``,
+``SiteOperator``) against the SQLite ``Store``, several operator elements of
+one packet in order (``dispatch``); ``<server><get_protos/></server>`` lists
+the versions it speaks, alone or among them.
 
 With a ``validator`` (the tests' and the standalone emulator's case) every
 request is checked before it is answered and every answer after it is built;
@@ -30,9 +32,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lxml import etree
+from plesk_mail.runtime.errors import PleskError
 
+from . import dispatch
 from . import protos as get_protos
-from .mail import MailOperator
 from .store import Store
 
 AGENT_PATH = "/enterprise/control/agent.php"
@@ -135,7 +138,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class Emulator:
-    """A Plesk XML API endpoint on 127.0.0.1 for the ``mail`` operator.
+    """A Plesk XML API endpoint on 127.0.0.1 for the ``mail`` and ``site`` operators.
 
     ``versions`` are the protocol versions it speaks (default: every version
     the generated package knows); ``protos`` is what ``get_protos`` announces
@@ -331,7 +334,7 @@ class Emulator:
         with self._lock:
             self.response_errors.extend(errors)
 
-    def _mail_errors(self, version: str, answer: bytes) -> list[str]:
+    def _system_errors(self, version: str, answer: bytes) -> list[str]:
         assert self.validator is not None
         return self.validator(version, "response", answer)
 
@@ -344,7 +347,7 @@ class Emulator:
         version = asked if asked in self.versions else self.newest
 
         def system(code: int, text: str) -> tuple[str, bytes, Any]:
-            return version, _system_error(version, code, text), self._mail_errors
+            return version, _system_error(version, code, text), self._system_errors
 
         # Header values arrive as Latin-1 text; the client sends UTF-8 bytes.
         lowered = {
@@ -365,7 +368,7 @@ class Emulator:
             )
         if root is None:
             return system(PARSE_ERROR, f"Parser error: {parse_error}")
-        if get_protos.is_get_protos(root):
+        if dispatch.only_server(root):
             return self._get_protos(body, version, exchange, system)
         if not asked:
             return system(PARSE_ERROR, "Parser error: the packet has no version")
@@ -375,27 +378,23 @@ class Emulator:
                 f"Protocol version {asked!r} is not supported",
             )
         if self.validator is not None:
-            exchange.request_errors = self.validator(version, "request", body)
+            exchange.request_errors = dispatch.schema_errors(
+                self.validator, version, "request", root
+            )
             if exchange.request_errors:
                 return system(
                     PARSE_ERROR, "Parser error: " + exchange.request_errors[0]
                 )
-        from plesk_mail import codec, models
-
         try:
-            packet = codec.decode_request(body)
-        except Exception as exc:  # answer whatever it cannot read with 1014
+            answer = dispatch.answer(version, root, self.store, self.protos)
+        except PleskError as exc:  # answer whatever it cannot read with 1014
             return system(PARSE_ERROR, f"Parser error: {exc}")
-        operator = MailOperator(version, self.store)
-        names = {request: name for name, (request, _) in models.OPERATIONS.items()}
-        replies = [
-            models.Reply(names[type(op)], operator.answer(names[type(op)], op))
-            for op in packet.operations
-        ]
-        answer = codec.encode_response(
-            models.ResponsePacket(replies=replies, version=version)
-        )
-        return version, answer, self._mail_errors
+        return version, answer, self._packet_errors
+
+    def _packet_errors(self, version: str, answer: bytes) -> list[str]:
+        root, _ = _parse(answer)
+        assert root is not None and self.validator is not None
+        return dispatch.schema_errors(self.validator, version, "response", root)
 
     def _get_protos(
         self, body: bytes, version: str, exchange: Exchange, system: Any

@@ -1,5 +1,11 @@
 """The emulator's state in SQLite: sites, their mail service, and mail accounts.
 
+A site has a name (Unicode, with its punycode ``ascii_name``), a GUID and a
+subscription (webspace): a main domain is its own subscription (its
+``webspace_id`` is its id); an add-on domain belongs to another site's
+subscription; a subdomain (``blog.example.com`` under ``example.com``) has
+that site as ``parent_site_id`` too.
+
 Values are version-independent plain Python (``str`` for enumerations, ISO
 text for dates), so an account created through one protocol version reads
 back through any other; ``mail.MailOperator`` maps them to and from a
@@ -73,8 +79,48 @@ ACCOUNT_COLUMNS = (
 )
 
 
+SITE_COLUMNS = {  # added to the sites of a database file an older emulator wrote
+    "name": "TEXT",
+    "ascii_name": "TEXT",
+    "guid": "TEXT",
+    "webspace_id": "INTEGER",
+    "parent_site_id": "INTEGER",
+    "created": "TEXT",
+}
+DEFAULT_CREATED = "2024-01-15"
+"""Creation day of every emulated site: answers stay the same from run to run."""
+
+
 class NameTaken(Exception):
     """An account of that name exists on the site already."""
+
+
+class UnknownParent(Exception):
+    """A site names a parent site the store does not have."""
+
+
+class SiteNameTaken(Exception):
+    """Another site has that name already."""
+
+
+def default_site_name(site_id: int) -> str:
+    return f"site{site_id}.example"
+
+
+def ascii_name(name: str) -> str:
+    """A domain name in ASCII: its punycode (IDNA) form, lower case."""
+    return name.strip().lower().encode("idna").decode("ascii")
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """A site to seed: ``id``, an optional ``name`` and the ``parent`` site it
+    belongs to (an add-on domain of the parent's subscription, or a subdomain
+    when its name ends in the parent's)."""
+
+    id: int
+    name: str | None = None
+    parent: int | None = None
 
 
 @dataclass
@@ -131,6 +177,17 @@ class Site:
     id: int
     mail_enabled: bool = True
     prefs: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    ascii_name: str = ""
+    guid: str = ""
+    webspace_id: int = 0
+    parent_site_id: int | None = None
+    created: str = DEFAULT_CREATED
+
+    @property
+    def is_main_domain(self) -> bool:
+        """The site a subscription is named after (its own webspace)."""
+        return self.webspace_id == self.id
 
 
 class Store:
@@ -151,6 +208,13 @@ class Store:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.executescript(SCHEMA)
+        known = {row["name"] for row in self._db.execute("PRAGMA table_info(sites)")}
+        for column, kind in SITE_COLUMNS.items():
+            if column not in known:
+                self._db.execute(f"ALTER TABLE sites ADD COLUMN {column} {kind}")
+        self._db.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS sites_by_name ON sites (ascii_name)"
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -185,22 +249,68 @@ class Store:
 
     # -- sites -------------------------------------------------------------
 
-    def add_site(self, site_id: int, mail_enabled: bool = True) -> Site:
+    def add_site(
+        self,
+        site_id: int,
+        mail_enabled: bool = True,
+        *,
+        name: str | None = None,
+        parent: int | None = None,
+    ) -> Site:
+        """Store a site unless its id exists; raises ``UnknownParent``.
+
+        Without ``parent`` it is a main domain (its own subscription); with
+        one, an add-on domain of the parent's subscription, or a subdomain of
+        the parent when its name ends in ``.`` and the parent's name.
+        """
         with self.transaction():
-            self._db.execute(
-                "INSERT OR IGNORE INTO sites (id, mail_enabled) VALUES (?, ?)",
-                (site_id, int(mail_enabled)),
-            )
+            known = self.site(site_id)
+            if known is not None:
+                return known
+            name = (name or default_site_name(site_id)).strip()
+            webspace_id, parent_site_id = site_id, None
+            if parent is not None:
+                above = self.site(parent)
+                if above is None:
+                    raise UnknownParent(f"site {parent} (parent of {site_id})")
+                webspace_id = above.webspace_id
+                if ascii_name(name).endswith("." + above.ascii_name):
+                    parent_site_id = above.id
+            try:
+                self._db.execute(
+                    "INSERT INTO sites (id, mail_enabled, name, ascii_name, guid,"
+                    " webspace_id, parent_site_id, created)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        site_id,
+                        int(mail_enabled),
+                        name,
+                        ascii_name(name),
+                        str(uuid.uuid5(uuid.NAMESPACE_DNS, ascii_name(name))),
+                        webspace_id,
+                        parent_site_id,
+                        DEFAULT_CREATED,
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                raise SiteNameTaken(name) from None
             site = self.site(site_id)
         assert site is not None
         return site
 
+    def seed(self, spec: SiteSpec | int) -> Site:
+        """Add a site as ``--site`` describes it (a bare id is a main domain)."""
+        if isinstance(spec, int):
+            spec = SiteSpec(spec)
+        return self.add_site(spec.id, name=spec.name, parent=spec.parent)
+
     def site(self, site_id: int) -> Site | None:
         rows = self._query("SELECT * FROM sites WHERE id = ?", site_id)
-        if not rows:
-            return None
-        row = rows[0]
-        return Site(row["id"], bool(row["mail_enabled"]), json.loads(row["prefs"]))
+        return _site(rows[0]) if rows else None
+
+    def sites(self) -> list[Site]:
+        """Every site, by id."""
+        return [_site(row) for row in self._query("SELECT * FROM sites ORDER BY id")]
 
     def site_ids(self) -> list[int]:
         return [row["id"] for row in self._query("SELECT id FROM sites ORDER BY id")]
@@ -289,6 +399,22 @@ class Store:
 
     def count_accounts(self) -> int:
         return int(self._query("SELECT count(*) FROM accounts")[0][0])
+
+
+def _site(row: sqlite3.Row) -> Site:
+    """A stored site; one a pre-site-names database holds gets its default name."""
+    name = row["name"] or default_site_name(row["id"])
+    return Site(
+        id=row["id"],
+        mail_enabled=bool(row["mail_enabled"]),
+        prefs=json.loads(row["prefs"]),
+        name=name,
+        ascii_name=row["ascii_name"] or ascii_name(name),
+        guid=row["guid"] or str(uuid.uuid5(uuid.NAMESPACE_DNS, ascii_name(name))),
+        webspace_id=row["webspace_id"] or row["id"],
+        parent_site_id=row["parent_site_id"],
+        created=row["created"] or DEFAULT_CREATED,
+    )
 
 
 def _columns(account: Account) -> dict[str, Any]:

@@ -4,8 +4,8 @@ The benchmark times xsdata's generic parser and serializer, and the property
 tests compare our XML with xsdata's; both need xsdata's own dataclasses for the
 same schemas. They are generated at run time into a temporary folder (never
 committed): one CLI run per version on a small wrapper schema that includes the
-version's entry schemas (``mail_input.xsd``, ``mail_output.xsd``,
-``plesk_mailname.xsd``), so xsdata reads exactly what plesk-mailgen reads.
+version's entry schemas of every operator (``mail_input.xsd``, ``site.xsd``,
+...), so xsdata reads exactly what plesk-mailgen reads.
 
 ``--compound-fields`` is on by default: without it xsdata splits the repeated
 ``xs:choice`` of ``MailTypeRequest`` / ``MailResponseType`` into one list per
@@ -13,8 +13,9 @@ element name and loses the order of operations inside ``<mail>``.
 
 The Plesk schemas declare no ``<packet>`` element (the envelope lives in
 Plesk's ``agent_input.xsd``), so :func:`envelopes` adds two small xsdata
-dataclasses for ``<packet version="..."><mail>...</mail></packet>``, the same
-envelope as ``schemas/envelope/*.xsd``.
+dataclasses for ``<packet version="..."><mail>...</mail><site>...</site>
+</packet>``, the same envelope as ``schemas/envelope/*.xsd``: an unbounded
+choice of the lock's operator elements, kept in order by a compound field.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from plesk_mailgen.schemalock import read_lock
 
@@ -155,22 +155,28 @@ class StockModels:
     request_packet: type
     response_packet: type
 
-    def request(self, mail: Any) -> Any:
-        return self.request_packet(mail=mail, version=self.version)
 
-    def response(self, mail: Any) -> Any:
-        return self.response_packet(mail=mail, version=self.version)
-
-
-def envelopes(module: ModuleType) -> tuple[type, type]:
+def envelopes(module: ModuleType, version: str) -> tuple[type, type]:
     """xsdata dataclasses for the request and the response ``<packet>``."""
+    operators = read_lock(PROJECT_DIR).version(version).operators
 
-    def packet(class_name: str, mail_type: type) -> type:
+    def packet(class_name: str, side: str) -> type:
+        choices = tuple(
+            {"name": op.element, "type": getattr(module, getattr(op, side))}
+            for op in operators
+        )
         meta = type("Meta", (), {"name": "packet"})
         return dataclasses.make_dataclass(
             class_name,
             [
-                ("mail", mail_type, dataclasses.field(metadata={"type": "Element"})),
+                (
+                    "operators",
+                    list[object],
+                    dataclasses.field(
+                        default_factory=list,
+                        metadata={"type": "Elements", "choices": choices},
+                    ),
+                ),
                 (
                     "version",
                     str,
@@ -181,10 +187,7 @@ def envelopes(module: ModuleType) -> tuple[type, type]:
             kw_only=True,
         )
 
-    return (
-        packet("RequestPacket", module.MailTypeRequest),
-        packet("ResponsePacket", module.MailResponseType),
-    )
+    return packet("RequestPacket", "request"), packet("ResponsePacket", "response")
 
 
 def stock_models(
@@ -193,5 +196,5 @@ def stock_models(
     """Generate (into ``folder``) and import xsdata's models of ``version``."""
     path = generate(version, folder, compound_fields=compound_fields)
     module = load(path, f"_stock_xsdata_{folder.name}_{package_name(version)}")
-    request_packet, response_packet = envelopes(module)
+    request_packet, response_packet = envelopes(module, version)
     return StockModels(version, module, request_packet, response_packet)

@@ -9,9 +9,10 @@ Guided by the generator's operation model (``plesk_mailgen.model``), like
 - enumerations draw from their members; ``int`` from the XSD type's range
   (``min_value``/``max_value``: ``id_type`` >= 1, ``xs:long``, ``xs:unsignedInt``
   ...), or +-2**63 for unbounded ``xs:integer``;
-- strings hold only characters XML 1.0 can carry; a field whose schema type
-  collapses whitespace (``type.collapse``) only gets strings already in
-  collapsed form, since the decoder collapses them;
+- strings hold only characters XML 1.0 can carry, within the type's length
+  facets (``domainName``: 1 to 255); a field whose schema type collapses
+  whitespace (``type.collapse``) only gets strings already in collapsed form,
+  since the decoder collapses them;
 - dates, date-times, floats and bytes use Hypothesis' own strategies.
 
 One rule of the schemas is not in the operation model and is added here by
@@ -78,7 +79,9 @@ def collapsed_text(max_words: int = 3) -> st.SearchStrategy[str]:
 def scalar(field: Field) -> st.SearchStrategy[Any]:
     kind = field.type.scalar
     if kind == "str":
-        return collapsed_text() if field.type.collapse else xml_text()
+        text = collapsed_text() if field.type.collapse else xml_text()
+        low, high = field.type.min_length or 0, field.type.max_length
+        return text.filter(lambda t: low <= len(t) <= (high or len(t)))
     if kind == "int":
         low, high = field.type.min_value, field.type.max_value
         return st.integers(
@@ -209,7 +212,7 @@ class Strategies:
 
     def reply(self, operation: Operation) -> st.SearchStrategy[Any]:
         return self.struct(operation.response).map(
-            lambda body: self.models.Reply(operation.name, body)
+            lambda body: self.models.Reply(operation.name, body, operation.operator)
         )
 
     def request_packet(
@@ -245,7 +248,8 @@ def xsdata_cannot_serialise_request(
 
 
 def reachable_structs(protocol: Protocol) -> set[str]:
-    """Every model class reachable from some operation's request or response."""
+    """Every model class reachable from some operation's request or response,
+    through fields and base classes (``FilterResult`` only as a base)."""
     seen: set[str] = set()
     todo = [n for op in protocol.operations for n in (op.request, op.response)]
     while todo:
@@ -255,4 +259,5 @@ def reachable_structs(protocol: Protocol) -> set[str]:
         seen.add(name)
         struct = protocol.struct(name)
         todo.extend(str(f.type.ref) for f in struct.fields if f.type.kind == "struct")
+        todo.extend([struct.base] if struct.base else [])
     return seen

@@ -109,6 +109,8 @@ class Everything:
 class OperationSpec(Generic[T]):
     """How one operation batches and answers; ``T`` is what the client returns.
 
+    ``operator`` and ``name`` identify it (``("site", "get_sites")``): replies
+    are matched by both, so a packet may mix operators.
     ``batch_field`` is the request list that may be split across packets;
     ``results_per_item`` says Plesk answers one result per item of it.
     ``versions`` limits the operation to some protocol versions; in
@@ -117,6 +119,7 @@ class OperationSpec(Generic[T]):
     """
 
     name: str
+    operator: str
     batch_field: str | None
     result_field: str | None
     results_repeated: bool
@@ -436,11 +439,11 @@ class Core:
         packet = self._codec.make_packet(
             [piece.request for piece in pieces], self._protocol
         )
-        names = sorted({piece.call.spec.name for piece in pieces})
+        names = sorted({_key(piece.call.spec) for piece in pieces})
         requests = [piece.request for piece in pieces]
         return Packet(
             body=self._codec.encode_request(packet),
-            label=f"mail.{'+'.join(names)} x{len(pieces)}",
+            label=f"{'+'.join(names)} x{len(pieces)}",
             read_only=all(piece.call.spec.read_only for piece in pieces),
             masker=self.masker.adding(partial(secret_values, requests)),
         )
@@ -453,7 +456,7 @@ class Core:
         unknown: list[rt.UnknownElement],
     ) -> list[Any]:
         """The reply bodies of one packet's answer, in the packet's order, checked."""
-        names = [piece.call.spec.name for piece in pieces]
+        names = [_key(piece.call.spec) for piece in pieces]
         mask = packet.masker.text
         try:
             answer = self._decode(data, unknown)
@@ -471,11 +474,12 @@ class Core:
                 self._protocol,
             )
         replies = answer.replies
+        got = [f"{reply.operator}.{reply.operation}" for reply in replies]
         try:
-            if [reply.operation for reply in replies] != names:
+            if got != names:
                 raise ResponseError(
                     f"expected replies for {', '.join(names)}; got "
-                    f"{', '.join(r.operation for r in replies) or 'none'}"
+                    f"{', '.join(got) or 'none'}"
                 )
             for reply in replies:
                 self._check_reply(reply.operation, reply.body)
@@ -595,6 +599,11 @@ def unexpected_answer(
         where,
         conflict.first_version(known),
     )
+
+
+def _key(spec: OperationSpec[Any]) -> str:
+    """An operation's identity as logs and errors spell it: ``mail.get_info``."""
+    return f"{spec.operator}.{spec.name}"
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> Any:

@@ -36,7 +36,6 @@ _SCALARS: dict[type, Kind] = {
     datetime.date: "date",
 }
 _CHECKS: dict[str, Callable[[object, str], None]] = {
-    "str": v.text,
     "bool": v.boolean,
     "float": v.number,
     "bytes": v.binary,
@@ -53,6 +52,9 @@ class FieldRule:
     max_value: int | None = None
     min_items: int = 0
     max_items: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    """Characters a string may have at least / at most."""
     versions: frozenset[str] | None = None
     """The protocol versions that have the field; ``None``: all of them."""
     required: bool = False
@@ -276,9 +278,11 @@ class _Walk:
                 return Conflict(f"{here}={member.value!r}", limited)
             return None
         if self.validate:
+            rule = slot.rule
             if slot.kind == "int":
-                rule = slot.rule
                 v.integer(value, self.full(here), rule.min_value, rule.max_value)
+            elif slot.kind == "str":
+                v.text(value, self.full(here), rule.min_length, rule.max_length)
             else:
                 _CHECKS[slot.kind](value, self.full(here))
         return None

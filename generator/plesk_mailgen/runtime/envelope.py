@@ -1,7 +1,11 @@
 """The ``<packet>`` envelope, the same in every protocol version.
 
-A request is ``<packet version="..."><mail>...</mail></packet>``; a response
-carries ``<mail>`` or, when the server refused the whole packet, ``<system>``.
+A request is ``<packet version="..."><mail>...</mail></packet>``; since
+protocol 1.4.0.0 a packet may carry several operator elements
+(``<site>...</site><mail>...</mail>``), answered in order. A response carries
+the same operator elements or, when the server refused the whole packet,
+``<system>``. Which operators exist is the generated codec's business: it
+passes their element names in.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ from lxml import etree
 
 from . import xml as rt
 from .errors import ResponseError
-
-OPERATOR = "mail"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -26,16 +28,25 @@ class SystemResult:
     output: str | None = None
 
 
-def new_packet(version: str) -> tuple[rt.Element, rt.Element]:
-    """A new ``<packet>`` and its ``<mail>`` element."""
-    packet = etree.Element("packet", version=version)
-    return packet, etree.SubElement(packet, OPERATOR)
+def new_packet(version: str) -> rt.Element:
+    """A new, empty ``<packet>``; ``operator_element`` adds to it."""
+    return etree.Element("packet", version=version)
+
+
+def operator_element(packet: rt.Element, operator: str) -> rt.Element:
+    """Where the next operation of ``operator`` goes: the packet's last element if
+    it is that operator's, else a new one (consecutive operations share one)."""
+    last = packet[-1] if len(packet) else None
+    if last is not None and last.tag == operator:
+        return last
+    return etree.SubElement(packet, operator)
 
 
 def open_packet(
-    data: bytes, max_size: int = rt.DEFAULT_MAX_SIZE
-) -> tuple[str, rt.Element | None, SystemResult | None]:
-    """Parse a packet: its version and either the ``<mail>`` or the ``<system>`` part."""
+    data: bytes, operators: tuple[str, ...], max_size: int = rt.DEFAULT_MAX_SIZE
+) -> tuple[str, list[rt.Element], SystemResult | None]:
+    """Parse a packet: its version and either its operator elements, in order,
+    or the ``<system>`` part. Any other element is unexpected."""
     root = rt.parse(data, max_size)
     if root.tag != "packet":
         raise ResponseError(
@@ -44,16 +55,19 @@ def open_packet(
     version = root.get("version", "")
     system = root.find("system")
     if system is not None:
-        return version, None, decode_system(system, root.find("output"))
-    mail = root.find(OPERATOR)
-    if mail is None:
+        return version, [], decode_system(system, root.find("output"))
+    children = list(root.iterchildren(etree.Element))
+    found = [child for child in children if child.tag in operators]
+    if not found:
+        named = ", ".join(f"<{name}>" for name in operators)
         raise ResponseError(
-            "packet holds neither <mail> nor <system>", rt.excerpt(data)
+            f"packet holds neither an operator element ({named}) nor <system>",
+            rt.excerpt(data),
         )
-    for child in root.iterchildren(etree.Element):
-        if child is not mail:
+    for child in children:
+        if child.tag not in operators:
             rt.unexpected(child)
-    return version, mail, None
+    return version, found, None
 
 
 def decode_system(system: rt.Element, output: rt.Element | None) -> SystemResult:

@@ -32,12 +32,21 @@ def present(value: object, path: str) -> None:
         fail(path, "is required")
 
 
-def text(value: object, path: str) -> None:
+def text(
+    value: object,
+    path: str,
+    min_length: int | None = None,
+    max_length: int | None = None,
+) -> None:
     if not isinstance(value, str):
         fail(path, f"expected a string, got {_type_name(value)}")
     match = _NOT_XML.search(value)
     if match:
         fail(path, f"character {match.group()!r} cannot be sent in XML")
+    if min_length is not None and len(value) < min_length:
+        fail(path, f"needs at least {min_length} character(s), got {len(value)}")
+    if max_length is not None and len(value) > max_length:
+        fail(path, f"takes at most {max_length} character(s), got {len(value)}")
 
 
 def integer(
