@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "1980d66769a5f3959faa243ba508ef1618b5cad70f37bc3b6a830e698fa40cd6"
+INPUTS_FINGERPRINT = "c477bc2a04dbe085f26650f805fc9a82cc66ea7702f19352f6b94c53b0d9c13b"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -60,15 +60,16 @@ FILES: dict[str, str] = {
     "plesk_mail/__init__.py": "0274475ec37258196d45266d5d1ab3e40f4ef781c9b3b8b4ac1385c14dab7582",
     "plesk_mail/__main__.py": "ff7a885a90e9cdca28fa277ff806a9c4fafb78ab525ea7a7deb35b06bdcf0634",
     "plesk_mail/_fleet.py": "03e16371cd91eedd8266bcaccab8d5ac7839e5c8b326a74ede3f26249a624351",
-    "plesk_mail/cli.py": "04563a162f448dfb71519c1d97d8a0776b08b46a4ca772792223e3eed306ca4c",
-    "plesk_mail/client.py": "f8f3b8b4d198632db98914d172cfd509e8288a967ad8ceaed905f4e56351d38d",
+    "plesk_mail/cli.py": "f85a41fe6eabc085bf2d194cc4d0c25ab026ea767fa5871f7a1bcc5190a6fdb0",
+    "plesk_mail/client.py": "ddb2ff0ac1e6e5c8f2f328a133f9843a9cd5ed9935b460f30e02a8bd1d8ad314",
     "plesk_mail/codec.py": "ce69d869f3204bb1f105b89e0b5bf6d727e45c6545ee8bf88fca70732c6fb134",
     "plesk_mail/compatibility.py": "415219749f01d369b84309c891b890f023ad17265e78f83145e06f0f7b20e40b",
-    "plesk_mail/models.py": "5b75e98a36f13b228971e36c66eedec29ca47d373d44187b7da0dbe7822185f0",
+    "plesk_mail/models.py": "2a09105de8f2746037549ef11e705ca8a55b4d9a485abeeb6cbbcfead7658b4b",
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "plesk_mail/rules.py": "d282a1736391e82aa6337f6cb0f21396662956b23fc4a760605373fc3b7aa204",
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
-    "plesk_mail/runtime/aio.py": "4e5e47b1400ec8bf331923e1376288d101f64e1863f973b78d5bfa1761b728dd",
+    "plesk_mail/runtime/addressing.py": "8ff3d12e6477a123beb1961026325dd8c671b1fc6fc44bf94139ac356a83020a",
+    "plesk_mail/runtime/aio.py": "f732a56851ba3eb2cd1d933eaf6175f48db81fff6f6526072c123dd5232b9045",
     "plesk_mail/runtime/checks.py": "62560b798ddf9528ab70eaf8c0ad3add40ab4c4c784f4fdbada08be3ab555987",
     "plesk_mail/runtime/cli.py": "d34d34953f4fd83db7c5740ec66ac5f0f0e8eeba2e3ba4d0cee39bce68012eb0",
     "plesk_mail/runtime/cli_fleet.py": "65511d4df8458cd91c89f6f05ec600188482e8867d0345a52e468e997cc55258",
@@ -77,7 +78,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli_rows.py": "f2e378ab2ec7d0f059599f70cb7df46ba1d835d0cf493bc9fd20dcf0d3762a11",
     "plesk_mail/runtime/cli_run.py": "a2e2fe7c3d34b6fe60ab0cb09c3806bd836ab2a6d8c10b429189505de016d5c8",
     "plesk_mail/runtime/cli_values.py": "a48d6632176331de354a05174ef8ace329cc15238598ef86ee593c3e7085a28c",
-    "plesk_mail/runtime/client.py": "b68d50f7c71d6e965bdd1933c75ca5017557f0eb14a408d0149dbcc4f81d5482",
+    "plesk_mail/runtime/client.py": "9980759f8c80e8fbb1914eb6be2a6130365ddc257152f3d351090e11f087b369",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "6757f0bbb5880e0e0d94b8fa27398bb2d2f381123b5a946686fef59c20e955f9",
     "plesk_mail/runtime/config.py": "d84fd542efbf0305753aa43d7111db4a5a4320912074952c3e4b3b55d4d2faea",

@@ -21,12 +21,14 @@ from . import rules
 from .codec import decode_response, encode_request
 from .models import *  # noqa: F403
 from .runtime.aio import AsyncBaseBatch, AsyncBaseClient, asynchronous
+from .runtime.addressing import NO_SITE, Address, Lookup, Named
 from .runtime.client import (
     BaseBatch,
     BaseClient,
     Codec,
     Collector,
     Everything,
+    LookupResults,
     OperationSpec,
     Results,
     deferred,
@@ -60,7 +62,7 @@ class GetAvailableMailProvidersResults(Results[GetAvailableMailProvidersResult])
         return [value for item in self for value in item.mail_providers]
 
 
-class GetSitesResults(Results[GetSitesResult]):
+class GetSitesResults(LookupResults[GetSitesResult]):
     """Results of ``get_sites``, with typed access to their payload."""
 
     def sites(self) -> list[GetSitesResult]:
@@ -89,6 +91,8 @@ _CREATE = OperationSpec[CreateResults](
     results_per_item=True,
     results_class=CreateResults,
     identity=("name", ("mailname", "name")),
+    site_field="site_id",
+    address=Address("name", ("mailname", "name")),
 )
 _UPDATE_ADD = OperationSpec[Results[MailnameResult]](
     name="update_add",
@@ -98,6 +102,8 @@ _UPDATE_ADD = OperationSpec[Results[MailnameResult]](
     results_repeated=True,
     results_per_item=True,
     identity=("name", ("mailname", "name")),
+    site_field="site_id",
+    address=Address("name", ("mailname", "name")),
 )
 _UPDATE_REMOVE = OperationSpec[Results[MailnameResult]](
     name="update_remove",
@@ -107,6 +113,8 @@ _UPDATE_REMOVE = OperationSpec[Results[MailnameResult]](
     results_repeated=True,
     results_per_item=True,
     identity=("name", ("mailname", "name")),
+    site_field="site_id",
+    address=Address("name", ("mailname", "name")),
 )
 _UPDATE_SET = OperationSpec[Results[MailnameResult]](
     name="update_set",
@@ -116,6 +124,8 @@ _UPDATE_SET = OperationSpec[Results[MailnameResult]](
     results_repeated=True,
     results_per_item=True,
     identity=("name", ("mailname", "name")),
+    site_field="site_id",
+    address=Address("name", ("mailname", "name")),
 )
 _GET_INFO = OperationSpec[GetInfoResults](
     name="get_info",
@@ -126,6 +136,8 @@ _GET_INFO = OperationSpec[GetInfoResults](
     results_per_item=False,
     results_class=GetInfoResults,
     read_only=True,
+    site_field="site_id",
+    address=Address(None, ("mailname", "name")),
 )
 _REMOVE = OperationSpec[Results[MailnameResult]](
     name="remove",
@@ -134,6 +146,8 @@ _REMOVE = OperationSpec[Results[MailnameResult]](
     result_field="results",
     results_repeated=True,
     results_per_item=False,
+    site_field="site_id",
+    address=Address(None, ("mailname", "name")),
     everything=Everything("names", "all_accounts", "every mail account of the site"),
 )
 _ENABLE = OperationSpec[Results[Result]](
@@ -143,6 +157,7 @@ _ENABLE = OperationSpec[Results[Result]](
     result_field="results",
     results_repeated=True,
     results_per_item=False,
+    site_field="site_id",
 )
 _DISABLE = OperationSpec[Results[Result]](
     name="disable",
@@ -151,6 +166,7 @@ _DISABLE = OperationSpec[Results[Result]](
     result_field="results",
     results_repeated=True,
     results_per_item=False,
+    site_field="site_id",
 )
 _SET_PREFS = OperationSpec[Results[SetPrefsResult]](
     name="set_prefs",
@@ -159,6 +175,7 @@ _SET_PREFS = OperationSpec[Results[SetPrefsResult]](
     result_field="results",
     results_repeated=True,
     results_per_item=False,
+    site_field="site_ids",
     everything=Everything("site_ids", "all_sites", "every site on the server"),
 )
 _GET_PREFS = OperationSpec[Results[GetPrefsResult]](
@@ -169,6 +186,7 @@ _GET_PREFS = OperationSpec[Results[GetPrefsResult]](
     results_repeated=True,
     results_per_item=False,
     read_only=True,
+    site_field="site_ids",
 )
 _RENAME = OperationSpec[Results[Result]](
     name="rename",
@@ -177,6 +195,7 @@ _RENAME = OperationSpec[Results[Result]](
     result_field="result",
     results_repeated=False,
     results_per_item=False,
+    site_field="site_id",
 )
 _GET_AVAILABLE_MAIL_PROVIDERS = OperationSpec[GetAvailableMailProvidersResults](
     name="get_available_mail_providers",
@@ -211,6 +230,12 @@ CODEC = Codec(
     make_packet=_make_packet,
     encode_request=encode_request,
     decode_response=decode_response,
+    lookup=Lookup(
+        _GET_SITES,
+        lambda names: GetSitesRequest(names=names),
+        key="filter_id",
+        value="id",
+    ),
 )
 
 
@@ -224,12 +249,20 @@ class MailClient(BaseClient):
         return Batch(self)
 
     def create(
-        self, *, site_id: int, mailnames: Sequence[NewMailAccount]
+        self,
+        *,
+        site_id: int | None = None,
+        site: str | None = None,
+        mailnames: Sequence[NewMailAccount],
     ) -> CreateResults:
         """Create mail accounts on a site, each with its settings.
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
             mailnames: The accounts, one item each; long lists are sent in several
                 packets.
 
@@ -246,22 +279,33 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _CREATE,
             CreateRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
                 mailnames=list(mailnames),
             ),
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
     def update_add(
-        self, *, site_id: int, mailnames: Sequence[MailAccountListChange]
+        self,
+        *,
+        site_id: int | None = None,
+        site: str | None = None,
+        mailnames: Sequence[MailAccountListChange],
     ) -> Results[MailnameResult]:
         """Add aliases, forwarding addresses or attachments to mail accounts.
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
             mailnames: The accounts, one item each; long lists are sent in several
                 packets.
 
@@ -277,22 +321,33 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _UPDATE_ADD,
             UpdateAddRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
                 mailnames=list(mailnames),
             ),
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
     def update_remove(
-        self, *, site_id: int, mailnames: Sequence[MailAccountListChange]
+        self,
+        *,
+        site_id: int | None = None,
+        site: str | None = None,
+        mailnames: Sequence[MailAccountListChange],
     ) -> Results[MailnameResult]:
         """Remove aliases, forwarding addresses or attachments from mail accounts.
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
             mailnames: The accounts, one item each; long lists are sent in several
                 packets.
 
@@ -308,22 +363,33 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _UPDATE_REMOVE,
             UpdateRemoveRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
                 mailnames=list(mailnames),
             ),
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
     def update_set(
-        self, *, site_id: int, mailnames: Sequence[MailAccountUpdate]
+        self,
+        *,
+        site_id: int | None = None,
+        site: str | None = None,
+        mailnames: Sequence[MailAccountUpdate],
     ) -> Results[MailnameResult]:
         """Replace settings of mail accounts; settings not given stay as they are.
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
             mailnames: The accounts, one item each; long lists are sent in several
                 packets.
 
@@ -339,19 +405,23 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _UPDATE_SET,
             UpdateSetRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
                 mailnames=list(mailnames),
             ),
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
     def get_info(
         self,
         *,
-        site_id: int,
+        site_id: int | None = None,
+        site: str | None = None,
         names: Sequence[str] = (),
         mailbox: bool = False,
         mailbox_usage: bool = False,
@@ -363,7 +433,13 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            names: Mail names to read; none reads every account of the site.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
+            names: Mail names to read; none reads every account of the site. In a call
+                that names no site (by id or by name): whole addresses
+                (``info@example.com``), on any number of domains.
             mailbox: Return each account's mailbox settings (enabled, quota).
             mailbox_usage: Return how much of each mailbox is used.
             forwarding: Return each account's forwarding settings.
@@ -383,11 +459,13 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _GET_INFO,
             GetInfoRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
                 names=list(names),
                 mailbox=mailbox,
                 mailbox_usage=mailbox_usage,
@@ -395,17 +473,29 @@ class MailClient(BaseClient):
                 aliases=aliases,
                 autoresponder=autoresponder,
             ),
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
     def remove(
-        self, *, site_id: int, names: Sequence[str] = (), all_accounts: bool = False
+        self,
+        *,
+        site_id: int | None = None,
+        site: str | None = None,
+        names: Sequence[str] = (),
+        all_accounts: bool = False,
     ) -> Results[MailnameResult]:
         """Delete mail accounts of a site (all of them only with all_accounts=True).
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
             names: Mail names to delete; none deletes every account of the site, and
-                only when that is asked for explicitly.
+                only when that is asked for explicitly. In a call that names no site (by
+                id or by name): whole addresses (``info@example.com``), on any number of
+                domains.
             all_accounts: Mean it when names is empty: act on every mail account of the
                 site.
 
@@ -421,21 +511,30 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _REMOVE,
             RemoveRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
                 names=list(names),
             ),
             everything=all_accounts,
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
-    def enable(self, *, site_id: int) -> Results[Result]:
+    def enable(
+        self, *, site_id: int | None = None, site: str | None = None
+    ) -> Results[Result]:
         """Switch the mail service of a site on.
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
 
         Returns:
             One result for the site. Per-item errors are results (``ok``, ``errcode``),
@@ -449,19 +548,28 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _ENABLE,
             EnableRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
             ),
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
-    def disable(self, *, site_id: int) -> Results[Result]:
+    def disable(
+        self, *, site_id: int | None = None, site: str | None = None
+    ) -> Results[Result]:
         """Switch the mail service of a site off; its accounts stay.
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
 
         Returns:
             One result for the site. Per-item errors are results (``ok``, ``errcode``),
@@ -475,18 +583,22 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _DISABLE,
             DisableRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
             ),
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
     def set_prefs(
         self,
         *,
         site_ids: Sequence[int] = (),
+        sites: Sequence[str] = (),
         prefs: MailPreferences,
         all_sites: bool = False,
     ) -> Results[SetPrefsResult]:
@@ -494,6 +606,8 @@ class MailClient(BaseClient):
 
         Args:
             site_ids: Ids of the sites; none means every site of the server.
+            sites: Sites by their domain names, besides ``site_ids``: looked up as for
+                ``site``.
             prefs: The preferences to set.
             all_sites: Mean it when site_ids is empty: act on every site on the server.
 
@@ -509,6 +623,8 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _SET_PREFS,
@@ -517,13 +633,18 @@ class MailClient(BaseClient):
                 prefs=prefs,
             ),
             everything=all_sites,
+            named=Named(bool(site_ids), tuple(sites)),
         )
 
-    def get_prefs(self, *, site_ids: Sequence[int] = ()) -> Results[GetPrefsResult]:
+    def get_prefs(
+        self, *, site_ids: Sequence[int] = (), sites: Sequence[str] = ()
+    ) -> Results[GetPrefsResult]:
         """Read the mail preferences of sites (every site when none is given).
 
         Args:
             site_ids: Ids of the sites; none means every site of the server.
+            sites: Sites by their domain names, besides ``site_ids``: looked up as for
+                ``site``.
 
         Returns:
             One result per site, with its preferences. Per-item errors are results
@@ -537,19 +658,33 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _GET_PREFS,
             GetPrefsRequest(
                 site_ids=list(site_ids),
             ),
+            named=Named(bool(site_ids), tuple(sites)),
         )
 
-    def rename(self, *, site_id: int, name: str, new_name: str) -> Results[Result]:
+    def rename(
+        self,
+        *,
+        site_id: int | None = None,
+        site: str | None = None,
+        name: str,
+        new_name: str,
+    ) -> Results[Result]:
         """Rename a mail account of a site.
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
+            site: The site by its domain name (``example.com``; Unicode or punycode)
+                instead of ``site_id``: the client looks its id up, in one packet with
+                every other name of the call, and keeps it for its life
+                (``forget_sites()`` drops it).
             name: The mail name: the part before the @ of the address, without the
                 domain (``info`` for info@example.com).
             new_name: The new mail name, without the domain.
@@ -566,14 +701,17 @@ class MailClient(BaseClient):
             TransportError: No complete answer: refused, TLS, or the deadline passed
                 (``DeadlineExceededError``).
             ResponseError: The answer is not a valid response packet.
+            UnknownSiteError: A domain named (by site or address) that no site of the
+                server has; nothing of the call was sent.
         """
         return self._call(
             _RENAME,
             RenameRequest(
-                site_id=site_id,
+                site_id=NO_SITE if site_id is None else site_id,
                 name=name,
                 new_name=new_name,
             ),
+            named=Named(site_id is not None, (site,) if site is not None else ()),
         )
 
     def get_available_mail_providers(self) -> GetAvailableMailProvidersResults:

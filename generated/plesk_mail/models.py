@@ -382,7 +382,10 @@ class GetInfoRequest:
     """Plesk's id of the site (subscription or domain): a number from 1."""
 
     names: list[str] = field(default_factory=list)
-    """Mail names to read; none reads every account of the site."""
+    """Mail names to read; none reads every account of the site. In a call that names no
+    site (by id or by name): whole addresses (``info@example.com``), on any number of
+    domains.
+    """
 
     mailbox: bool = False
     """Return each account's mailbox settings (enabled, quota)."""
@@ -561,8 +564,8 @@ class MailAccountListChange:
     """
 
     name: str
-    """The mail name: the part before the @ of the address, without the domain (``info``
-    for info@example.com).
+    """The mail name: the part before the @ of the address (``info`` for info@example.com);
+    in a call that names no site (by id or by name), the whole address.
     """
 
     cp_access: bool | None = None
@@ -588,8 +591,8 @@ class MailAccountUpdate:
     """Plesk's id of the account."""
 
     name: str
-    """The mail name: the part before the @ of the address, without the domain (``info``
-    for info@example.com).
+    """The mail name: the part before the @ of the address (``info`` for info@example.com);
+    in a call that names no site (by id or by name), the whole address.
     """
 
     cp_access: bool | None = None
@@ -754,8 +757,8 @@ class NewMailAccount:
     """
 
     name: str
-    """The mail name: the part before the @ of the address, without the domain (``info``
-    for info@example.com).
+    """The mail name: the part before the @ of the address (``info`` for info@example.com);
+    in a call that names no site (by id or by name), the whole address.
     """
 
     cp_access: bool | None = None
@@ -861,7 +864,8 @@ class RemoveRequest:
 
     names: list[str] = field(default_factory=list)
     """Mail names to delete; none deletes every account of the site, and only when that is
-    asked for explicitly.
+    asked for explicitly. In a call that names no site (by id or by name): whole
+    addresses (``info@example.com``), on any number of domains.
     """
 
 

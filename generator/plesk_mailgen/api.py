@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
+from .addressing import with_addressing
 from .errors import GeneratorError
 from .model import (
     Api,
@@ -67,9 +68,8 @@ def merge(protocols: Sequence[Protocol], overrides: Overrides) -> Api:
         operators=tuple(dict.fromkeys(o for p in protocols for o in p.operators)),
         protocols=tuple(protocols),
     )
-    return replace(
-        api,
-        codec_shared=_shared(api.structs, _codec_shape),
+    return with_addressing(
+        replace(api, codec_shared=_shared(api.structs, _codec_shape)), overrides
     )
 
 

@@ -30,6 +30,8 @@ class Docs:
     fields: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    """Method parameters that are no request field (``site`` for ``site_id``)."""
 
 
 def read_docs(project_dir: Path) -> Docs:
@@ -43,6 +45,7 @@ def read_docs(project_dir: Path) -> Docs:
             f"documentation table {path} is unreadable: {exc}"
         ) from None
     known = {"operations", "returns", "classes", "fields", "values", "examples"}
+    known |= {"params"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise GeneratorError(f"{path}: unknown table [{unknown[0]}]")
@@ -53,6 +56,7 @@ def read_docs(project_dir: Path) -> Docs:
         fields=dict(data.get("fields", {})),
         values=dict(data.get("values", {})),
         examples={k: tuple(v) for k, v in data.get("examples", {}).items()},
+        params=dict(data.get("params", {})),
     )
 
 
@@ -99,8 +103,13 @@ def document(api: Api, docs: Docs) -> tuple[Api, list[str]]:
                 f"{DOCS_PATH}: [operations] {operation.name} is longer than a"
                 f" docstring summary line ({SUMMARY_WIDTH} characters)"
             )
+        named = operation.by_name
+        if named is not None:
+            param = named.param
+            named = replace(named, doc=text(docs.params.get(param), f"{param} (param)"))
         return replace(
             operation,
+            by_name=named,
             doc=text(docs.operations.get(operation.name), operation.name),
             returns_doc=text(
                 docs.returns.get(operation.name), f"{operation.name} (returns)"

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .cli_model import CliCommand, CliOption
+from .errors import GeneratorError
 from .matrix import Row
-from .model import Api, Field, FieldType, Operation
+from .model import Api, ByName, Field, FieldType, Operation
 from .naming import snake
 from .runtime.protocols import availability as said_availability
 
@@ -233,7 +234,12 @@ def method_doc(operation: Operation, api: Api, indent: int = 8) -> str:
 
     body = [str(operation.doc)]
     request = api.struct(operation.request)
-    arguments = [line for f in request.fields for line in entry(f.name, str(f.doc))]
+    arguments = []
+    for item in request.fields:
+        arguments += entry(item.name, str(item.doc))
+        named = operation.by_name
+        if named is not None and named.field == item.name:
+            arguments += entry(named.param, str(named.doc))
     if operation.everything is not None:
         wide = operation.everything
         arguments += entry(
@@ -251,6 +257,12 @@ def method_doc(operation: Operation, api: Api, indent: int = 8) -> str:
     body += ["", "Raises:"]
     for name, text in RAISES:
         body += entry(name, text)
+    if operation.by_name is not None or operation.address is not None:
+        body += entry(
+            "UnknownSiteError",
+            "A domain named (by site or address) that no site of the server has; "
+            "nothing of the call was sent.",
+        )
     safe = [line.replace("\\", "\\\\").replace('"""', "'''") for line in body]
     return '"""' + f"\n{pad}".join(safe) + f"\n{pad}" + '"""'
 
@@ -316,6 +328,30 @@ def shared_item_options(
     }
 
 
+def named_call(named: ByName) -> str:
+    """How a client method tells the engine which site it names, and how."""
+    if named.many:
+        return f"Named(bool({named.field}), tuple({named.param}))"
+    return (
+        f"Named({named.field} is not None, "
+        f"({named.param},) if {named.param} is not None else ())"
+    )
+
+
+def lookups(api: Api) -> list[ByName]:
+    """The name lookup of the API (one operation finds every name), if any."""
+    found = {op.by_name.lookup: op.by_name for op in api.operations if op.by_name}
+    if len(found) > 1:
+        raise GeneratorError(
+            f"names are looked up by several operations: {sorted(found)}"
+        )
+    return list(found.values())
+
+
+def operation_named(api: Api, name: str) -> Operation:
+    return next(op for op in api.operations if op.name == name)
+
+
 def results_class(operation: Operation) -> str:
     """The ``Results`` subclass with the operation's payload method."""
     return f"{operation.result_type}s"
@@ -335,6 +371,9 @@ def returns(operation: Operation) -> str:
 
 
 FILTERS = {
+    "named_call": named_call,
+    "lookups": lookups,
+    "operation": operation_named,
     "availability": availability,
     "version_set": version_set,
     "enum_table": enum_table,

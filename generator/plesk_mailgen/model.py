@@ -214,6 +214,25 @@ class Everything:
 
 
 @dataclass(frozen=True)
+class ByName:
+    """A request field a person may give by name: ``site="example.com"`` for ``site_id``.
+
+    ``lookup`` is the operation that finds names (its list field ``filter``);
+    ``value`` is the result field that holds the id, ``key`` the one that names
+    what a result answers.
+    """
+
+    field: str
+    param: str
+    many: bool
+    lookup: str
+    filter: str
+    value: str
+    key: str
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation of an operator, e.g. ``update_add`` of ``<mail>``.
 
@@ -252,6 +271,13 @@ class Operation:
     """Sending it twice changes nothing (``get_info``): safe to retry."""
     identity: tuple[str, tuple[str, ...]] | None = None
     """(item field, result path) naming the same item, to match results to items."""
+    by_name: ByName | None = None
+    """The request field a call may give by name instead (``site_id`` as ``site``)."""
+    address: tuple[str | None, tuple[str, ...]] | None = None
+    """Where an item names its account (``None``: the item is the name) and where
+    a result names it back: a call that names no site may name accounts by address."""
+    lookup: bool = False
+    """Other operations find ids by name with this one (``get_sites``)."""
 
     @property
     def command(self) -> str:

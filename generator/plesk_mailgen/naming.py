@@ -106,6 +106,10 @@ class Overrides:
     """operation -> (list field, flag argument, what an empty list means)."""
     already_done: dict[str, int] = field(default_factory=dict)
     """operation -> the item error code meaning "already there" (create: 1007)."""
+    by_name: dict[str, dict[str, str]] = field(default_factory=dict)
+    """request field -> param, lookup, filter, value, key: the field given by name."""
+    addresses: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """operation -> (item name field, result path) of accounts named by address."""
     path: Path = NAMES_PATH
 
     def type_name(self, source: str, default: str) -> str:
@@ -124,7 +128,8 @@ class Overrides:
 
 _SECTIONS = frozenset(
     {"types", "fields", "inline", "secrets", "read_only", "cli", "methods"}
-    | {"payloads", "everything", "identities", "already_done"}
+    | {"payloads", "everything", "identities", "already_done", "by_name"}
+    | {"addresses"}
 )
 
 
@@ -157,8 +162,26 @@ def read_overrides(project_dir: Path) -> Overrides:
         everything=_everything(data.get("everything", {}), path),
         identities=_identities(data.get("identities", {}), path),
         already_done=_codes(data.get("already_done", {}), path),
+        by_name=_by_name(data.get("by_name", {}), path),
+        addresses=_identities(data.get("addresses", {}), path),
         path=path,
     )
+
+
+BY_NAME_KEYS = ("param", "lookup", "filter", "value", "key")
+
+
+def _by_name(table: dict[str, object], path: Path) -> dict[str, dict[str, str]]:
+    result: dict[str, dict[str, str]] = {}
+    for field_name, entry in table.items():
+        if not isinstance(entry, dict) or set(entry) != set(BY_NAME_KEYS):
+            raise GeneratorError(
+                f"{path}: [by_name.{field_name}] needs exactly "
+                f"{', '.join(BY_NAME_KEYS)}"
+            )
+        check_identifier(str(entry["param"]), f"[by_name.{field_name}] param")
+        result[field_name] = {key: str(entry[key]) for key in BY_NAME_KEYS}
+    return result
 
 
 def _codes(table: dict[str, object], path: Path) -> dict[str, int]:

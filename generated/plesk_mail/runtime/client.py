@@ -15,13 +15,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, TypeVar
 
+from . import addressing
 from . import xml as rt
+from .addressing import Address, Lookup, Named, Site, UnknownSiteError
 from .checks import Rules, answer_conflict, check
 from .closing import Closing
 from .envelope import SystemResult
@@ -96,6 +98,18 @@ class Results(list[R]):
         return self
 
 
+class LookupResults(Results[R]):
+    """Results of a name lookup (``get_sites``): the sites found, by name."""
+
+    def named(self) -> list[Site]:
+        """Each site asked for by name, with its id (ask with ``gen_info=True``);
+        ``UnknownSiteError`` naming every name no site has."""
+        unknown = [str(getattr(r, "filter_id", "?")) for r in self if not r.ok]
+        if unknown:
+            raise UnknownSiteError(unknown, "error 1013: no such site")
+        return [addressing.site_of(result) for result in self]
+
+
 @dataclass(frozen=True)
 class Everything:
     """An empty ``field`` means ``means``: the call must say ``flag=True``."""
@@ -132,6 +146,10 @@ class OperationSpec(Generic[T]):
     read_only: bool = False
     """Sending it twice changes nothing: a failed packet of only such calls may be retried."""
     identity: tuple[str, tuple[str, ...]] | None = None
+    site_field: str | None = None
+    """The request field a call may give by domain name (``site_id``, ``site_ids``)."""
+    address: Address | None = None
+    """Where the items' account names are, when a call names them by address."""
     """(item field, result path) that name the same item: results match by it."""
 
 
@@ -143,6 +161,8 @@ class Codec:
     make_packet: Callable[[list[Any], str], Any]
     encode_request: Callable[[Any], bytes]
     decode_response: Callable[[bytes, int], Any]
+    lookup: Lookup | None = None
+    """How domain names become site ids (the ``site`` operator's ``get``)."""
 
 
 class Pending(Generic[T]):
@@ -207,6 +227,10 @@ class _Call:
     request: Any
     pending: Pending[Any]
     everything: bool = False
+    named: Named | None = None
+    """How the call names its site, when it may name it by domain."""
+    routes: list[tuple[int, list[tuple[int, Any]]]] | None = None
+    """A call by address: per site id, its items (input index, item by local name)."""
 
 
 @dataclass
@@ -217,14 +241,12 @@ class _Piece:
     request: Any
     items: int
     """How much of the packet's room it takes (at least 1)."""
-    first: int = 0
-    """Input index of its first list item."""
-    count: int = 0
-    """How many list items it carries (0 for a call without a list)."""
+    places: tuple[int, ...] = ()
+    """Input indexes of the list items it carries (none for a call without a list)."""
 
     @property
     def indexes(self) -> tuple[int, ...]:
-        return tuple(range(self.first, self.first + self.count)) or (0,)
+        return self.places or (0,)
 
 
 class Core:
@@ -262,6 +284,8 @@ class Core:
         self.last_unknown_elements: list[rt.UnknownElement] = []
         self._protocol = protocol
         self._closed = False
+        self._site_ids: dict[str, int] = {}
+        """Site ids by ASCII domain name, as the server said: kept for the client's life."""
 
     @property
     def protocol_version(self) -> str:
@@ -272,6 +296,10 @@ class Core:
                 "'await client.open()' first"
             )
         return self._protocol
+
+    def forget_sites(self) -> None:
+        """Drop the site ids looked up so far (a site was renamed or moved, say)."""
+        self._site_ids.clear()
 
     @property
     def masker(self) -> Masker:
@@ -340,8 +368,107 @@ class Core:
             raise ClientClosedError(
                 "this client was closed; make a new one (or use it inside 'with')"
             )
+        ids = dict.fromkeys(self._domains(calls), 1)  # checked before any lookup
         for call in calls:
-            self._check(call)
+            self._check(self._resolved(call, ids, checking=True))
+        missing = addressing.wanted(ids, self._site_ids)
+        if missing:
+            try:
+                yield from self._lookup(missing)
+            except BaseException as exc:  # nothing of the calls was sent
+                exc.progress = [_unsent(call) for call in calls]  # type: ignore[attr-defined]
+                raise
+        calls = [self._resolved(call, self._site_ids) for call in calls]
+        yield from self._exchange(calls)
+
+    def _domains(self, calls: list[_Call]) -> list[str]:
+        """The domain names ``calls`` give, by ``site=`` or by address."""
+        found: list[str] = []
+        for call in calls:
+            if call.named is None:
+                continue
+            found += [addressing.ascii_name(name) for name in call.named.names]
+            if self._by_address(call):
+                address = call.spec.address
+                assert address is not None and call.spec.batch_field is not None
+                items = getattr(call.request, call.spec.batch_field)
+                found += addressing.domains_of(items, address)
+        return found
+
+    def _by_address(self, call: _Call) -> bool:
+        """A call that names no site: its account names must be addresses."""
+        named, spec = call.named, call.spec
+        if named is None or named.given or named.names:
+            return False
+        if isinstance(getattr(call.request, str(spec.site_field)), list):
+            return False  # no site_ids and no sites: what that means is the operation's
+        items = getattr(call.request, str(spec.batch_field), None) or []
+        address = spec.address
+        if address is None or not items:
+            raise ValidationError(
+                spec.name, f"give {spec.site_field} or its name (site=...)"
+            )
+        for item in items:
+            name = addressing.item_name(item, address)
+            if not addressing.is_address(name):
+                raise ValidationError(
+                    spec.name,
+                    f"{name!r} is no address (info@example.com); with no "
+                    f"{spec.site_field} and no site=, every account is named by address",
+                )
+        return True
+
+    def _resolved(
+        self, call: _Call, ids: Mapping[str, int], checking: bool = False
+    ) -> _Call:
+        """``call`` with its site ids filled in from ``ids`` (by ASCII name)."""
+        named, spec = call.named, call.spec
+        if named is None:
+            return call
+        field = str(spec.site_field)
+        if (
+            named.given
+            and named.names
+            and not isinstance(getattr(call.request, field), list)
+        ):
+            raise ValidationError(
+                spec.name, f"{field} and site= name the site twice; give one"
+            )
+        if self._by_address(call):
+            address = spec.address
+            assert address is not None
+            items = getattr(call.request, str(spec.batch_field))
+            routes = addressing.routes(items, address, ids)
+            request = call.request
+            if checking:  # the schema's rules, on every item by its local name
+                request = dataclasses.replace(
+                    call.request,
+                    **{
+                        field: routes[0][0],
+                        str(spec.batch_field): [i for _, g in routes for _, i in g],
+                    },
+                )
+            return dataclasses.replace(call, request=request, routes=routes)
+        found = [ids[addressing.ascii_name(name)] for name in named.names]
+        if isinstance(getattr(call.request, field), list):
+            value: Any = [*getattr(call.request, field), *found]
+        else:
+            value = found[0] if found else getattr(call.request, field)
+        return dataclasses.replace(
+            call, request=dataclasses.replace(call.request, **{field: value})
+        )
+
+    def _lookup(self, names: list[str]) -> Generator[Packet, bytes, None]:
+        """Find the site ids of ``names`` (one packet), into the client's cache."""
+        lookup = self._codec.lookup
+        if lookup is None:
+            raise ValidationError("site", "this package has no site lookup")
+        pending: Pending[Any] = Pending(lookup.spec.name)
+        yield from self._exchange([_Call(lookup.spec, lookup.request(names), pending)])
+        self._site_ids.update(addressing.learned(lookup, names, pending.value))
+
+    def _exchange(self, calls: list[_Call]) -> Generator[Packet, bytes, None]:
+        """Send ``calls`` in as few packets as the chunk size allows; set their answers."""
         pieces = [piece for call in calls for piece in self._split(call)]
         answers: dict[int, list[tuple[_Piece, Any]]] = {id(call): [] for call in calls}
         unknown: list[rt.UnknownElement] = []
@@ -414,14 +541,26 @@ class Core:
         if field is None:
             yield _Piece(call, call.request, 1)
             return
+        if call.routes is not None:  # by address: one operation per site
+            site = str(call.spec.site_field)
+            for site_id, items in call.routes:
+                for start in range(0, len(items), self.chunk_size):
+                    chunk = items[start : start + self.chunk_size]
+                    request = dataclasses.replace(
+                        call.request, **{site: site_id, field: [i for _, i in chunk]}
+                    )
+                    yield _Piece(call, request, len(chunk), tuple(p for p, _ in chunk))
+            return
         values = list(getattr(call.request, field))
         if len(values) <= self.chunk_size:
-            yield _Piece(call, call.request, max(1, len(values)), 0, len(values))
+            places = tuple(range(len(values)))
+            yield _Piece(call, call.request, max(1, len(values)), places)
             return
         for start in range(0, len(values), self.chunk_size):
             chunk = values[start : start + self.chunk_size]
             request = dataclasses.replace(call.request, **{field: chunk})
-            yield _Piece(call, request, len(chunk), start, len(chunk))
+            places = tuple(range(start, start + len(chunk)))
+            yield _Piece(call, request, len(chunk), places)
 
     def _packets(self, pieces: list[_Piece]) -> Iterator[list[_Piece]]:
         packet: list[_Piece] = []
@@ -525,6 +664,7 @@ class Core:
         if spec.result_field is None:
             return answers[0][1]
         merged = spec.results_class(operation=spec.name, masker=self.masker)
+        by_place: list[tuple[int, Any]] = []
         for piece, body in answers:
             if self._protocol in spec.bare_versions and spec.unwrap is not None:
                 results = spec.unwrap(body)
@@ -541,7 +681,15 @@ class Core:
                     )
                 if spec.identity is not None:
                     results = _matched(spec.name, spec.identity, items, results)
-            merged.extend(results)
+            if call.routes is not None and spec.address is not None:
+                items = getattr(piece.request, str(spec.batch_field))
+                by_place += addressing.placed(
+                    spec.name, spec.address, piece.places, items, results
+                )
+            else:
+                merged.extend(results)
+        if call.routes is not None:  # back in the order of the addresses
+            merged.extend(result for _, result in sorted(by_place, key=lambda p: p[0]))
         merged.unknown_elements = list(unknown)
         return merged
 
@@ -557,10 +705,15 @@ class BaseClient(Core, Closing):
         self.transport.close()
 
     def _call(
-        self, spec: OperationSpec[T], request: object, *, everything: bool = False
+        self,
+        spec: OperationSpec[T],
+        request: object,
+        *,
+        everything: bool = False,
+        named: Named | None = None,
     ) -> T:
         pending: Pending[T] = Pending(spec.name)
-        self._run([_Call(spec, request, pending, everything)])
+        self._run([_Call(spec, request, pending, everything, named)])
         return pending.value
 
     def _run(self, calls: list[_Call]) -> None:
@@ -604,6 +757,13 @@ def unexpected_answer(
 def _key(spec: OperationSpec[Any]) -> str:
     """An operation's identity as logs and errors spell it: ``mail.get_info``."""
     return f"{spec.operator}.{spec.name}"
+
+
+def _unsent(call: _Call) -> CallProgress:
+    """A call none of whose packets left (its site lookup failed, say)."""
+    items = getattr(call.request, str(call.spec.batch_field), None)
+    count = len(items) if isinstance(items, list) and items else 1
+    return CallProgress(call.spec.name, [], (), tuple(range(count)))
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> Any:
@@ -652,13 +812,18 @@ class Collector:
         self.sent = False
 
     def _call(
-        self, spec: OperationSpec[T], request: object, *, everything: bool = False
+        self,
+        spec: OperationSpec[T],
+        request: object,
+        *,
+        everything: bool = False,
+        named: Named | None = None,
     ) -> Pending[T]:
         """Where a client method, run on behalf of the batch, leaves its request."""
         if self.sent:
             raise RuntimeError("this batch was already sent; start a new one")
         pending: Pending[T] = Pending(spec.name)
-        self._calls.append(_Call(spec, request, pending, everything))
+        self._calls.append(_Call(spec, request, pending, everything, named))
         return pending
 
     def __len__(self) -> int:

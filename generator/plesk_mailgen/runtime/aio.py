@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
+from .addressing import Named
 from .client import AUTO, Collector, Core, OperationSpec, Pending, _Call
 from .errors import PleskError, masked
 from .masking import masking
@@ -64,10 +65,15 @@ class AsyncBaseClient(Core):
         await self.aclose()
 
     async def _call(
-        self, spec: OperationSpec[T], request: object, *, everything: bool = False
+        self,
+        spec: OperationSpec[T],
+        request: object,
+        *,
+        everything: bool = False,
+        named: Named | None = None,
     ) -> T:
         pending: Pending[T] = Pending(spec.name)
-        await self._run([_Call(spec, request, pending, everything)])
+        await self._run([_Call(spec, request, pending, everything, named)])
         return pending.value
 
     async def _run(self, calls: list[_Call]) -> None:
