@@ -8,7 +8,7 @@ Each method takes ``MailClient``'s arguments and returns ``{server: Outcome}``;
 from __future__ import annotations
 
 from . import connect_async
-from .client import MailClient
+from .client import CODEC, MailClient
 from .runtime.fleet import AsyncFleetBase, FleetBase, async_fleet_call, fleet_call
 
 
@@ -16,6 +16,7 @@ class Fleet(FleetBase):
     """Runs each call on every server of the fleet, at most ``parallel`` at a time."""
 
     _connect = staticmethod(connect_async)
+    _codec = CODEC
     create = fleet_call(MailClient.create)
     update_add = fleet_call(MailClient.update_add)
     update_remove = fleet_call(MailClient.update_remove)
@@ -35,6 +36,7 @@ class AsyncFleet(AsyncFleetBase):
     """The same as ``Fleet``, awaited (``await fleet.get_info(site_id=1)``)."""
 
     _connect = staticmethod(connect_async)
+    _codec = CODEC
     create = async_fleet_call(MailClient.create)
     update_add = async_fleet_call(MailClient.update_add)
     update_remove = async_fleet_call(MailClient.update_remove)

@@ -92,6 +92,7 @@ _CREATE = OperationSpec[CreateResults](
     results_class=CreateResults,
     identity=("name", ("mailname", "name")),
     site_field="site_id",
+    site_param="site",
     address=Address("name", ("mailname", "name")),
 )
 _UPDATE_ADD = OperationSpec[Results[MailnameResult]](
@@ -103,6 +104,7 @@ _UPDATE_ADD = OperationSpec[Results[MailnameResult]](
     results_per_item=True,
     identity=("name", ("mailname", "name")),
     site_field="site_id",
+    site_param="site",
     address=Address("name", ("mailname", "name")),
 )
 _UPDATE_REMOVE = OperationSpec[Results[MailnameResult]](
@@ -114,6 +116,7 @@ _UPDATE_REMOVE = OperationSpec[Results[MailnameResult]](
     results_per_item=True,
     identity=("name", ("mailname", "name")),
     site_field="site_id",
+    site_param="site",
     address=Address("name", ("mailname", "name")),
 )
 _UPDATE_SET = OperationSpec[Results[MailnameResult]](
@@ -125,6 +128,7 @@ _UPDATE_SET = OperationSpec[Results[MailnameResult]](
     results_per_item=True,
     identity=("name", ("mailname", "name")),
     site_field="site_id",
+    site_param="site",
     address=Address("name", ("mailname", "name")),
 )
 _GET_INFO = OperationSpec[GetInfoResults](
@@ -137,6 +141,7 @@ _GET_INFO = OperationSpec[GetInfoResults](
     results_class=GetInfoResults,
     read_only=True,
     site_field="site_id",
+    site_param="site",
     address=Address(None, ("mailname", "name")),
 )
 _REMOVE = OperationSpec[Results[MailnameResult]](
@@ -147,6 +152,7 @@ _REMOVE = OperationSpec[Results[MailnameResult]](
     results_repeated=True,
     results_per_item=False,
     site_field="site_id",
+    site_param="site",
     address=Address(None, ("mailname", "name")),
     everything=Everything("names", "all_accounts", "every mail account of the site"),
 )
@@ -158,6 +164,7 @@ _ENABLE = OperationSpec[Results[Result]](
     results_repeated=True,
     results_per_item=False,
     site_field="site_id",
+    site_param="site",
 )
 _DISABLE = OperationSpec[Results[Result]](
     name="disable",
@@ -167,6 +174,7 @@ _DISABLE = OperationSpec[Results[Result]](
     results_repeated=True,
     results_per_item=False,
     site_field="site_id",
+    site_param="site",
 )
 _SET_PREFS = OperationSpec[Results[SetPrefsResult]](
     name="set_prefs",
@@ -176,6 +184,7 @@ _SET_PREFS = OperationSpec[Results[SetPrefsResult]](
     results_repeated=True,
     results_per_item=False,
     site_field="site_ids",
+    site_param="sites",
     everything=Everything("site_ids", "all_sites", "every site on the server"),
 )
 _GET_PREFS = OperationSpec[Results[GetPrefsResult]](
@@ -187,6 +196,7 @@ _GET_PREFS = OperationSpec[Results[GetPrefsResult]](
     results_per_item=False,
     read_only=True,
     site_field="site_ids",
+    site_param="sites",
 )
 _RENAME = OperationSpec[Results[Result]](
     name="rename",
@@ -196,6 +206,7 @@ _RENAME = OperationSpec[Results[Result]](
     results_repeated=False,
     results_per_item=False,
     site_field="site_id",
+    site_param="site",
 )
 _GET_AVAILABLE_MAIL_PROVIDERS = OperationSpec[GetAvailableMailProvidersResults](
     name="get_available_mail_providers",
@@ -230,9 +241,25 @@ CODEC = Codec(
     make_packet=_make_packet,
     encode_request=encode_request,
     decode_response=decode_response,
+    specs={
+        "create": _CREATE,
+        "update_add": _UPDATE_ADD,
+        "update_remove": _UPDATE_REMOVE,
+        "update_set": _UPDATE_SET,
+        "get_info": _GET_INFO,
+        "remove": _REMOVE,
+        "enable": _ENABLE,
+        "disable": _DISABLE,
+        "set_prefs": _SET_PREFS,
+        "get_prefs": _GET_PREFS,
+        "rename": _RENAME,
+        "get_available_mail_providers": _GET_AVAILABLE_MAIL_PROVIDERS,
+        "get_sites": _GET_SITES,
+    },
     lookup=Lookup(
         _GET_SITES,
         lambda names: GetSitesRequest(names=names),
+        filter="names",
         key="filter_id",
         value="id",
     ),
@@ -259,10 +286,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
             mailnames: The accounts, one item each; long lists are sent in several
                 packets.
 
@@ -302,10 +328,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
             mailnames: The accounts, one item each; long lists are sent in several
                 packets.
 
@@ -344,10 +369,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
             mailnames: The accounts, one item each; long lists are sent in several
                 packets.
 
@@ -386,10 +410,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
             mailnames: The accounts, one item each; long lists are sent in several
                 packets.
 
@@ -433,10 +456,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
             names: Mail names to read; none reads every account of the site. In a call
                 that names no site (by id or by name): whole addresses
                 (``info@example.com``), on any number of domains.
@@ -488,10 +510,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
             names: Mail names to delete; none deletes every account of the site, and
                 only when that is asked for explicitly. In a call that names no site (by
                 id or by name): whole addresses (``info@example.com``), on any number of
@@ -531,10 +552,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
 
         Returns:
             One result for the site. Per-item errors are results (``ok``, ``errcode``),
@@ -566,10 +586,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
 
         Returns:
             One result for the site. Per-item errors are results (``ok``, ``errcode``),
@@ -606,8 +625,8 @@ class MailClient(BaseClient):
 
         Args:
             site_ids: Ids of the sites; none means every site of the server.
-            sites: Sites by their domain names, besides ``site_ids``: looked up as for
-                ``site``.
+            sites: Sites by their domain names (example.com), besides their ids: looked
+                up once and remembered.
             prefs: The preferences to set.
             all_sites: Mean it when site_ids is empty: act on every site on the server.
 
@@ -643,8 +662,8 @@ class MailClient(BaseClient):
 
         Args:
             site_ids: Ids of the sites; none means every site of the server.
-            sites: Sites by their domain names, besides ``site_ids``: looked up as for
-                ``site``.
+            sites: Sites by their domain names (example.com), besides their ids: looked
+                up once and remembered.
 
         Returns:
             One result per site, with its preferences. Per-item errors are results
@@ -681,10 +700,9 @@ class MailClient(BaseClient):
 
         Args:
             site_id: Plesk's id of the site (subscription or domain): a number from 1.
-            site: The site by its domain name (``example.com``; Unicode or punycode)
-                instead of ``site_id``: the client looks its id up, in one packet with
-                every other name of the call, and keeps it for its life
-                (``forget_sites()`` drops it).
+            site: The site by its domain name (example.com; Unicode or punycode) instead
+                of its id: looked up once, with every other name of the call in one
+                packet, and remembered.
             name: The mail name: the part before the @ of the address, without the
                 domain (``info`` for info@example.com).
             new_name: The new mail name, without the domain.

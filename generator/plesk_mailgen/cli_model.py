@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from .errors import GeneratorError
-from .model import Api, Field, Operation, Versions
+from .model import Api, ByName, Field, Operation, Versions
 from .naming import Overrides, snake
 from .runtime.protocols import availability
 
@@ -69,6 +69,10 @@ class CliCommand:
     """Changes nothing on the server: a run that stops has nothing to account for."""
     already_done: int | None = None
     """The item error code that means "already there" (``--skip-existing``)."""
+    addresses: bool = False
+    """Accounts may be named by address (``info@example.com``) when no site is."""
+    site_field: str | None = None
+    """The request field that ``--site`` names by domain (``site_id``)."""
 
     @property
     def request_options(self) -> tuple[CliOption, ...]:
@@ -103,7 +107,12 @@ def _command(api: Api, operation: Operation, overrides: Overrides) -> CliCommand
             item_field = field.name
             options += _options(api, field, (), (), "item", overrides, 0, None)
         else:
-            options += _options(api, field, (), (), "request", overrides, 0, None)
+            found = _options(api, field, (), (), "request", overrides, 0, None)
+            named = operation.by_name
+            if named is not None and named.field == field.name:
+                found = [replace(o, required=False) for o in found]
+                found.append(_named_option(named))
+            options += found
     flags = [o.flag for o in options]
     for flag in flags:
         if flags.count(flag) > 1:
@@ -142,6 +151,22 @@ def _command(api: Api, operation: Operation, overrides: Overrides) -> CliCommand
         required_structs=required_structs,
         read_only=operation.read_only,
         already_done=overrides.already_done.get(operation.name),
+        addresses=operation.address is not None,
+        site_field=operation.by_name.field if operation.by_name else None,
+    )
+
+
+def _named_option(named: ByName) -> CliOption:
+    """``--site example.com``: the site by its name, beside ``--site-id``."""
+    return CliOption(
+        flag=f"--{named.param.removesuffix('s') if named.many else named.param}",
+        dest=named.param,
+        path=(named.param,),
+        classes=(),
+        kind="text",
+        target="request",
+        multiple=named.many,
+        help=(named.doc or "").replace("``", ""),
     )
 
 

@@ -226,7 +226,7 @@ def call_ledger(operation: str, stop: BaseException, *, writes: bool) -> str:
     progress: Sequence[CallProgress] = getattr(stop, "progress", None) or []
     name = operation.replace("_", "-")
     if not writes:
-        return f"the {name} changes nothing"
+        return ""  # a command that only reads has nothing to account for
     if not progress:
         if isinstance(stop, PleskError) and not _reached(stop):
             return f"the {name} was not applied (nothing reached the server)"

@@ -13,6 +13,7 @@ when a command runs.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -183,9 +184,14 @@ def run(
     file_format = values.pop("file_format", None)
     start_at = values.pop("start_at_row", None)
     skip_existing = bool(values.pop("skip_existing", False))
+    addresses = tuple(values.pop("addresses", None) or ())
     if from_file is not None:
         _no_item_options_with_a_file(command, values)
+        if addresses:
+            raise click.UsageError("addresses go as arguments or in the file, not both")
     values = singles(command, values)
+    if addresses:
+        _by_address(command, values, addresses)
     negotiate = settings.protocol == app.auto
     if settings.dry_run and negotiate:
         raise click.UsageError("--dry-run needs a --protocol: 'auto' asks the server")
@@ -198,6 +204,8 @@ def run(
                 f"{command.name} needs at least one of {', '.join(flags)}"
             )
     rows = Rows(from_file, file_format) if from_file is not None else None
+    if rows is None and not addresses:
+        _needs_a_site(command, kwargs)
     if rows is not None and rows.columns is not None:
         check_columns(
             command, rows.columns, settings.protocol if not negotiate else None, app
@@ -215,10 +223,13 @@ def run(
     if settings.dry_run:
         _dry_run(settings, command, kwargs, rows, start_at, app)
     if settings.servers:
-        if rows is not None:
-            raise click.UsageError("--from-file goes with one server, not --servers")
         already_done = command.already_done if skip_existing else None
-        sys.exit(run_fleet(settings, command, kwargs, extra, app, already_done))
+        pairs = None
+        if rows is not None:  # every row first: each goes to the server of its domain
+            pairs = _all_rows(settings, command, kwargs, rows, start_at, app)
+            kwargs[str(command.item_field)] = [item for _, item in pairs]
+        code = run_fleet(settings, command, kwargs, extra, app, already_done, pairs)
+        sys.exit(code)
     job = _Job(settings, command, app, skip_existing)
     code = job.run(kwargs, extra, values, rows, start_at, negotiate)
     settings.accounted = True
@@ -232,9 +243,49 @@ def _columns(command: Command, app: App, *, bulk: bool) -> list[str]:
     return ["row", *found] if bulk else found
 
 
+def _needs_a_site(command: Command, kwargs: dict[str, Any]) -> None:
+    """A command on one site needs it, by id or by name (or accounts by address)."""
+    field = command.site_field
+    if field is None or kwargs.get(field) is not None or kwargs.get("site"):
+        return
+    if field.endswith("s"):
+        return  # a list of sites: none means every site, the command says what then
+    flags = [o.flag for o in command.request_options if o.path[0] in (field, "site")]
+    also = " or accounts by address (info@example.com)" if command.addresses else ""
+    raise click.UsageError(f"Missing option {' or '.join(flags)}{also}")
+
+
+def _by_address(
+    command: Command, values: dict[str, Any], addresses: tuple[str, ...]
+) -> None:
+    """Accounts named by address: they name their sites, and no --name is given."""
+    site = [o.flag for o in command.request_options if o.path[0] in ("site_id", "site")]
+    given = [o.flag for o in command.options if o.flag in site and values.get(o.dest)]
+    if given:
+        raise click.UsageError(
+            f"addresses name their own sites: leave out {', '.join(given)}"
+        )
+    name = next(o for o in command.item_options if o.column == "name")
+    if values.get(name.dest):
+        raise click.UsageError(f"give {name.flag} or addresses, not both")
+    values["__addresses__"] = addresses
+
+
 def _items(command: Command, values: dict[str, Any], app: App) -> list[Any]:
     """The batch items the options give (one account, or a list of names)."""
     options = command.item_options
+    addresses = values.pop("__addresses__", ())
+    if addresses and command.item_class is None:
+        return list(addresses)
+    if addresses:  # each address gets the item options
+        name = next(o for o in options if o.column == "name")
+        try:
+            return [
+                item_of(command, app, {**values, name.dest: address})
+                for address in addresses
+            ]
+        except RowError as exc:
+            raise click.UsageError(str(exc)) from None
     if command.item_class is None:
         return list(values.get(options[0].dest) or ()) if options else []
     missing = [o.flag for o in options if o.required and not values.get(o.dest)]
@@ -246,6 +297,33 @@ def _items(command: Command, values: dict[str, Any], app: App) -> list[Any]:
         return [item_of(command, app, values)]
     except RowError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _all_rows(
+    settings: Settings,
+    command: Command,
+    kwargs: dict[str, Any],
+    rows: Rows,
+    start_at: int | None,
+    app: App,
+) -> list[tuple[int, Any]]:
+    """The valid rows of a file, for a fleet (which routes them all at once).
+
+    Checked against the protocol named, else the newest: each server's client
+    checks its own version again before anything is sent.
+    """
+    protocol = settings.protocol if settings.protocol != app.auto else app.versions[-1]
+    job = _Job(settings, command, app, False)
+    job.settings = Settings(**{**vars(settings), "protocol": protocol})
+    job.out = Output(
+        "table", command=command.name, protocol=protocol, stream=sys.stderr
+    )
+    pairs = list(job._row_items(kwargs, rows, start_at))
+    if not rows.read:
+        fail(f"{rows.path} has no rows", EXIT_USAGE)
+    if not pairs:
+        fail(f"{rows.path}: no row can be sent", EXIT_ITEMS_FAILED)
+    return pairs
 
 
 class _Job:
@@ -344,8 +422,9 @@ class _Job:
                 if ERROR in row:
                     raise RowError(row[ERROR])
                 item = item_of(command, app, row_values(command, row, protocol, app))
-                request = request_class(**{**kwargs, str(command.item_field): [item]})
-                app.validate(request, protocol)
+                app.validate(
+                    _row_request(command, request_class, kwargs, item), protocol
+                )
             except RowError as exc:
                 out.bad_row(number, str(exc))
                 continue
@@ -418,7 +497,7 @@ class _Job:
         reason = reason_of(stop)
         if isinstance(stop, ValidationError):
             reason = _option_message(self.command, reason, stop)
-        tell(f"error: {shortened(reason, 500)}; {line}")
+        tell(f"error: {shortened(reason, 500)}" + (f"; {line}" if line else ""))
         return exit_code
 
     def _single_ledger(self, stop: BaseException) -> tuple[str, dict[str, Any], int]:
@@ -441,6 +520,24 @@ class _Job:
         record = {"reason": reason_of(stop), "may_have_applied": maybe}
         code = stop_code(stop) or (EXIT_STOPPED if maybe else EXIT_CONNECTION)
         return line, record, code
+
+
+def _row_request(
+    command: Command, request_class: Any, kwargs: dict[str, Any], item: Any
+) -> Any:
+    """The request one row makes, to check it as the schema would: a site named by
+    domain (or by the row's address) stands in with a placeholder id."""
+    from .addressing import Address, is_address, item_name, renamed, split_address
+
+    fields = {f.name for f in dataclasses.fields(request_class)}
+    values = {k: v for k, v in kwargs.items() if k in fields}
+    if command.site_field is not None and values.get(command.site_field) is None:
+        values[command.site_field] = 1
+    address = Address("name" if command.item_class is not None else None, ())
+    name = item_name(item, address)
+    if is_address(name):
+        item = renamed(item, address, split_address(str(name))[0])
+    return request_class(**{**values, str(command.item_field): [item]})
 
 
 def _option_message(command: Command, text: str, exc: ValidationError) -> str:

@@ -61,6 +61,8 @@ def click_type(option: Option) -> Any:
     return str
 
 
+ADDRESS = "address"
+"""The file column that names an account with its domain (``info@example.com``)."""
 LONG = 2**63
 """Integers beyond xs:long are no value any Plesk field takes."""
 
@@ -212,6 +214,10 @@ def check_columns(
     """Refuse a file whose header names a column no option has, or one the
     protocol version lacks (``protocol``: once it is known)."""
     by_column = {o.column: o for o in command.item_options}
+    if command.addresses and ADDRESS in columns:
+        if "name" in columns:
+            raise click.UsageError("a file gives name or address, not both")
+        columns = [c for c in columns if c != ADDRESS]
     unknown = [c for c in columns if c not in by_column]
     if unknown:
         raise click.UsageError(
@@ -284,6 +290,10 @@ def row_values(
     command: Command, row: Mapping[str, Any], protocol: str, app: App
 ) -> dict[str, Any]:
     """Option values (by dest) of one file row; raises ``RowError`` naming the column."""
+    if command.addresses and ADDRESS in row:  # the account, named with its site
+        if row.get("name") not in (None, ""):
+            raise RowError("give name or address, not both")
+        row = {**{k: v for k, v in row.items() if k != ADDRESS}, "name": row[ADDRESS]}
     by_column = {o.column: o for o in command.item_options}
     unknown = sorted(set(row) - set(by_column))
     if unknown:

@@ -148,6 +148,8 @@ class OperationSpec(Generic[T]):
     identity: tuple[str, tuple[str, ...]] | None = None
     site_field: str | None = None
     """The request field a call may give by domain name (``site_id``, ``site_ids``)."""
+    site_param: str | None = None
+    """The method's parameter that gives it by name (``site``, ``sites``)."""
     address: Address | None = None
     """Where the items' account names are, when a call names them by address."""
     """(item field, result path) that name the same item: results match by it."""
@@ -163,6 +165,8 @@ class Codec:
     decode_response: Callable[[bytes, int], Any]
     lookup: Lookup | None = None
     """How domain names become site ids (the ``site`` operator's ``get``)."""
+    specs: Mapping[str, OperationSpec[Any]] = dataclasses.field(default_factory=dict)
+    """Every operation's spec by method name (a fleet routes calls by them)."""
 
 
 class Pending(Generic[T]):
@@ -301,6 +305,12 @@ class Core:
         """Drop the site ids looked up so far (a site was renamed or moved, say)."""
         self._site_ids.clear()
 
+    def know_sites(self, ids: Mapping[str, int]) -> None:
+        """Site ids by domain name that the caller knows already (a fleet's lookup):
+        calls naming those domains then need no lookup packet."""
+        for name, site_id in ids.items():
+            self._site_ids[addressing.ascii_name(name)] = site_id
+
     @property
     def masker(self) -> Masker:
         """Hides this client's login secrets in text (see ``plesk_mail.runtime.masking``)."""
@@ -398,7 +408,17 @@ class Core:
     def _by_address(self, call: _Call) -> bool:
         """A call that names no site: its account names must be addresses."""
         named, spec = call.named, call.spec
-        if named is None or named.given or named.names:
+        if named is None:
+            return False
+        if named.given or named.names:
+            address = spec.address
+            items = getattr(call.request, str(spec.batch_field), None) or []
+            if address is not None and any(
+                addressing.is_address(addressing.item_name(i, address)) for i in items
+            ):
+                raise ValidationError(
+                    spec.name, "an address names its own site: give no site with it"
+                )
             return False
         if isinstance(getattr(call.request, str(spec.site_field)), list):
             return False  # no site_ids and no sites: what that means is the operation's

@@ -25,10 +25,12 @@ NO_SITE = 0
 class UnknownSiteError(PleskError, LookupError):
     """A domain that no site of the server has; nothing else of the call was sent."""
 
-    def __init__(self, names: Sequence[str], detail: str = "") -> None:
+    def __init__(
+        self, names: Sequence[str], detail: str = "", where: str = "on this server"
+    ) -> None:
         shown = ", ".join(names)
         super().__init__(
-            f"no site named {shown} on this server" + (f" ({detail})" if detail else "")
+            f"no site named {shown} {where}" + (f" ({detail})" if detail else "")
         )
         self.names = list(names)
 
@@ -51,6 +53,8 @@ class Lookup:
     """The lookup's ``OperationSpec`` (``get_sites``)."""
     request: Callable[[list[str]], Any]
     """The request that finds the sites of some names."""
+    filter: str
+    """The lookup method's parameter that takes the names (``names``)."""
     key: str
     """The result field that names what it answers (``filter_id``)."""
     value: str

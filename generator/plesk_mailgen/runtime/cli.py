@@ -28,6 +28,7 @@ from .cli_ledger import (
     tell,
 )
 from .cli_run import read_secret, run
+from .cli_sites import sites_command, where_command
 from .cli_values import click_type
 from .commands import FORMATS, App, Command, Option, Settings
 
@@ -152,6 +153,8 @@ def make_command(command: Command, app: App) -> click.Command:
     params: list[click.Parameter] = [
         p for o in command.options for p in _click_options(o)
     ]
+    if command.addresses:
+        params.append(click.Argument(["addresses"], nargs=-1, metavar="[ADDRESS]..."))
     if command.already_done is not None:
         params.append(
             click.Option(
@@ -195,6 +198,13 @@ def make_command(command: Command, app: App) -> click.Command:
         ]
     params += _output_options()
     epilog = None
+    if command.addresses:
+        help_text = (command.help or "") + (
+            "\n\nAccounts may be named by address (info@example.com) as arguments: "
+            "each domain's site is looked up, and no --site-id or --site is needed."
+        )
+    else:
+        help_text = command.help
     if command.examples:  # \b: click keeps the lines as they are
         epilog = "Examples:\n\n\b\n" + "\n".join(f"  $ {e}" for e in command.examples)
 
@@ -206,7 +216,7 @@ def make_command(command: Command, app: App) -> click.Command:
         run(settings, command, values, app)
 
     return click.Command(
-        command.name, params=params, callback=callback, help=command.help, epilog=epilog
+        command.name, params=params, callback=callback, help=help_text, epilog=epilog
     )
 
 
@@ -414,4 +424,6 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
     for command in commands:
         group.add_command(make_command(command, app))
     group.add_command(servers_command(app))
+    group.add_command(sites_command(app))
+    group.add_command(where_command(app))
     return group

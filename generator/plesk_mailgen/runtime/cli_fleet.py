@@ -52,6 +52,7 @@ def run_fleet(
     extra: dict[str, Any],
     app: App,
     already_done: int | None = None,
+    rows: list[tuple[int, Any]] | None = None,
 ) -> int:
     """Run one command on every selected server; print per server; the exit code.
 
@@ -79,7 +80,8 @@ def run_fleet(
         stop, outcomes = interrupt, getattr(interrupt, "outcomes", {})
     with held_signals():
         settings.accounted = True
-        return _report(settings, command, app, outcomes, stop, already_done)
+        numbers = _row_numbers(command, kwargs, rows, fleet.last_plan, outcomes)
+        return _report(settings, command, app, outcomes, stop, already_done, numbers)
 
 
 def _report(
@@ -89,6 +91,7 @@ def _report(
     outcomes: dict[str, Any],
     stop: BaseException | None,
     already_done: int | None,
+    numbers: dict[str, list[int]] | None = None,
 ) -> int:
     writes = not command.read_only
     records = []
@@ -103,10 +106,13 @@ def _report(
         applied = _applied(outcome, writes)
         maybe = maybe or applied == "maybe"
         results = []
-        for answer in answers if error is None else []:
+        rows = (numbers or {}).get(name, [])
+        for index, answer in enumerate(answers if error is None else []):
             result = plain(answer, has, _mask_of(outcome))
             if already_there(answer, already_done):
                 result["status"] = "exists"
+            if index < len(rows):
+                result = {"row": rows[index], **result}
             results.append(result)
         records.append(
             {
@@ -138,6 +144,31 @@ def _report(
     if failed_servers:
         return EXIT_SOME_SERVERS
     return EXIT_OK if all(r["ok"] for r in records) else EXIT_ITEMS_FAILED
+
+
+def _row_numbers(
+    command: Command,
+    kwargs: dict[str, Any],
+    rows: list[tuple[int, Any]] | None,
+    plan: Any,
+    outcomes: dict[str, Any],
+) -> dict[str, list[int]] | None:
+    """The file rows each server got, in its order (rows went where their domain is)."""
+    if rows is None:
+        return None
+    if plan is None:  # not routed: every server got every row
+        return {name: [number for number, _ in rows] for name in outcomes}
+    from .addressing import Address, item_name, split_address
+
+    address = Address("name" if command.item_class is not None else None, ())
+    found: dict[str, list[int]] = {}
+    for server, hosted in plan.hosted.items():
+        found[server] = [
+            number
+            for number, item in rows
+            if split_address(str(item_name(item, address)))[1] in hosted
+        ]
+    return found
 
 
 def _applied(outcome: Any, writes: bool) -> str | None:

@@ -278,3 +278,23 @@ class Output:
             self._write(self.summary)
         elif self.format == "table" and (self._index > 1 or self.failed or self.bad):
             click.echo(self.summary, err=True)
+
+
+def print_rows(rows: Sequence[dict[str, Any]], fmt: str, fields: Sequence[str]) -> None:
+    """Plain rows (``sites``, ``where``) in the chosen format, ``fields`` first."""
+    columns = list(fields) or list(dict.fromkeys(k for row in rows for k in row))
+    picked = [{c: row.get(c) for c in columns} for row in rows]
+    if fmt == "json":
+        click.echo(json.dumps(picked, indent=2))
+    elif fmt == "jsonl":
+        for row in picked:
+            click.echo(json.dumps(row))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(
+            {k: "" if v is None else v for k, v in r.items()} for r in picked
+        )
+    else:
+        shown = [{k: "" if v is None else v for k, v in r.items()} for r in picked]
+        click.echo(table(shown, columns) if shown else "(no results)")

@@ -71,6 +71,10 @@ class Command:
     """Changes nothing: a run that stops has no writes to account for."""
     already_done: int | None = None
     """The item error code meaning "already there": ``--skip-existing`` counts it done."""
+    addresses: bool = False
+    """Accounts may be named by address (``info@example.com``) when no site is named."""
+    site_field: str | None = None
+    """The request field ``--site`` names by domain (``site_id``)."""
 
     @property
     def request_options(self) -> tuple[Option, ...]:

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
+from . import routing
 from .config import Config, Server, load
 from .errors import PleskError, StoppedError, Terminated
 
@@ -59,6 +60,8 @@ class Outcome(Generic[T]):
 class _FleetBase:
     _connect: Callable[..., Any]
     """``connect_async`` of the generated package."""
+    _codec: Any
+    """The generated client's ``Codec``: its operations and how names are found."""
 
     def __init__(
         self,
@@ -78,6 +81,8 @@ class _FleetBase:
         self.servers = [*chosen, *(s for s in servers if isinstance(s, Server))]
         self.parallel = parallel
         self.options = options
+        self.last_plan: routing.Plan | None = None
+        """Where the last call that named domains sent them (server -> domains)."""
         self.stop_signals: tuple[int, ...] = ()
         """Signals (SIGTERM, ...) that stop a call as Ctrl-C does, with
         ``Terminated``; the command line sets them, a library leaves them be."""
@@ -88,8 +93,11 @@ class _FleetBase:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         found: dict[str, Outcome[Any]] | None = None,
+        work: dict[str, tuple[dict[str, Any], dict[str, int]]] | None = None,
     ) -> dict[str, Outcome[Any]]:
-        """Run the call on every server; ``found`` fills as each one ends."""
+        """Run the call on every server (or those of ``work``, each with its own
+        arguments and known site ids); ``found`` fills as each one ends."""
+        servers = [s for s in self.servers if work is None or s.name in work]
         gate = asyncio.Semaphore(self.parallel)
         found = {} if found is None else found
         commands = ThreadPoolExecutor(
@@ -100,9 +108,10 @@ class _FleetBase:
             started = time.perf_counter()
             run = _Run(server.name)
             try:
+                mine, known = (work or {}).get(server.name, (kwargs, {}))
                 async with gate:
                     started = time.perf_counter()
-                    await self._one(server, operation, args, kwargs, run, commands)
+                    await self._one(server, operation, args, mine, known, run, commands)
             except asyncio.CancelledError as exc:
                 stop = StoppedError("stopped before this server answered")
                 stop.progress = getattr(exc, "progress", [])
@@ -116,14 +125,37 @@ class _FleetBase:
 
         with _stopping(self.stop_signals) as stopped:
             try:
-                await asyncio.gather(*(one(server) for server in self.servers))
+                await asyncio.gather(*(one(server) for server in servers))
             except asyncio.CancelledError:
                 if stopped:
                     raise Terminated(stopped[0]) from None
                 raise
             finally:
                 commands.shutdown(wait=False, cancel_futures=True)
-        return {server.name: found[server.name] for server in self.servers}
+        return {server.name: found[server.name] for server in servers}
+
+    async def _routed(
+        self,
+        operation: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        found: dict[str, Outcome[Any]],
+    ) -> dict[str, Outcome[Any]]:
+        """Run the call; one that names domains goes only where each domain lives."""
+        codec = self._codec
+        spec = codec.specs.get(operation)
+        domains = routing.named_domains(spec, kwargs) if spec is not None else []
+        if not domains or codec.lookup is None:
+            return await self._gather(operation, args, kwargs, found)
+        lookup = codec.lookup
+        lookups = await self._gather(lookup.spec.name, (), {lookup.filter: domains}, {})
+        plan = routing.plan(domains, lookups, lookup)
+        self.last_plan = plan
+        work = {
+            server: (routing.routed(spec, kwargs, hosted), hosted)
+            for server, hosted in plan.hosted.items()
+        }
+        return await self._gather(operation, args, kwargs, found, work)
 
     async def _one(
         self,
@@ -131,6 +163,7 @@ class _FleetBase:
         operation: str,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        known: dict[str, int],
         run: _Run,
         commands: ThreadPoolExecutor,
     ) -> None:
@@ -142,6 +175,7 @@ class _FleetBase:
                 options[secret[0]] = secret[1]
         async with type(self)._connect(server=server, **options) as client:
             run.protocol = client.protocol_version
+            client.know_sites(known)
             run.started = True
             run.value = await getattr(client, operation)(*args, **kwargs)
 
@@ -230,7 +264,7 @@ def fleet_call(
     ) -> dict[str, Outcome[T]]:
         found: dict[str, Outcome[Any]] = {}
         try:
-            return asyncio.run(fleet._gather(method.__name__, args, kwargs, found))
+            return asyncio.run(fleet._routed(method.__name__, args, kwargs, found))
         except KeyboardInterrupt as stop:  # say what each server had done
             stop.outcomes = {  # type: ignore[attr-defined]
                 server.name: found.get(server.name)
@@ -259,6 +293,6 @@ def async_fleet_call(
     async def call(
         fleet: AsyncFleetBase, /, *args: P.args, **kwargs: P.kwargs
     ) -> dict[str, Outcome[T]]:
-        return await fleet._gather(method.__name__, args, kwargs)
+        return await fleet._routed(method.__name__, args, kwargs, {})
 
     return _returning_outcomes(call, method)
