@@ -838,7 +838,7 @@ CLI_CASES = [
         CliCase(
             ENABLE,
             2,
-            ["--ca-file", "does not exist"],
+            ["PLESK_CA_FILE (from the environment)", "does not exist"],
             env={"PLESK_CA_FILE": "/nonexistent/ca.pem"},
             sends=False,
         ),
@@ -848,7 +848,7 @@ CLI_CASES = [
         CliCase(
             ["--port", "https", *ENABLE],
             2,
-            ["--port", "not a valid integer"],
+            ["--port", "is not a port"],
             sends=False,
         ),
         id="port-not-a-number",

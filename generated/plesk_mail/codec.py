@@ -190,7 +190,10 @@ def _decode_create_request(el: rt.Element) -> CreateRequest:
                 if tag == "site-id":
                     v_site_id = (
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 elif tag == "mailname":
@@ -241,7 +244,7 @@ def _read_result(child: rt.Element, tag: object, values: dict[str, Any]) -> bool
     elif tag == "errcode":
         values["errcode"] = (
             int(t)
-            if (t := child.text) and t.isdigit() and t.isascii()
+            if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
             else rt.to_int(child)
         )
     elif tag == "errtext":
@@ -309,7 +312,7 @@ def _decode_created_mailname(el: rt.Element) -> CreatedMailname:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "name":
@@ -344,7 +347,7 @@ def _decode_disable_request(
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         else:
@@ -392,7 +395,7 @@ def _read_filter_result(child: rt.Element, tag: object, values: dict[str, Any]) 
     elif tag == "id":
         values["id"] = (
             int(t)
-            if (t := child.text) and t.isdigit() and t.isascii()
+            if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
             else rt.to_int(child)
         )
     else:
@@ -625,7 +628,10 @@ def _decode_get_info_request(el: rt.Element) -> GetInfoRequest:
                 if tag == "site-id":
                     v_site_id = (
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 elif tag == "name":
@@ -718,7 +724,10 @@ def _decode_get_prefs_request(el: rt.Element) -> GetPrefsRequest:
                 if tag == "site-id":
                     v_site_ids.append(
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 else:
@@ -765,7 +774,7 @@ def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "prefs":
@@ -829,19 +838,28 @@ def _decode_get_sites_request(el: rt.Element) -> GetSitesRequest:
                 if tag == "id":
                     v_ids.append(
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 elif tag == "parent-id":
                     v_parent_ids.append(
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 elif tag == "parent-site-id":
                     v_parent_site_ids.append(
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 elif tag == "name":
@@ -975,7 +993,7 @@ def _decode_mail_account_info(el: rt.Element) -> MailAccountInfo:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "name":
@@ -1122,7 +1140,7 @@ def _decode_mail_account_update(el: rt.Element) -> MailAccountUpdate:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "name":
@@ -1309,7 +1327,7 @@ def _decode_mailbox(el: rt.Element) -> Mailbox:
         elif tag == "quota":
             v_quota = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         else:
@@ -1348,13 +1366,13 @@ def _decode_mailbox_info(el: rt.Element) -> MailboxInfo:
         elif tag == "quota":
             v_quota = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "usage":
             v_usage = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         else:
@@ -1391,7 +1409,7 @@ def _decode_mailbox_update(el: rt.Element) -> MailboxUpdate:
         elif tag == "quota":
             v_quota = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         else:
@@ -1673,7 +1691,10 @@ def _decode_remove_request(el: rt.Element) -> RemoveRequest:
                 if tag == "site-id":
                     v_site_id = (
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 elif tag == "name":
@@ -1709,7 +1730,7 @@ def _decode_rename_request(el: rt.Element) -> RenameRequest:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "name":
@@ -1776,7 +1797,10 @@ def _decode_set_prefs_request(el: rt.Element) -> SetPrefsRequest:
                 if tag == "site-id":
                     v_site_ids.append(
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 else:
@@ -1825,7 +1849,7 @@ def _decode_set_prefs_result(el: rt.Element) -> SetPrefsResult:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif not _read_result(child, tag, values):
@@ -1885,13 +1909,13 @@ def _decode_site_gen_info(el: rt.Element) -> SiteGenInfo:
         elif tag == "status":
             v_status = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "real_size":
             v_real_size = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "dns_ip_address":
@@ -1911,7 +1935,7 @@ def _decode_site_gen_info(el: rt.Element) -> SiteGenInfo:
         elif tag == "webspace-id":
             v_webspace_id = (
                 int(t)
-                if (t := child.text) and t.isdigit() and t.isascii()
+                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
                 else rt.to_int(child)
             )
         elif tag == "description":
@@ -1989,7 +2013,10 @@ def _decode_update_add_request(
                 if tag == "site-id":
                     v_site_id = (
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 elif tag == "mailname":
@@ -2028,7 +2055,10 @@ def _decode_update_set_request(el: rt.Element) -> UpdateSetRequest:
                 if tag == "site-id":
                     v_site_id = (
                         int(t)
-                        if (t := sub.text) and t.isdigit() and t.isascii()
+                        if (t := sub.text)
+                        and len(t) < 19
+                        and t.isdigit()
+                        and t.isascii()
                         else rt.to_int(sub)
                     )
                 elif tag == "mailname":

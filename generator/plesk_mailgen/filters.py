@@ -144,8 +144,8 @@ def from_xml(field: Field, element: str, api: Api, scope: Sequence[Field] = ()) 
         return f'{element}.text or ""'
     if scalar == "int":
         return (
-            f"int(t) if (t := {element}.text) and t.isdigit() and t.isascii()"
-            f" else rt.to_int({element})"
+            f"int(t) if (t := {element}.text) and len(t) < 19 and t.isdigit()"
+            f" and t.isascii() else rt.to_int({element})"
         )
     if scalar == "bool":
         return (

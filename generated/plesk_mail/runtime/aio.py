@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
 from .addressing import Named
 from .client import AUTO, Collector, Core, OperationSpec, Pending, _Call
-from .errors import PleskError, masked
+from .errors import ClientClosedError, PleskError, masked
 from .masking import masking
 from .negotiate import GET_PROTOS, choose, protocols_in
 
@@ -36,13 +36,17 @@ class AsyncBaseClient(Core):
 
     async def open(self) -> Self:
         """Negotiate the protocol version if it is ``auto``; harmless otherwise."""
+        if self._closed:
+            raise ClientClosedError(
+                "this client was closed; make a new one (or use it inside 'async with')"
+            )
         if self._protocol == AUTO:
             data = await self.transport.post(GET_PROTOS, "server.get_protos")
             try:
                 offered = protocols_in(data, self.transport.max_response_size)
-            except PleskError as exc:
-                raise masked(exc, self.transport.mask) from None
-            self._protocol = choose(offered, self._codec.rules.versions)
+                self._protocol = choose(offered, self._codec.rules.versions)
+            except PleskError as exc:  # the versions it lists are the server's words
+                raise masked(exc, self.transport.masker) from None
         return self
 
     async def aclose(self) -> None:

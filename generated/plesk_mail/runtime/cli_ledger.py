@@ -32,12 +32,13 @@ EXIT_CLOSED_OUTPUT = 141
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
-"""Signals that stop a run the way Ctrl-C does (SIGINT is Python's own)."""
+"""Signals that stop a run the way Ctrl-C does."""
+ALL_STOPS = (signal.SIGINT, *STOP_SIGNALS)
 
 
 def reason_of(stop: BaseException) -> str:
     """How a stop reads in the ledger line."""
-    if isinstance(stop, Terminated):
+    if isinstance(stop, Terminated) and stop.signum != signal.SIGINT:
         return f"stopped by {stop.args[0]}"
     if isinstance(stop, KeyboardInterrupt):
         return "interrupted"
@@ -59,15 +60,24 @@ def stop_code(stop: BaseException) -> int | None:
 
 @contextlib.contextmanager
 def stop_signals() -> Iterator[None]:
-    """While the block runs, SIGTERM and SIGHUP raise ``Terminated`` (main thread only)."""
+    """While the block runs, Ctrl-C, SIGTERM and SIGHUP stop it once (main thread only).
+
+    The first of them raises (``KeyboardInterrupt``, or ``Terminated``) and
+    ignores the others from then on, so the ledger it leads to is written
+    whole: a second Ctrl-C cannot cut it short or turn it into a traceback.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def stop(signum: int, frame: Any) -> None:
+        for sig in ALL_STOPS:
+            signal.signal(sig, signal.SIG_IGN)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Terminated(signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    previous = {sig: signal.signal(sig, stop) for sig in ALL_STOPS}
     try:
         yield
     finally:

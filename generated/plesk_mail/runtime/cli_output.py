@@ -179,8 +179,13 @@ class Output:
     def results(
         self, answers: Sequence[Any], rows: Sequence[int] | None, has: Has
     ) -> None:
-        """Write ``answers`` (results, or one response); ``rows`` are their file rows."""
+        """Write ``answers`` (results, or one response); ``rows`` are their file rows.
+
+        Results know their call's secrets (account passwords too): a server
+        that echoes one in an error text finds it hidden here.
+        """
         self.start()
+        mask = getattr(answers, "mask", self.mask)
         for index, answer in enumerate(answers):
             ok = getattr(answer, "ok", True)
             exists = already_there(answer, self.already_done)
@@ -189,7 +194,7 @@ class Output:
             self.failed += not ok and not exists
             if self.quiet:
                 continue
-            record = plain(answer, has, self.mask)
+            record = plain(answer, has, mask)
             if not isinstance(record, dict):
                 record = {"value": record}
             if exists:

@@ -222,6 +222,8 @@ def reached_server(exc: BaseException) -> bool:
     sent = getattr(exc, "sent", None)  # set by the transport, interrupts included
     if isinstance(sent, bool):
         return sent
+    if isinstance(exc, PleskError) and isinstance(exc, ValueError):
+        return False  # refused here (validation, configuration): nothing left
     return not isinstance(exc, PacketError | ClientClosedError)
 
 
@@ -378,18 +380,23 @@ class Core:
             raise ClientClosedError(
                 "this client was closed; make a new one (or use it inside 'with')"
             )
-        ids = dict.fromkeys(self._domains(calls), 1)  # checked before any lookup
-        for call in calls:
-            self._check(self._resolved(call, ids, checking=True))
-        missing = addressing.wanted(ids, self._site_ids)
-        if missing:
-            try:
+        try:  # before any of the calls' packets: whatever stops them, none was sent
+            ids = dict.fromkeys(self._domains(calls), 1)  # checked before a lookup
+            for call in calls:
+                self._check(self._resolved(call, ids, checking=True))
+            missing = addressing.wanted(ids, self._site_ids)
+            if missing:
                 yield from self._lookup(missing)
-            except BaseException as exc:  # nothing of the calls was sent
-                exc.progress = [_unsent(call) for call in calls]  # type: ignore[attr-defined]
-                raise
-        calls = [self._resolved(call, self._site_ids) for call in calls]
-        yield from self._exchange(calls)
+            resolved = [self._resolved(call, self._site_ids) for call in calls]
+        except BaseException as exc:
+            exc.progress = [_unsent(call) for call in calls]  # type: ignore[attr-defined]
+            exc.sent = False  # type: ignore[attr-defined]
+            raise
+        yield from self._exchange(resolved)
+
+    def _call_masker(self, call: _Call) -> Masker:
+        """Hides the login secrets and the call's own (account passwords)."""
+        return self.masker.adding(partial(secret_values, call.request))
 
     def _domains(self, calls: list[_Call]) -> list[str]:
         """The domain names ``calls`` give, by ``site=`` or by address."""
@@ -509,7 +516,10 @@ class Core:
             raise
         self.last_unknown_elements = unknown
         for call in calls:
-            call.pending._set(self._merge(call, answers[id(call)], unknown))
+            try:
+                call.pending._set(self._merge(call, answers[id(call)], unknown))
+            except PleskError as exc:  # a result may quote what the server echoed
+                raise masked(exc, self._call_masker(call)) from None
 
     def _progress(
         self,
@@ -683,7 +693,7 @@ class Core:
         spec = call.spec
         if spec.result_field is None:
             return answers[0][1]
-        merged = spec.results_class(operation=spec.name, masker=self.masker)
+        merged = spec.results_class(operation=spec.name, masker=self._call_masker(call))
         by_place: list[tuple[int, Any]] = []
         for piece, body in answers:
             if self._protocol in spec.bare_versions and spec.unwrap is not None:

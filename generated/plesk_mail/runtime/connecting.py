@@ -17,7 +17,7 @@ import httpx
 from .client import AUTO
 from .config import Config, Server, load
 from .credentials import Credentials
-from .errors import ConfigurationError, UnknownProtocolError
+from .errors import ConfigurationError, PleskError, UnknownProtocolError, masked
 
 MAX_TIMEOUT = 86_400.0
 """A day: longer deadlines are mistakes (and overflow the socket layer)."""
@@ -174,6 +174,9 @@ def open_sync(client: type[C], given: Mapping[str, Any], version: str) -> C:
     if protocol == AUTO:
         try:
             protocol = choose(server_protocols(transport), versions)
+        except PleskError as exc:  # the versions it lists are the server's words
+            transport.close()
+            raise masked(exc, transport.masker) from None
         except BaseException:
             transport.close()
             raise

@@ -81,7 +81,7 @@ def decode_system(system: rt.Element, output: rt.Element | None) -> SystemResult
     return SystemResult(
         status=status or "error",
         errcode=errcode,
-        errtext=" ".join(system.findtext("errtext", "").split()),
+        errtext=system.findtext("errtext", ""),  # exactly as sent
         output=output.text if output is not None else None,
     )
 

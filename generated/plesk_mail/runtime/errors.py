@@ -219,7 +219,11 @@ class ResponseError(PleskError):
 
     def _mask(self, mask: Callable[[str], str]) -> None:
         self.message = mask(self.message)
-        self.excerpt = mask(self.excerpt)
+        # An excerpt is the start of a longer answer: a secret it cuts in two
+        # must not show its beginning either (the masker knows the secrets).
+        masker = getattr(mask, "__self__", mask)
+        cut = getattr(masker, "cut", None)
+        self.excerpt = cut(self.excerpt) if callable(cut) else mask(self.excerpt)
         self.args = (mask(self._text()), *self.args[1:])  # the framing counts too
 
 
@@ -251,7 +255,7 @@ class PacketError(PleskError):
         label = (
             f"Plesk error {self.errcode}" if self.errcode is not None else "Plesk error"
         )
-        return f"{label}: {shortened(self.errtext)}"
+        return f"{label}: {shortened(' '.join(self.errtext.split()))}"  # one line
 
     def _mask(self, mask: Callable[[str], str]) -> None:
         self.errtext = mask(self.errtext)

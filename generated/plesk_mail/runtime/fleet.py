@@ -24,7 +24,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
@@ -101,9 +100,6 @@ class _FleetBase:
         servers = [s for s in self.servers if work is None or s.name in work]
         gate = asyncio.Semaphore(self.parallel)
         found = {} if found is None else found
-        commands = ThreadPoolExecutor(
-            max_workers=min(self.parallel, 32), thread_name_prefix="plesk-mail-secret"
-        )
 
         async def one(server: Server) -> None:
             started = time.perf_counter()
@@ -112,7 +108,7 @@ class _FleetBase:
                 mine, known = (work or {}).get(server.name, (kwargs, {}))
                 async with gate:
                     started = time.perf_counter()
-                    await self._one(server, operation, args, mine, known, run, commands)
+                    await self._one(server, operation, args, mine, known, run)
             except asyncio.CancelledError as exc:
                 stop = StoppedError("stopped before this server answered")
                 stop.progress = getattr(exc, "progress", [])
@@ -131,8 +127,6 @@ class _FleetBase:
                 if stopped:
                     raise Terminated(stopped[0]) from None
                 raise
-            finally:
-                commands.shutdown(wait=False, cancel_futures=True)
         return {server.name: found[server.name] for server in servers}
 
     async def _routed(
@@ -166,12 +160,10 @@ class _FleetBase:
         kwargs: dict[str, Any],
         known: dict[str, int],
         run: _Run,
-        commands: ThreadPoolExecutor,
     ) -> None:
         options = dict(self.options)
         if options.get("password") is None and options.get("secret_key") is None:
-            loop = asyncio.get_running_loop()
-            secret = await loop.run_in_executor(commands, _secret, server)
+            secret = await _secret(server)
             if secret is not None:
                 options[secret[0]] = secret[1]
         async with type(self)._connect(server=server, **options) as client:
@@ -207,11 +199,22 @@ def _stopping(signals: tuple[int, ...]) -> Iterator[list[int]]:
             signal.signal(signum, previous)  # the caller's handler, not the default
 
 
-def _secret(server: Server) -> tuple[str, str] | None:
-    """The server's secret, fetched in a thread (a credential command may take long)."""
+async def stoppable(work: Coroutine[Any, Any, T], signals: tuple[int, ...]) -> T:
+    """Await ``work``; ``signals`` cancel it from the event loop (``Terminated``)."""
+    with _stopping(signals) as stopped:
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if stopped:
+                raise Terminated(stopped[0]) from None
+            raise
+
+
+async def _secret(server: Server) -> tuple[str, str] | None:
+    """The server's secret: a credential command runs beside the other servers."""
     if server.problem is not None:
         return None  # connecting says what is wrong with the entry
-    return server.secret()
+    return await server.secret_async()
 
 
 @dataclass

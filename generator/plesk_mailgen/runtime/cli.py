@@ -11,6 +11,7 @@ parsed lives in ``cli_run``; this module only builds the click objects.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -30,7 +31,7 @@ from .cli_ledger import (
 from .cli_run import read_secret, run
 from .cli_sites import sites_command, where_command
 from .cli_values import click_type
-from .commands import FORMATS, App, Command, Option, Settings
+from .commands import EXIT_USAGE, FORMATS, App, Command, Option, Settings
 
 __all__ = ["App", "Command", "Option", "Settings", "make_main"]
 
@@ -171,7 +172,8 @@ def make_command(command: Command, app: App) -> click.Command:
                 ["--from-file"],
                 type=click.Path(exists=True, dir_okay=False, allow_dash=True),
                 default=None,
-                help="CSV (header row of option names) or JSON lines: one item per row.",
+                help="CSV (header row of option names) or JSON lines: one item per row; "
+                "the options of one item (--name, ...) are its columns, not options.",
             ),
             click.Option(
                 ["--file-format"],
@@ -220,7 +222,9 @@ def make_command(command: Command, app: App) -> click.Command:
     )
 
 
-NAMED_SERVER_TAKES = ("host", "port", "login", "password", "secret_key", "ca_file")
+NAMED_SERVER_TAKES = (
+    *("host", "port", "login", "password", "secret_key", "ca_file", "protocol"),
+)
 """What a named server's config entry says: the PLESK_* variables do not count.
 
 A password exported for one server must not be sent to another one.
@@ -242,6 +246,39 @@ def _source(name: str) -> str:
     if context.get_parameter_source(name) is ParameterSource.ENVIRONMENT:
         return f"{option.envvar} (from the environment)"
     return flag
+
+
+def _no_single_server_options(values: dict[str, Any]) -> None:
+    """With --servers each server's entry says these: typed ones would be ignored."""
+    context = click.get_current_context()
+    typed = [
+        f"--{name.replace('_', '-')}"
+        for name in ("port", "login", "password", "secret_key")
+        if values.get(name) is not None
+        and context.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    ]
+    if typed:
+        raise click.UsageError(
+            f"{', '.join(typed)} go with --host or --server; with --servers each "
+            "server's config entry says them"
+        )
+
+
+def _port(value: Any) -> int | None:
+    """``--port`` (or ``PLESK_PORT``), checked only when it is used."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 65536:
+        raise click.UsageError(
+            f"{_source('port')}: {text!r} is not a port (1 to 65535)"
+        )
+    return int(text)
+
+
+def _ca_file(value: Any) -> None:
+    if value is not None and not os.path.isfile(value):
+        raise click.UsageError(f"{_source('ca_file')}: {value!r} does not exist")
 
 
 def _refuse_contradictions(values: dict[str, Any]) -> None:
@@ -287,6 +324,14 @@ class _Main(click.Group):
                     if settings is None or not settings.accounted:
                         tell(f"error: {reason_of(stop)}; nothing was sent")
                 sys.exit(stop_code(stop))
+            except (
+                click.exceptions.Abort
+            ) as abort:  # Ctrl-C or end of input at a prompt
+                if isinstance(abort.__context__, KeyboardInterrupt):
+                    tell("error: interrupted; nothing was sent")
+                    sys.exit(stop_code(abort.__context__))
+                tell("error: no answer at the prompt; nothing was sent")
+                sys.exit(EXIT_USAGE)
 
 
 def make_main(app: App, commands: Sequence[Command]) -> click.Group:
@@ -298,6 +343,10 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             _ignore_environment(values, NAMED_SERVER_TAKES)
         if servers is not None and (values["server"] or values["host"]):
             raise click.UsageError("--servers goes without --server and --host")
+        if servers is not None:
+            _no_single_server_options(values)
+        values["port"] = _port(values["port"])
+        _ca_file(values["ca_file"])
         _refuse_contradictions(values)
         settings = Settings(
             host=values["host"],
@@ -329,8 +378,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         click.Option(
             ["--port"],
             envvar="PLESK_PORT",
-            type=click.IntRange(1, 65535),
-            default=None,
+            default=None,  # checked when used: a stale PLESK_PORT must not stop --server
             help="The port of the XML API: 8443 unless --host names one.",
         ),
         click.Option(
@@ -382,7 +430,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         click.Option(
             ["--ca-file"],
             envvar="PLESK_CA_FILE",
-            type=click.Path(exists=True, dir_okay=False),
+            type=click.Path(dir_okay=False),  # checked when used, as --port
             help="Trust this CA certificate file (for a self-signed Plesk).",
         ),
         click.Option(

@@ -13,13 +13,12 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import click
 
 from .cli_ledger import (
-    STOP_SIGNALS,
+    ALL_STOPS,
     call_may_have_applied,
     drop_stdout,
     held_signals,
@@ -72,7 +71,7 @@ def run_fleet(
         raise click.UsageError(str(exc)) from None
     if not fleet.servers:
         raise click.UsageError("--servers selects no server")
-    fleet.stop_signals = STOP_SIGNALS
+    fleet.stop_signals = ALL_STOPS  # handled in the event loop, never inside a task
     stop: BaseException | None = None
     try:
         outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
@@ -127,13 +126,21 @@ def _report(
             }
         )
         if error is not None:
-            tell(f"{name}: {error}; {_ledger_line(command, applied)}")
+            said = _ledger_line(command, applied, error, rows)
+            tell(f"{name}: {_shown_error(command, error)}; {said}")
     try:
         _print(settings, command, records)
     except BrokenPipeError as closed:
         drop_stdout()
         stop = stop or closed
     if stop is not None:
+        for record in records:  # what the output could not say
+            if record["error"] is None and writes:
+                done = sum(1 for r in record["results"] if r.get("status") != "error")
+                tell(
+                    f"{record['server']}: the {command.name} was answered there: "
+                    f"{done} item(s) ok, {len(record['results']) - done} failed"
+                )
         tell(f"error: {reason_of(stop)}")
         return stop_code(stop) or EXIT_STOPPED
     failed_servers = sum(1 for r in records if r["error"] is not None)
@@ -183,12 +190,48 @@ def _applied(outcome: Any, writes: bool) -> str | None:
     return "maybe" if call_may_have_applied(outcome.error, writes=True) else "no"
 
 
-def _ledger_line(command: Command, applied: str | None) -> str:
-    if applied == "maybe":
-        return f"the {command.name} was sent there and may or may not have been applied"
+def _ledger_line(
+    command: Command, applied: str | None, error: Any, rows: list[int]
+) -> str:
+    """What a server that did not answer had done: by file row where there are rows."""
+    if applied is None:
+        return "nothing to apply"
     if applied == "no":
         return f"the {command.name} was not applied there"
-    return "nothing to apply"
+    progress = getattr(error, "progress", None) or []
+    if not rows or len(progress) != 1:
+        return f"the {command.name} was sent there and may or may not have been applied"
+    [call] = progress
+    pending = {*call.in_flight, *call.unsent}
+    answered = [row for index, row in enumerate(rows) if index not in pending]
+    flight = [rows[i] for i in call.in_flight if i < len(rows)]
+    unsent = [rows[i] for i in call.unsent if i < len(rows)]
+    parts = [
+        f"rows {_span(answered)} were answered" if answered else "no row was answered"
+    ]
+    if flight:
+        parts.append(
+            f"rows {_span(flight)} were sent and may or may not have been applied"
+        )
+    if unsent:
+        parts.append(f"rows {_span(unsent)} were not sent")
+    if command.already_done is not None:
+        parts.append("to finish, run the file again with --skip-existing")
+    return "; ".join(parts)
+
+
+def _span(rows: list[int]) -> str:
+    return f"{rows[0]}-{rows[-1]}" if len(rows) > 1 else str(rows[0])
+
+
+def _shown_error(command: Command, error: Any) -> str:
+    """An error in the words of the command line (``--site-id``, not ``site_id``)."""
+    from .cli_values import option_problem
+    from .errors import ValidationError
+
+    if isinstance(error, ValidationError):
+        return option_problem(command, error.path, error.problem) or str(error)
+    return str(error)
 
 
 def _mask_of(outcome: Any) -> Any:
@@ -276,7 +319,9 @@ def servers_command(app: App) -> click.Group:
             chosen = config.select(list(names) or ["all"])
         except PleskError as exc:
             raise click.UsageError(str(exc)) from None
-        results = asyncio.run(_check_all(app, chosen, settings))
+        from .fleet import stoppable
+
+        results = asyncio.run(stoppable(_check_all(app, chosen, settings), ALL_STOPS))
         click.echo(table(results, None) if results else f"no servers in {config.path}")
         ctx.exit(
             EXIT_OK if all(r["status"] == "ok" for r in results) else EXIT_SOME_SERVERS
@@ -312,7 +357,6 @@ async def _check_all(
     app: App, servers: list[Server], settings: Settings
 ) -> list[dict[str, Any]]:
     gate = asyncio.Semaphore(settings.parallel)
-    commands = ThreadPoolExecutor(max_workers=min(settings.parallel, 32))
 
     async def one(server: Server) -> dict[str, Any]:
         async with gate:
@@ -320,8 +364,7 @@ async def _check_all(
             try:
                 if server.problem is not None:
                     raise ConfigurationError(server.problem)
-                loop = asyncio.get_running_loop()
-                secret = await loop.run_in_executor(commands, server.secret)
+                secret = await server.secret_async()
                 started = time.perf_counter()  # the round trip, not the command
                 client = app.connect_async(
                     server=server,
@@ -329,6 +372,7 @@ async def _check_all(
                     timeout=settings.timeout,
                     retry=None,
                     **({secret[0]: secret[1]} if secret else {}),
+                    **{k: v for k, v in _overrides(settings).items() if k == "verify"},
                 )
                 async with client:
                     version = client.protocol_version
@@ -346,10 +390,7 @@ async def _check_all(
                 row.update(status="error", error=cut(f"{type(exc).__name__}: {exc}"))
             return row
 
-    try:
-        return list(await asyncio.gather(*(one(s) for s in servers)))
-    finally:
-        commands.shutdown(wait=False, cancel_futures=True)
+    return list(await asyncio.gather(*(one(s) for s in servers)))
 
 
 def _at(server: Server) -> str:

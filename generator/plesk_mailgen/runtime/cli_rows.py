@@ -44,6 +44,22 @@ def _not_utf8(path: str) -> str | None:
     return None
 
 
+def _quotes_closed(path: str) -> None:
+    """Refuse, before anything is sent, a quote that swallows the rest of the file."""
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        reader = csv.reader(stream, strict=True)
+        started = 0
+        try:
+            for _ in reader:
+                started = reader.line_num
+        except csv.Error as exc:
+            if "end of data" in str(exc):
+                raise click.UsageError(
+                    f"{path}: a quote opened after line {started} is never closed; "
+                    "nothing was sent"
+                ) from None
+
+
 def _regular(path: str) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
@@ -70,6 +86,8 @@ class Rows:
                 ) from None
             if where is not None:
                 raise click.UsageError(f"{path} is not UTF-8 text ({where})")
+            if self.format == "csv":
+                _quotes_closed(path)
         self._stream = self._open()
         if self.format == "csv":
             self._reader = csv.reader(self._stream, strict=True)
@@ -168,6 +186,10 @@ def _json_row(line: str) -> dict[str, Any]:
         return {ERROR: f"{exc.args[0]} is not a number JSON allows"}
     except _RepeatedKey as exc:
         return {ERROR: f"key {exc.args[0]!r} appears twice"}
+    except ValueError as exc:  # an integer of thousands of digits, say
+        return {ERROR: f"not readable: {str(exc)[:100]}"}
+    except RecursionError:
+        return {ERROR: "not readable: nested too deeply"}
     if not isinstance(row, dict):
         return {ERROR: "not a JSON object"}
     return row

@@ -137,8 +137,9 @@ def _confirm_everything(
             f"{command.name}: no {field.replace('_', '-')} given, which means {means}; "
             "add --all to mean it"
         )
-    if sys.stdin.isatty() and not values.get("yes"):
-        click.confirm(f"{command.name} {means}?", abort=True, err=True)
+    asked = sys.stdin.isatty() and not values.get("yes")
+    if asked and not click.confirm(f"{command.name} {means}?", err=True):
+        fail(f"{command.name}: not confirmed; nothing was sent", EXIT_USAGE)
     return {flag: True}
 
 
@@ -184,8 +185,19 @@ def run(
     start_at = values.pop("start_at_row", None)
     skip_existing = bool(values.pop("skip_existing", False))
     addresses = tuple(values.pop("addresses", None) or ())
-    if from_file is not None:
+    if from_file is None:
+        for flag, given_here in (
+            ("--start-at-row", start_at),
+            ("--file-format", file_format),
+        ):
+            if given_here is not None:
+                raise click.UsageError(f"{flag} goes with --from-file")
+    else:
         _no_item_options_with_a_file(command, values)
+        if values.get("everything"):
+            raise click.UsageError(
+                "--all goes without --from-file (its rows name items)"
+            )
         if addresses:
             raise click.UsageError("addresses go as arguments or in the file, not both")
     values = singles(command, values)
@@ -420,7 +432,9 @@ class _Job:
             try:
                 if ERROR in row:
                     raise RowError(row[ERROR])
-                item = item_of(command, app, row_values(command, row, protocol, app))
+                typed = rows.format == "jsonl"
+                values = row_values(command, row, protocol, app, typed)
+                item = item_of(command, app, values)
                 app.validate(
                     _row_request(command, request_class, kwargs, item), protocol
                 )
@@ -454,7 +468,7 @@ class _Job:
                     **kwargs, **{str(self.command.item_field): [i for _, i in chunk]}
                 )
                 ledger.answered(numbers)
-                out.results(list(answer), numbers, self.has)
+                out.results(answer, numbers, self.has)
                 sent += len(chunk)
                 if show:
                     click.echo(
@@ -466,6 +480,9 @@ class _Job:
             return self._stop(exc, bulk=True, code=EXIT_USAGE)
         except PleskError as exc:
             return self._stop(exc, bulk=True)
+        except click.UsageError as exc:  # found mid-file (a pipe is read only once)
+            code = None if ledger.anything_sent else EXIT_USAGE
+            return self._stop(exc, bulk=True, code=code)
         if not rows.read:
             fail(f"{rows.path} has no rows", EXIT_USAGE)
         out.finish()
@@ -494,6 +511,8 @@ class _Job:
             except BrokenPipeError:
                 drop_stdout()
         reason = reason_of(stop)
+        if isinstance(stop, click.UsageError):
+            reason = stop.format_message()
         if isinstance(stop, ValidationError):
             reason = _option_message(self.command, reason, stop)
         tell(f"error: {shortened(reason, 500)}" + (f"; {line}" if line else ""))

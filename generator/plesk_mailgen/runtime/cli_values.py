@@ -78,16 +78,22 @@ def _json_type(value: object) -> str:
     return f"a JSON {'object' if isinstance(value, dict) else 'list'}"
 
 
-def convert(option: Option, cell: object) -> Any:
-    """One value of a file row (CSV text, or a JSON value) as the option's Python value.
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-    JSON values keep their JSON types: text takes a string, a number a
-    number (an integer in range), a switch ``true`` or ``false``; a size
-    takes a number of bytes or a string such as ``500M``.
+
+def convert(option: Option, cell: object, typed: bool = False) -> Any:
+    """One value of a file row (CSV text, or a JSON value when ``typed``).
+
+    JSON values keep their JSON types: text, dates and choices take a string,
+    a number an integer in range, a switch ``true`` or ``false``; a size takes
+    a number of bytes or a string such as ``500M``. Text is kept exactly as
+    written; other values may have spaces around them.
     """
-    if isinstance(cell, str):
-        return _from_text(option, cell)
     kind = option.kind
+    if isinstance(cell, str) and (
+        not typed or kind in ("text", "enum", "date", "size")
+    ):
+        return _from_text(option, cell)
     if kind in ("bool", "flag") and isinstance(cell, bool):
         return cell
     if kind in ("int", "size") and isinstance(cell, int) and not isinstance(cell, bool):
@@ -104,10 +110,14 @@ def convert(option: Option, cell: object) -> Any:
 
 
 def _from_text(option: Option, cell: str) -> Any:
+    if option.kind == "text":
+        return cell  # exactly as written: a password or a description keeps its spaces
     text = cell.strip()
     if option.kind == "int":
         if not text.lstrip("-").isascii() or not text.lstrip("-").isdigit():
             raise ValueError(f"{text!r} is not an integer")
+        if len(text) > 20:
+            raise ValueError(f"{text[:20]}... is out of range")
         return int(text)
     if option.kind == "size":
         return parse_size(text)
@@ -119,8 +129,10 @@ def _from_text(option: Option, cell: str) -> Any:
             return False
         raise ValueError(f"{text!r} is not true or false")
     if option.kind == "date":
+        if not _DATE.match(text):
+            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
         return datetime.date.fromisoformat(text)
-    if option.kind == "enum" and text not in option.choices:
+    if text not in option.choices:
         raise ValueError(f"{text!r} is not one of {', '.join(option.choices)}")
     return text
 
@@ -286,7 +298,11 @@ def build(
 
 
 def row_values(
-    command: Command, row: Mapping[str, Any], protocol: str, app: App
+    command: Command,
+    row: Mapping[str, Any],
+    protocol: str,
+    app: App,
+    typed: bool = False,
 ) -> dict[str, Any]:
     """Option values (by dest) of one file row; raises ``RowError`` naming the column."""
     if command.addresses and ADDRESS in row:  # the account, named with its site
@@ -306,7 +322,7 @@ def row_values(
         if error is not None:
             raise RowError(error.format_message())
         try:
-            values[option.dest] = _cell_values(option, raw)
+            values[option.dest] = _cell_values(option, raw, typed)
         except ValueError as exc:
             raise RowError(f"{column}: {exc}") from None
     for option in command.item_options:
@@ -315,13 +331,13 @@ def row_values(
     return values
 
 
-def _cell_values(option: Option, raw: object) -> Any:
+def _cell_values(option: Option, raw: object, typed: bool) -> Any:
     """The value(s) of one cell: a list for a list option, else one value."""
     if not option.multiple:
         if isinstance(raw, list):
             raise ValueError("expected one value, got a JSON list")
-        return convert(option, raw)
-    if isinstance(raw, str):
+        return convert(option, raw, typed)
+    if isinstance(raw, str) and not typed:
         cells = [cell.strip() for cell in raw.split(";")]
         if any(not cell for cell in cells):
             raise ValueError(f"{raw!r} has an empty item (items are separated by ';')")
@@ -331,7 +347,7 @@ def _cell_values(option: Option, raw: object) -> Any:
             raise ValueError("the list has an empty item")
     else:
         raise ValueError(f"expected a list, got {_json_type(raw)}")
-    return [convert(option, cell) for cell in cells]
+    return [convert(option, cell, typed) for cell in cells]
 
 
 def item_of(command: Command, app: App, values: Mapping[str, Any]) -> Any:

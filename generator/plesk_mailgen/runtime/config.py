@@ -53,6 +53,8 @@ COMMAND_TIMEOUT = 30.0
 ALL = "all"
 """The selection that means every server: no server or group may be called so."""
 MAX_TIMEOUT = 86_400.0
+MAX_SIZE = 1 << 20
+"""A config file of more than a megabyte is a mistake (a log, a dump)."""
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
 
 
@@ -108,9 +110,7 @@ class Server:
         if key.endswith("_env"):
             return f"${value}"
         if key.endswith("_command"):  # its arguments may hold a token: never shown
-            words = value.split()
-            program = os.path.basename(words[0]) if words else "?"
-            return f"command: {program}" + (" ..." if len(words) > 1 else "")
+            return f"command: {program_of(value)}"
         return "in the file"
 
     def secret(self) -> tuple[str, str] | None:
@@ -118,46 +118,126 @@ class Server:
         if self.secret_source is None:
             return None
         key, value = self.secret_source
+        if key.endswith("_command"):
+            return str(self.secret_kind), _run(value, self._where(key))
+        return self._stored()
+
+    async def secret_async(self) -> tuple[str, str] | None:
+        """The same, for an event loop: a slow command holds up nothing else, and a
+        cancelled call (Ctrl-C) ends the command at once."""
+        if self.secret_source is None:
+            return None
+        key, value = self.secret_source
+        if key.endswith("_command"):
+            return str(self.secret_kind), await _run_async(value, self._where(key))
+        return self._stored()
+
+    def _where(self, key: str) -> str:
+        return f"{self.origin}: servers.{self.name}.{key}"
+
+    def _stored(self) -> tuple[str, str]:
+        """A secret from the environment or the file itself."""
+        assert self.secret_source is not None
+        key, value = self.secret_source
         kind = str(self.secret_kind)
-        where = f"{self.origin}: servers.{self.name}.{key}"
         if key.endswith("_env"):
             found = os.environ.get(value)
             if not found:
                 raise ConfigurationError(
-                    f"{where}: environment variable {value} is not set"
+                    f"{self._where(key)}: environment variable {value} is not set"
                 )
             return kind, found
-        if key.endswith("_command"):
-            return kind, _run(value, where)
         return kind, value
+
+
+def program_of(command: str) -> str:
+    """What may be shown of a credential command: its program's name, never its
+    arguments or the variables set before it (either may hold a token)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return "<command>"
+    if not words or "=" in words[0]:
+        return "<command>"
+    return os.path.basename(words[0]) + (" ..." if len(words) > 1 else "")
+
+
+def _words(command: str, where: str) -> list[str]:
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        raise ConfigurationError(f"{where}: the command cannot be read") from None
+    if not words:
+        raise ConfigurationError(f"{where}: the command is empty")
+    return words
+
+
+def _first_line(code: int, out: str, err: str, where: str, shown: str) -> str:
+    """The first line a credential command printed; its failure in one line."""
+    if code != 0:
+        said = (err.strip().splitlines() or [""])[0][:200]
+        raise ConfigurationError(
+            f"{where}: {shown} failed with exit status {code}"
+            + (f" ({said})" if said else "")
+        )
+    line = (out.splitlines() or [""])[0]
+    if not line:
+        raise ConfigurationError(f"{where}: {shown} printed nothing")
+    return line
 
 
 def _run(command: str, where: str) -> str:
     """The first line a credential command prints; its failure in one line."""
+    shown = program_of(command)
     try:
         done = subprocess.run(
-            shlex.split(command),
+            _words(command, where),
             capture_output=True,
             text=True,
             timeout=COMMAND_TIMEOUT,
             check=False,
         )
     except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"{where}: cannot run {command!r}: {exc}") from None
+        raise ConfigurationError(
+            f"{where}: cannot run {shown}: {exc.strerror if isinstance(exc, OSError) else exc}"
+        ) from None
     except subprocess.TimeoutExpired:
         raise ConfigurationError(
-            f"{where}: {command!r} printed nothing within {COMMAND_TIMEOUT:g} s"
+            f"{where}: {shown} printed nothing within {COMMAND_TIMEOUT:g} s"
         ) from None
-    if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or [""])[0][:200]
-        raise ConfigurationError(
-            f"{where}: {command!r} failed with exit status {done.returncode}"
-            + (f" ({said})" if said else "")
+    return _first_line(done.returncode, done.stdout, done.stderr, where, shown)
+
+
+async def _run_async(command: str, where: str) -> str:
+    """``_run`` in an event loop; the command is killed if the call is cancelled."""
+    import asyncio
+
+    shown = program_of(command)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *_words(command, where),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
-    line = (done.stdout.splitlines() or [""])[0]
-    if not line:
-        raise ConfigurationError(f"{where}: {command!r} printed nothing")
-    return line
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"{where}: cannot run {shown}: {exc.strerror if isinstance(exc, OSError) else exc}"
+        ) from None
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT)
+    except TimeoutError:
+        raise ConfigurationError(
+            f"{where}: {shown} printed nothing within {COMMAND_TIMEOUT:g} s"
+        ) from None
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    code = process.returncode if process.returncode is not None else -1
+    return _first_line(
+        code, out.decode(errors="replace"), err.decode(errors="replace"), where, shown
+    )
 
 
 @dataclass(frozen=True)
@@ -206,8 +286,13 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     """Read the config file (``default_path()`` unless given); refuse what is unclear."""
     where = Path(path).expanduser() if path is not None else default_path()
     try:
-        if not stat.S_ISREG(where.stat().st_mode):  # a FIFO would block forever
+        found = where.stat()
+        if not stat.S_ISREG(found.st_mode):  # a FIFO would block forever
             raise ConfigurationError(f"{where} is not a regular file")
+        if found.st_size > MAX_SIZE:
+            raise ConfigurationError(
+                f"{where} is {found.st_size} bytes; a config file is at most {MAX_SIZE}"
+            )
         text = where.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigurationError(
@@ -242,9 +327,10 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
             raise ConfigurationError(
                 f"{where}: groups.{name} names unknown server(s) {', '.join(unknown)}"
             )
-        if name in servers or name == ALL:
+        if name in servers or name == ALL or not _NAME.match(name):
             raise ConfigurationError(
-                f"{where}: group {name!r} has the name of a server, or of 'all'"
+                f"{where}: group {name!r}: a group name is letters, digits and '_.@-',"
+                " and not a server's name or 'all'"
             )
         groups[name] = tuple(members)
     return Config(path=where, servers=servers, groups=groups)
@@ -273,10 +359,21 @@ def _entry(name: str, entry: Any, defaults: dict[str, Any], where: Path) -> Serv
                 f"{where}: servers.{name}: a server name is letters, digits and "
                 f"'_.@-', and not {ALL!r} (which selects every server)"
             )
-        values = {**defaults, **_table(entry, None, where, f"servers.{name}")}
-        return _server(name, values, where)
+        own = _table(entry, None, where, f"servers.{name}")
+        return _server(name, {**_defaults_for(own, defaults), **own}, where)
     except ConfigurationError as exc:
         return Server(name=name, host="", origin=where, problem=str(exc))
+
+
+def _defaults_for(own: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The defaults an entry takes: not those its own keys replace (a secret source
+    of its own replaces the default one; its own ca_file, a default insecure)."""
+    dropped: set[str] = set()
+    if set(own) & SOURCES:
+        dropped |= SOURCES
+    if "ca_file" in own or "insecure" in own:
+        dropped |= {"ca_file", "insecure"}
+    return {key: value for key, value in defaults.items() if key not in dropped}
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -349,6 +446,10 @@ def _check_values(entry: dict[str, Any], label: str) -> None:
         )
     if "login" in entry and not entry["login"].strip():
         raise ConfigurationError(f"{label}.login is empty")
+    if "login" in entry and not entry["login"].isprintable():
+        raise ConfigurationError(
+            f"{label}.login holds a line break or control character"
+        )
     if "protocol" in entry and not entry["protocol"].strip():
         raise ConfigurationError(f"{label}.protocol is empty")
     ca_file = entry.get("ca_file")

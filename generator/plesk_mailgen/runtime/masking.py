@@ -24,6 +24,7 @@ import html.entities
 import json
 import logging
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -32,7 +33,7 @@ MASK = "***"
 MIN_IN_PLACE = 4
 """Shorter secrets hide the whole text they appear in."""
 _FALLBACK_MASKS = (MASK, "###", "[hidden]")
-_SPACE = re.compile(r"[ \t\r\n]+")
+_SPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ENTITY_NAMES = {chr(code): name for code, name in html.entities.codepoint2name.items()}
 
 
@@ -90,19 +91,47 @@ def escaped_forms(secret: str) -> set[str]:
 
 
 _BACKSLASHED = re.compile(
-    r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2}))"
+    r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([/'\"\\]))"
 )
+_REFS = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));?")
+_PERCENT_BYTES = re.compile(r"(?:%[0-9a-fA-F]{2})+")
+
+
+def _joined(text: str) -> str:
+    """A pair of UTF-16 surrogates as the one character it stands for."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _unbackslashed(text: str) -> str:
-    """``\\u00e4``, ``\\U0001f600``, ``\\xe4`` (JSON and Python escapes) as characters."""
+    """JSON, PHP and Python escapes (``\\u00e4``, ``\\xc3\\xa4``, ``\\/``, ``\\'``)
+    as characters; ``\\x`` runs read as UTF-8 bytes, as a bytes repr writes them."""
 
     def char(match: re.Match[str]) -> str:
-        code = int(next(g for g in match.groups() if g), 16)
+        four, eight, byte, plain = match.groups()
+        if plain is not None:
+            return plain
+        if byte is not None:
+            value = int(byte, 16)  # a high byte is decoded below, with its neighbours
+            return chr(value) if value < 0x80 else chr(0xDC00 + value)
+        code = int(four or eight, 16)
         return chr(code) if code <= 0x10FFFF else match.group()
 
-    decoded = _BACKSLASHED.sub(char, text)  # a pair of surrogates is one character:
-    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    decoded = _BACKSLASHED.sub(char, text)
+    try:
+        raw = decoded.encode("utf-8", "surrogateescape")  # the escaped bytes, as bytes
+    except UnicodeEncodeError:  # other lone surrogates: escapes of a pair
+        return _joined(decoded)
+    return _joined(raw.decode("utf-8", "replace"))
+
+
+def _references(text: str) -> str:
+    """Character references, surrogate pairs included (``&#55357;&#56832;``)."""
+
+    def char(match: re.Match[str]) -> str:
+        code = int(match.group(1)) if match.group(1) else int(match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group()
+
+    return _joined(_REFS.sub(char, text))
 
 
 def _views(text: str) -> Iterable[str]:
@@ -110,14 +139,26 @@ def _views(text: str) -> Iterable[str]:
     yield text
     if "\\" in text:
         yield _unbackslashed(text)
-    unescaped = html.unescape(text)
-    yield unescaped
-    yield html.unescape(unescaped)
-    for decoded in (urllib.parse.unquote(text), urllib.parse.unquote_plus(text)):
-        yield decoded
-        yield html.unescape(decoded)
+    if "&" in text:
+        unescaped = html.unescape(_references(text))
+        yield unescaped
+        yield html.unescape(unescaped)
+    if "%" in text or "+" in text:
+        once = urllib.parse.unquote(text)
+        for decoded in (once, urllib.parse.unquote_plus(text)):
+            yield decoded
+            yield html.unescape(decoded)
+        yield urllib.parse.unquote(once)  # encoded twice
+        yield _PERCENT_BYTES.sub(
+            lambda m: urllib.parse.unquote(m.group(), encoding="latin-1"), text
+        )
     yield json.dumps(text)[1:-1]
     yield repr(text)
+
+
+def _normal(text: str) -> str:
+    """The form two texts are compared in: NFC, and any run of space one space."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text))
 
 
 class Masker:
@@ -157,14 +198,27 @@ class Masker:
         return tuple(sorted(found, key=len, reverse=True))
 
     @cached_property
-    def _forms(self) -> tuple[str, ...]:
+    def _forms(self) -> re.Pattern[str] | None:
+        """Every form of every secret long enough to cut out where it stands."""
         forms = {
             form
             for secret in self._secrets
             if len(secret) >= MIN_IN_PLACE
             for form in escaped_forms(secret)
         }
-        return tuple(sorted(forms, key=len, reverse=True))
+        if not forms:
+            return None
+        ordered = sorted(forms, key=len, reverse=True)
+        return re.compile("|".join(re.escape(form) for form in ordered))
+
+    @cached_property
+    def _seen(self) -> re.Pattern[str]:
+        """Any secret, as a reader compares texts (normalized)."""
+        found = {_normal(secret) for secret in self._secrets} - {"", " "}
+        if not found:
+            return re.compile(r"(?!)")  # matches nothing
+        ordered = sorted(found, key=len, reverse=True)
+        return re.compile("|".join(re.escape(secret) for secret in ordered))
 
     @cached_property
     def _whole(self) -> str:
@@ -176,28 +230,34 @@ class Masker:
 
     def text(self, text: str) -> str:
         """``text`` with every secret hidden, in place or as a whole."""
-        if not text or not self:
+        if not text or not self or not self._secrets:
             return text
-        secrets = self._secrets
-        if not secrets:
-            return text
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, MASK)
+        if self._forms is not None:
+            text = self._forms.sub(MASK, text)
         if self._readable(text):
             return self._whole
         return text
 
+    def cut(self, text: str) -> str:
+        """``text``, cut from a longer one, without an end that begins a secret.
+
+        What was cut off may hold the rest of a secret; its beginning must not
+        show either. Masked as ``text()`` does, then the tail that starts any
+        form of a secret is dropped.
+        """
+        text = self.text(text)
+        if not self or text == self._whole:
+            return text
+        forms = [f for s in self._secrets for f in escaped_forms(s)]
+        for length in range(min(len(text), max(map(len, forms), default=0)), 0, -1):
+            tail = text[-length:]
+            if any(form.startswith(tail) for form in forms):
+                return text[:-length]
+        return text
+
     def _readable(self, text: str) -> bool:
         """Whether a secret can still be read in ``text`` in some view of it."""
-        collapsed = {_SPACE.sub(" ", s) for s in self._secrets}
-        for view in _views(text):
-            if any(secret in view for secret in self._secrets):
-                return True
-            spaced = _SPACE.sub(" ", view)
-            if any(secret in spaced for secret in collapsed):
-                return True
-        return False
+        return any(self._seen.search(_normal(view)) for view in _views(text))
 
     def __call__(self, text: str) -> str:
         return self.text(text)

@@ -33,4 +33,8 @@ def main() -> None:
         sys.exit(128 + signum)
     for signum, handler in previous.items():
         signal.signal(signum, handler)
-    command()
+    try:
+        command()
+    finally:  # the run said what it did; a signal now must not add a traceback
+        for signum in (signal.SIGINT, *watched):
+            signal.signal(signum, signal.SIG_IGN)

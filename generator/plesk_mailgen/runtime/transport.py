@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import ssl
+import stat
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -33,6 +34,7 @@ from .credentials import Credentials
 from .deadline import DeadlineBackend, deadline
 from .endpoint import DEFAULT_PORT, split_host, url
 from .errors import (
+    ClientClosedError,
     ConfigurationError,
     DeadlineExceededError,
     ErrorCode,
@@ -60,6 +62,8 @@ _RETRY_STATUS = {502, 503, 504}
 logger = logging.getLogger("plesk_mail")
 logging.addLevelName(TRACE, "TRACE")
 mask_log_lines(logger)
+for _name in ("httpx", "httpcore"):  # their DEBUG lines show headers and reasons
+    mask_log_lines(logging.getLogger(_name))
 _SECRET_ELEMENTS = re.compile(
     rb"(<(password|passwd|value|secret[-_]?key)>)(.*?)(</\2>)", re.S
 )
@@ -83,6 +87,8 @@ def ssl_context(verify: bool | str) -> ssl.SSLContext:
         found = os.stat(verify)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         raise TLSError(f"cannot load CA file {verify!r}: {exc}") from None
+    if not stat.S_ISREG(found.st_mode):  # a FIFO would block the read forever
+        raise TLSError(f"cannot load CA file {verify!r}: not a regular file")
     return _context(verify, (found.st_ino, found.st_size, found.st_mtime_ns))
 
 
@@ -406,6 +412,12 @@ class Transport(_Http, Closing):
                 wait = self._give_up(exc, attempt, read_only, ends, stage)
                 if wait is None:
                     raise self._failure(exc, sent, mask) from None
+            except RuntimeError:
+                if self._client.is_closed:  # the caller's own client, closed by them
+                    raise ClientClosedError(
+                        f"{self.url}: the httpx client given as http_client is closed"
+                    ) from None
+                raise
             except BaseException as exc:  # Ctrl-C: say whether the packet left
                 exc.sent = sent or stage.may_have_sent(exc)  # type: ignore[attr-defined]
                 raise
@@ -518,6 +530,12 @@ class AsyncTransport(_Http):
                 wait = self._give_up(exc, attempt, read_only, ends, stage)
                 if wait is None:
                     raise self._failure(exc, sent, mask) from None
+            except RuntimeError:
+                if self._client.is_closed:  # the caller's own client, closed by them
+                    raise ClientClosedError(
+                        f"{self.url}: the httpx client given as http_client is closed"
+                    ) from None
+                raise
             except BaseException as exc:  # cancelled: say whether the packet left
                 exc.sent = sent or stage.may_have_sent(exc)  # type: ignore[attr-defined]
                 raise

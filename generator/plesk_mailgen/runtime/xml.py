@@ -196,8 +196,9 @@ def _token(element: Element) -> str:
 
 def to_int(element: Element) -> int:
     text = _token(element)
-    # int() would also take "1_000" and non-ASCII digits; xs:integer does not.
-    if text.isascii() and "_" not in text:
+    # int() would also take "1_000" and non-ASCII digits; xs:integer does not;
+    # and thousands of digits are no value Plesk sends (int() would refuse them).
+    if text.isascii() and "_" not in text and len(text) <= 40:
         try:
             return int(text)
         except ValueError:
