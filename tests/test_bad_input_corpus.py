@@ -21,13 +21,15 @@ generator     test_hostile_input.py                                    4
 client        test_client_errors.py                                   32
 client        this file                                               15
 client        test_hostile_input.py                                   35
-client        test_trust.py (issue 23)                                48
+client        test_trust.py (issue 23)                                60
+client        test_addressing.py (issue 19)                            4
 CLI           test_cli.py                                             19
 CLI           this file                                               24
 CLI           test_hostile_input.py                                   15
-CLI           test_trust.py (issue 23)                                44
+CLI           test_trust.py (issue 23)                                54
+CLI           test_addressing.py (issue 19)                            7
 CLI           test_signals.py (issue 23: 3 stops x 3 scenarios)        9
-total                                                                292
+total                                                                325
 ============  ===================================================  =====
 
 Counted as collected by pytest: one per parametrized case. Six CLI cases of
@@ -140,6 +142,16 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
             "test_a_call_after_close_is_refused_before_sending",
             "test_a_decoded_system_error_encodes_back",
             "test_a_log_of_a_short_password_shows_no_trace_of_it",
+            "test_a_huge_number_from_the_server_is_a_response_error",
+            "test_an_echoed_account_password_is_hidden_in_results_and_errors",
+            "test_a_password_listed_as_a_protocol_is_hidden",
+            "test_a_password_named_as_a_result_is_hidden",
+            "test_an_excerpt_never_shows_the_start_of_a_secret_it_cuts",
+            "test_a_ca_file_that_is_a_fifo_is_refused",
+        ),
+        "tests/test_addressing.py": (
+            "test_an_unknown_name_is_an_error_that_names_it_and_sends_nothing",
+            "test_a_site_given_twice_or_not_at_all_is_refused",
         ),
     },
     "CLI": {
@@ -181,6 +193,16 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
             "test_a_refused_connection_says_nothing_was_applied",
             "test_the_tls_advice_names_no_python_argument",
             "test_a_dated_item_round_trips",
+            "test_a_huge_number_in_a_json_line_is_a_row_error",
+            "test_a_fleet_value_refused_before_sending_is_not_applied",
+            "test_an_echoed_account_password_is_hidden_in_error_fields",
+            "test_text_cells_are_sent_as_written",
+            "test_a_credential_command_is_never_shown_whole",
+            "test_ctrl_c_at_a_prompt_says_nothing_was_sent",
+        ),
+        "tests/test_addressing.py": (
+            "test_cli_names_one_clear_line",
+            "test_a_domain_on_no_server_or_on_two_stops_the_call",
         ),
         "tests/test_signals.py": (
             "test_a_stopped_create_says_whether_it_was_applied",
@@ -189,7 +211,7 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
-DOCUMENTED = {"generator": 51, "client": 130, "CLI": 111}
+DOCUMENTED = {"generator": 51, "client": 146, "CLI": 128}
 DOCUMENTED_XFAIL = 0
 
 

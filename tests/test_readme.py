@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.emulator.__main__ import write_config
-from tests.emulator.fixtures import cli_env
+from tests.emulator.fixtures import cli_env, new_emulator
 from tests.emulator.many import ManyServers
 from tests.emulator.server import Emulator
 from tests.emulator.store import Account, SiteSpec
@@ -39,7 +39,18 @@ def readme_block(marker: str) -> str:
     return match.group(1)
 
 
-def test_readme_client_example(emulator: Emulator, tls: TestTLS) -> None:
+@pytest.fixture
+def example_com(tls: TestTLS) -> Iterator[Emulator]:
+    """The emulator README's examples talk to: site 1 is example.com."""
+    emulator = new_emulator(tls, sites=(SiteSpec(1, "example.com"),)).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+def test_readme_client_example(example_com: Emulator, tls: TestTLS) -> None:
+    emulator = example_com
     env = {
         **os.environ,
         "PYTHONPATH": str(GENERATED_DIR),
@@ -59,9 +70,11 @@ def test_readme_client_example(emulator: Emulator, tls: TestTLS) -> None:
     assert lines[2] == "rename: True"
     assert lines[3] == "removed: ['info', 'team']"
     assert emulator.store.accounts(1) == {}
-    # get_protos (protocol="auto"), create (one packet), get_info, rename, remove
-    assert len(emulator.exchanges) == 5
+    # get_protos (protocol="auto"), the lookup of example.com, create (one
+    # packet), get_info, rename, remove: the name was looked up once
+    assert len(emulator.exchanges) == 6
     assert b"<get_protos/>" in emulator.exchanges[0].body
+    assert b"<site>" in emulator.exchanges[1].body
     assert all(not e.request_errors for e in emulator.exchanges)
 
 
@@ -141,7 +154,8 @@ def test_readme_python_blocks_pass_mypy_strict(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
+def test_readme_cli_session(example_com: Emulator, tls: TestTLS) -> None:
+    emulator = example_com
     text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     match = re.search(r"<!-- example: cli -->\s*```console\n(.*?)```", text, re.S)
     assert match, "README has no CLI session"
@@ -154,6 +168,7 @@ def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
         "get-info",
         "rename",
         "remove",
+        "sites",
     ]
     env = {
         **os.environ,
@@ -180,6 +195,7 @@ def test_readme_cli_session(emulator: Emulator, tls: TestTLS) -> None:
     assert "info" in outputs[0]
     assert json.loads(outputs[1])["results"][0]["mailname"]["name"] == "info"
     assert outputs[2] == _shown_output(match.group(1), commands[2])
+    assert outputs[5] == _shown_output(match.group(1), commands[5])
     assert emulator.store.accounts(1) == {}
 
 

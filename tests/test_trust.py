@@ -908,3 +908,235 @@ def test_a_dated_item_round_trips(emulator: Emulator, tls: TestTLS) -> None:
     account = emulator.store.account(SITE_ID, "d1")
     assert account is not None and account.autoresponder is not None
     assert account.autoresponder.end_date == datetime.date(2027, 1, 31).isoformat()
+
+
+# == found by the adversarial review of issue 23 ======================================
+
+
+def test_a_huge_number_in_a_json_line_is_a_row_error(
+    emulator: Emulator, tls: TestTLS, tmp_path: Path
+) -> None:
+    """review 2: an integer of 5,000 digits was a traceback after writes."""
+    rows = tmp_path / "big.jsonl"
+    big = "1" * 5000
+    rows.write_text(
+        '{"name": "ok1"}\n'
+        f'{{"name": "big", "mailbox-enabled": true, "mailbox-quota": {big}}}\n'
+    )
+    result = cli(emulator, tls, "create", "--site-id", "1", "--from-file", str(rows))
+    assert_no_traceback(result)
+    assert result.exit_code == 1, result.output
+    assert set(row_errors(result)) == {2}
+    assert list(emulator.store.accounts(SITE_ID)) == ["ok1"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_huge_number_from_the_server_is_a_response_error(
+    emulator: Emulator, tls: TestTLS, kind: str
+) -> None:
+    """review 3: the codec's fast path gave int() 5,000 digits: a traceback."""
+    body = (
+        f'<packet version="{LATEST}"><mail><create><result><status>ok</status>'
+        f"<mailname><id>{'1' * 5000}</id><name>n1</name></mailname></result>"
+        "</create></mail></packet>"
+    ).encode()
+    emulator.scripted.append(RawAnswer(body))
+    with (
+        connect_to(emulator, tls, kind=kind) as client,
+        pytest.raises(plesk_mail.ResponseError) as caught,
+    ):
+        client.create(site_id=SITE_ID, mailnames=[plesk_mail.NewMailAccount(name="n1")])
+    assert_clean_exception(
+        caught.value, plesk_mail.ResponseError, "not a valid integer"
+    )
+
+
+def test_a_fleet_value_refused_before_sending_is_not_applied(
+    two: list[Emulator], tls: TestTLS, tmp_path: Path
+) -> None:
+    """review 4: a value refused locally was "may have been applied", exit 4."""
+    config = fleet_config(tmp_path / "c.toml", two, tls, protocol=LATEST)
+    result = fleet_cli(
+        config,
+        two[0].password,
+        "--servers",
+        "all",
+        "create",
+        "--site-id",
+        "0",
+        "--name",
+        "v",
+    )
+    assert_no_traceback(result)
+    assert result.exit_code == 3, result.output
+    assert MAYBE not in result.stderr and "was not applied there" in result.stderr
+    assert "--site-id: must be at least 1" in result.stderr
+    assert all(not server.exchanges for server in two)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "jsonl"])
+def test_an_echoed_account_password_is_hidden_in_error_fields(
+    emulator: Emulator, tls: TestTLS, fmt: str
+) -> None:
+    """review 5: an account password the server echoed showed in every format."""
+    body = (
+        f'<packet version="{LATEST}"><mail><create><result><status>error</status>'
+        "<errcode>1019</errcode><errtext>password AcctSecret99 rejected</errtext>"
+        "<mailname><name>info</name></mailname></result></create></mail></packet>"
+    ).encode()
+    emulator.scripted.append(RawAnswer(body))
+    args = ["--format", fmt, "create", "--site-id", "1", "--name", "info"]
+    result = cli(emulator, tls, *args, "--account-password", "AcctSecret99")
+    assert result.exit_code == 1, result.output
+    assert "rejected" in result.stdout
+    assert_hidden("AcctSecret99", result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_echoed_account_password_is_hidden_in_results_and_errors(
+    emulator: Emulator, tls: TestTLS, kind: str
+) -> None:
+    """review 5: the repr and ItemErrors of the results showed it too."""
+    body = (
+        f'<packet version="{LATEST}"><mail><create><result><status>error</status>'
+        "<errcode>1019</errcode><errtext>password AcctSecret99 rejected</errtext>"
+        "<mailname><name>info</name></mailname></result></create></mail></packet>"
+    ).encode()
+    emulator.scripted.append(RawAnswer(body))
+    account = plesk_mail.NewMailAccount(
+        name="info", password=plesk_mail.Password(value="AcctSecret99")
+    )
+    with connect_to(emulator, tls, kind=kind) as client:
+        results = client.create(site_id=SITE_ID, mailnames=[account])
+    assert results[0].errtext == "password AcctSecret99 rejected"  # the data: exact
+    with pytest.raises(plesk_mail.ItemErrors) as caught:
+        results.raise_for_errors()
+    assert_hidden("AcctSecret99", repr(results), str(caught.value))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_password_listed_as_a_protocol_is_hidden(
+    emulator: Emulator, tls: TestTLS, kind: str
+) -> None:
+    """review 6: get_protos listing the password showed it in the error."""
+    body = (
+        "<packet><server><get_protos><result><status>ok</status><protos>"
+        f"<proto>{emulator.password}</proto><proto>9.9</proto></protos>"
+        "</result></get_protos></server></packet>"
+    ).encode()
+    emulator.scripted.append(RawAnswer(body))
+    with pytest.raises(plesk_mail.ProtocolVersionError) as caught:
+        connect_to(emulator, tls, kind=kind, protocol="auto")
+    assert "no common protocol version" in str(caught.value)
+    assert_hidden(emulator.password, str(caught.value))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_password_named_as_a_result_is_hidden(
+    emulator: Emulator, tls: TestTLS, kind: str
+) -> None:
+    """review 7: the results-do-not-match error quoted the name the server gave."""
+    body = (
+        f'<packet version="{LATEST}"><mail><create><result><status>ok</status>'
+        f"<mailname><id>1</id><name>{emulator.password}</name></mailname></result>"
+        "</create></mail></packet>"
+    ).encode()
+    emulator.scripted.append(RawAnswer(body))
+    with (
+        connect_to(emulator, tls, kind=kind) as client,
+        pytest.raises(plesk_mail.ResponseError) as caught,
+    ):
+        client.create(site_id=SITE_ID, mailnames=[plesk_mail.NewMailAccount(name="n1")])
+    assert "do not match" in str(caught.value)
+    assert_hidden(emulator.password, str(caught.value))
+
+
+@pytest.mark.parametrize("status", [500, 200])
+def test_an_excerpt_never_shows_the_start_of_a_secret_it_cuts(
+    emulator: Emulator, tls: TestTLS, status: int
+) -> None:
+    """review 8: 4,086 spaces and then the password showed 10 of its 12 characters."""
+    body = b" " * 4086 + emulator.password.encode() + b" and more"
+    emulator.scripted.append(RawAnswer(body, status, content_type="text/plain"))
+    with (
+        connect_to(emulator, tls) as client,
+        pytest.raises(plesk_mail.ResponseError) as caught,
+    ):
+        client.get_prefs(site_ids=[SITE_ID])
+    shown = str(caught.value) + caught.value.excerpt
+    for length in range(3, len(emulator.password) + 1):
+        assert emulator.password[:length] not in shown, shown
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_ca_file_that_is_a_fifo_is_refused(
+    emulator: Emulator, tls: TestTLS, tmp_path: Path, kind: str
+) -> None:
+    """review 9: the TLS setup blocked reading a FIFO, past every deadline."""
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)
+    result = cli(
+        emulator, tls, "enable", "--site-id", "1", env={"PLESK_CA_FILE": str(fifo)}
+    )
+    assert_clean_exit(result, 2, "PLESK_CA_FILE", "is not a regular file")
+    with pytest.raises(plesk_mail.TLSError, match="not a regular file"):
+        connect_to(emulator, tls, kind=kind, verify=str(fifo))
+
+
+def test_text_cells_are_sent_as_written(
+    emulator: Emulator, tls: TestTLS, tmp_path: Path
+) -> None:
+    """review 11: a password cell lost its spaces on the way out."""
+    rows = tmp_path / "sp.csv"
+    rows.write_text(
+        'name,account-password,description\nsp1,  lead and trail  ,"  padded  "\n'
+    )
+    result = cli(emulator, tls, "create", "--site-id", "1", "--from-file", str(rows))
+    assert result.exit_code == 0, result.output
+    account = emulator.store.account(SITE_ID, "sp1")
+    assert account is not None
+    assert (
+        account.password == "  lead and trail  " and account.description == "  padded  "
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["vault-read --token=hvs.TOPSECRET x", "VAULT_TOKEN=hvs.TOPSECRET vault read x"],
+)
+def test_a_credential_command_is_never_shown_whole(
+    tmp_path: Path, command: str
+) -> None:
+    """review 12: a failing command's error, and the listing, showed its token."""
+    config = write_config(
+        tmp_path / "c.toml", {"w": {"host": "127.0.0.1:1", "password_command": command}}
+    )
+    for args in (
+        ["servers"],
+        ["servers", "check"],
+        ["--server", "w", "enable", "--site-id", "1"],
+    ):
+        result = CliRunner().invoke(
+            main, ["--config", str(config), *args], env={"PLESK_HOST": ""}
+        )
+        assert_no_traceback(result)
+        assert "TOPSECRET" not in result.output, (args, result.output)
+
+
+def test_ctrl_c_at_a_prompt_says_nothing_was_sent(
+    emulator: Emulator, tls: TestTLS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review 15: click's "Aborted!" and exit 1 at an interrupted prompt."""
+    import click
+    from plesk_mail.runtime import cli_run
+
+    def interrupted(settings: Any) -> str:  # what click.prompt does on Ctrl-C
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise click.exceptions.Abort() from None
+
+    monkeypatch.setattr(cli_run, "password_of", interrupted)
+    result = cli(emulator, tls, "enable", "--site-id", "1", env={"PLESK_PASSWORD": ""})
+    assert_clean_exit(result, 130, "interrupted; nothing was sent")
+    assert not emulator.exchanges

@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "0970e082c4967f82068c66993705808d0cbe83b23b4ba394d1262adc08d6d51c"
+INPUTS_FINGERPRINT = "47917162a56a2ed6f47c9089989a06b3aefe79958eb54d910753215aad4dffb2"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -71,13 +71,13 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/addressing.py": "30368b3d9edfd2849d04139d169b9171203e8a2a4e57e59d683a4891224cfaa3",
     "plesk_mail/runtime/aio.py": "71174aa7317480ea813ca51f6d983be8cad19cbbc4ce91a7af7e825c6389ee81",
     "plesk_mail/runtime/checks.py": "62560b798ddf9528ab70eaf8c0ad3add40ab4c4c784f4fdbada08be3ab555987",
-    "plesk_mail/runtime/cli.py": "7c49230abdd7b9a3880242d3850e70dbfcdfc75ddd9f28d94b4ef4870cdf63db",
-    "plesk_mail/runtime/cli_fleet.py": "7bdcdc642a562f78aa26e2c6fd461fa80f330a7bd4defbdbc9da929c3fd6e18b",
+    "plesk_mail/runtime/cli.py": "516c2250122460616a3fbf6774ff53572f0ba5ad85f07847dc4dfa6af0633302",
+    "plesk_mail/runtime/cli_fleet.py": "d5c2a95172286808d3ee63cafad7aaee882f8f618124c5f6bd0a0f905172a697",
     "plesk_mail/runtime/cli_ledger.py": "2a07bc65aa0734ea549d1e1cff382511a44d47893d4218c97c2793de5fa9111c",
     "plesk_mail/runtime/cli_output.py": "b50683c243751299ad7ecfba26afc2583f33be2b68ea60f8215bc73d8a1fff9d",
     "plesk_mail/runtime/cli_rows.py": "6fec73ec88cccc534b2ebce34b447de83e457a1fa70a4ebbc0f0e54bdb02e0c7",
     "plesk_mail/runtime/cli_run.py": "0edf5c490f340b418ee3d331c30081c5a119ab4764cd4f8e1e1f961589655c21",
-    "plesk_mail/runtime/cli_sites.py": "de021c5eb5ef3f9d8f43edc294ce8d37b5bc87e573f0a3ba8921ce1865c60b28",
+    "plesk_mail/runtime/cli_sites.py": "5cae20380f2c7b61579cc142e9b1d1d73506e0fab2f96f3292c8590cb3651534",
     "plesk_mail/runtime/cli_values.py": "f2ab8d17b08898904165116c35bedde274fbcb98c04742fa612d0749412e7dfb",
     "plesk_mail/runtime/client.py": "4b4d7065f014ef7b18bfe0d10b51e73bcee5e54a304d00db330835ac3ec6164c",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",

@@ -278,8 +278,10 @@ def _port(value: Any) -> int | None:
 
 
 def _ca_file(value: Any) -> None:
-    if value is not None and not os.path.isfile(value):
-        raise click.UsageError(f"{_source('ca_file')}: {value!r} does not exist")
+    if value is None or os.path.isfile(value):
+        return
+    problem = "is not a regular file" if os.path.exists(value) else "does not exist"
+    raise click.UsageError(f"{_source('ca_file')}: {value!r} {problem}")
 
 
 def _refuse_contradictions(values: dict[str, Any]) -> None:

@@ -50,10 +50,14 @@ def where_command(app: App) -> click.Command:
         settings = ctx.find_object(Settings) or Settings()
         if not settings.servers:
             raise click.UsageError("where asks the servers of --servers")
+        from .addressing import ascii_name
+
         found = _lookup(app, settings, list(names))
         by_name: dict[str, list[str]] = {}
-        for server, site in found:
-            by_name.setdefault(site.name, []).append(str(server))
+        for name in names:  # in the order asked
+            for server, site in found:
+                if site.ascii_name.casefold() == ascii_name(name).casefold():
+                    by_name.setdefault(site.name, []).append(str(server))
         rows = [
             {"name": name, "servers": ", ".join(servers)}
             for name, servers in by_name.items()

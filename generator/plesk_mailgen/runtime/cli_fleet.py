@@ -32,6 +32,7 @@ from .commands import (
     EXIT_ITEMS_FAILED,
     EXIT_OK,
     EXIT_STOPPED,
+    EXIT_USAGE,
     App,
     Command,
     Settings,
@@ -77,6 +78,13 @@ def run_fleet(
         outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
     except KeyboardInterrupt as interrupt:
         stop, outcomes = interrupt, getattr(interrupt, "outcomes", {})
+    except PleskError as exc:  # the call named domains it could not route: none sent
+        from .routing import AmbiguousSiteError
+
+        code = EXIT_USAGE if isinstance(exc, AmbiguousSiteError) else EXIT_CONNECTION
+        click.echo(f"plesk-mail: error: {exc}; nothing was sent", err=True)
+        settings.accounted = True
+        return code
     with held_signals():
         settings.accounted = True
         numbers = _row_numbers(command, kwargs, rows, fleet.last_plan, outcomes)
