@@ -290,6 +290,8 @@ def test_a_stopped_fleet_says_what_each_server_applied(
                 assert exists, (seed, index, ended.err)
             elif "was not applied there" in said[0]:
                 assert not exists, (seed, index, said)
+            elif "was answered there: 1 item(s) ok" in said[0]:
+                assert exists, (seed, index, said)
             else:
                 assert "may or may not have been applied" in said[0], said
                 outcome = "in flight"
