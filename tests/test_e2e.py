@@ -150,7 +150,7 @@ def test_every_operation_through_the_cli(
     }
     assert accounts["info"]["autoresponder"]["subject"] == "Away"
     assert accounts["info"]["antivirus"] == "inout"
-    assert accounts["info"]["password"] is None
+    assert accounts["info"]["password"] == {"value": None, "type": None}  # <password/>
     assert accounts["sales"]["description"] == "Sales desk"
     assert accounts["sales"]["mailbox"]["quota"] == 2 * 2**30
     assert accounts["sales"]["aliases"] == ["s1", "s2"]

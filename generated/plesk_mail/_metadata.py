@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "1980d66769a5f3959faa243ba508ef1618b5cad70f37bc3b6a830e698fa40cd6"
+INPUTS_FINGERPRINT = "8cde442842f81eba667915c298a941d591dda95d5ed675f34a9ff624b209d434"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -77,7 +77,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli_rows.py": "f2e378ab2ec7d0f059599f70cb7df46ba1d835d0cf493bc9fd20dcf0d3762a11",
     "plesk_mail/runtime/cli_run.py": "a2e2fe7c3d34b6fe60ab0cb09c3806bd836ab2a6d8c10b429189505de016d5c8",
     "plesk_mail/runtime/cli_values.py": "a48d6632176331de354a05174ef8ace329cc15238598ef86ee593c3e7085a28c",
-    "plesk_mail/runtime/client.py": "b68d50f7c71d6e965bdd1933c75ca5017557f0eb14a408d0149dbcc4f81d5482",
+    "plesk_mail/runtime/client.py": "a196cc7910f7eb16e16a71669e53af76aa3c09825bcfc8628403d01b32d1a8b8",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "6757f0bbb5880e0e0d94b8fa27398bb2d2f381123b5a946686fef59c20e955f9",
     "plesk_mail/runtime/config.py": "d84fd542efbf0305753aa43d7111db4a5a4320912074952c3e4b3b55d4d2faea",
