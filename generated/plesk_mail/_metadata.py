@@ -50,14 +50,14 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "8cde442842f81eba667915c298a941d591dda95d5ed675f34a9ff624b209d434"
+INPUTS_FINGERPRINT = "e2ff089b1255534c01d72e0de76b1d337245464a0960733faa3422d7fdfc2ad7"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "c9afff46b3ed8c6ff95db11a05360abf9f9c5525123bce8e3cfb18a9c298f387",
     "LICENSE": "5a1b2f4d4c5557c2b0f3fa35c7c7be06b70505a29ea1a0d6565abac6f9fa1138",
     "README.md": "36993c3ec7f0ddca64678c9f3aec050a520ebdec9f4c6d7ea2b6cec75e2047e9",
-    "plesk_mail/__init__.py": "0274475ec37258196d45266d5d1ab3e40f4ef781c9b3b8b4ac1385c14dab7582",
+    "plesk_mail/__init__.py": "e27ed6c2167a7441cc4f31fcaba03e9110a717c8b4f68e4434b2c9df1b155da7",
     "plesk_mail/__main__.py": "ff7a885a90e9cdca28fa277ff806a9c4fafb78ab525ea7a7deb35b06bdcf0634",
     "plesk_mail/_fleet.py": "03e16371cd91eedd8266bcaccab8d5ac7839e5c8b326a74ede3f26249a624351",
     "plesk_mail/cli.py": "04563a162f448dfb71519c1d97d8a0776b08b46a4ca772792223e3eed306ca4c",
@@ -70,7 +70,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/__init__.py": "b061629b11b4b04d1bad363b921c9a16e61e13d7dc516c9886675f2ae9f873e6",
     "plesk_mail/runtime/aio.py": "4e5e47b1400ec8bf331923e1376288d101f64e1863f973b78d5bfa1761b728dd",
     "plesk_mail/runtime/checks.py": "62560b798ddf9528ab70eaf8c0ad3add40ab4c4c784f4fdbada08be3ab555987",
-    "plesk_mail/runtime/cli.py": "d34d34953f4fd83db7c5740ec66ac5f0f0e8eeba2e3ba4d0cee39bce68012eb0",
+    "plesk_mail/runtime/cli.py": "9414c3407071b72dd73b9c143c1a26b6968b82209afdf21f91bd9a966c14f6cd",
     "plesk_mail/runtime/cli_fleet.py": "65511d4df8458cd91c89f6f05ec600188482e8867d0345a52e468e997cc55258",
     "plesk_mail/runtime/cli_ledger.py": "3c43157aa5fab8926f02648527f732750a0c8c3911440a095757f9db3a8c1c8a",
     "plesk_mail/runtime/cli_output.py": "9ffc7535a7bc154b506ae3ccf164e238291ad27079e510aa8dffcfefd686cecf",
@@ -81,7 +81,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "6757f0bbb5880e0e0d94b8fa27398bb2d2f381123b5a946686fef59c20e955f9",
     "plesk_mail/runtime/config.py": "d84fd542efbf0305753aa43d7111db4a5a4320912074952c3e4b3b55d4d2faea",
-    "plesk_mail/runtime/connecting.py": "51750e04eb42b7ddf5c6f432c6aec8eb4a5e4fa0e705f34d3ef5aaa545a5fd5a",
+    "plesk_mail/runtime/connecting.py": "f56cfd7691abe801dac900bae69faca986003a308c80e79cb6f3f673b4f95b89",
     "plesk_mail/runtime/credentials.py": "e438276e27d9733b2cce979580dc6e3cdee681897e45030f1fb4d172be269c38",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "e8922596f567ddab423aefa09677ecadaab717cde3bf73c3df96d387a00bb3c5",
@@ -91,10 +91,11 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/masking.py": "609b604aac2790e88e808308b2dab2c00823fe5454246d907445c295ae867106",
     "plesk_mail/runtime/negotiate.py": "3db8fb512ca4a872974fb37e5424089955fcbd210a7e99953b9853cce6b121e8",
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
+    "plesk_mail/runtime/recording.py": "02585bac24aed1e9e19f3a5793c21624d26f7c9b910731424e9d12d820098390",
     "plesk_mail/runtime/retry.py": "9544601e115fb1321704deaf5bbe4ed0872cc43a00bbddb617f9d64886e2b569",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
     "plesk_mail/runtime/start.py": "5e7d87829935903496b00099f78506e4cfa6f736ad4f7c82891855367eeed4dd",
-    "plesk_mail/runtime/transport.py": "ecd7a4e92291f7d830bea222a063a4382cb62ffcb46aabe421113527daf84264",
+    "plesk_mail/runtime/transport.py": "eddad37a467bd84d9067f270adf44962f259bca295bc394d6a0f8f3db59ee43e",
     "plesk_mail/runtime/validate.py": "7792bc3b6a99e620b67120900e68fc5585e2642b32549ee3dcd003bbb5617dcf",
     "plesk_mail/runtime/xml.py": "660e1e8f4c1c4f5f3ef92c2fb1a1aef83011490dad5d18d3a92f9f425a8d2e0e",
     "plesk_mail/v1_6_6_0/__init__.py": "a89fca8c4a5511c8595f85f487ee6ba24d1255520471d2bb7ffd861eb0c3ac33",
