@@ -313,3 +313,44 @@ def test_samples_can_be_made_again(tmp_path: Path, caplog: Any) -> None:
                 assert (tmp_path / folder.name / name).read_bytes() == (
                     folder / name
                 ).read_bytes()
+
+
+def test_a_fleet_records_every_server(tls: TestTLS, tmp_path: Path) -> None:
+    """``--record`` with ``--servers``: each server's exchanges, one numbering."""
+    from tests.test_fleet import write_config
+
+    servers = [new_emulator(tls, password=LOGIN_PASSWORD).start() for _ in range(2)]
+    try:
+        config = write_config(
+            tmp_path / "fleet.toml",
+            {
+                f"web{i}": {
+                    "host": f"127.0.0.1:{server.port}",
+                    "ca_file": str(tls.ca_file),
+                    "password": LOGIN_PASSWORD,
+                }
+                for i, server in enumerate(servers)
+            },
+        )
+        folder = tmp_path / "fleet"
+        result = CliRunner().invoke(
+            main,
+            [
+                *("--config", str(config), "--servers", "all", "--record", str(folder)),
+                *("get-prefs", "--site-id", "1"),
+            ],
+            env={"PLESK_HOST": "", "PLESK_PASSWORD": ""},
+        )
+    finally:
+        for server in servers:
+            server.stop()
+    assert result.exit_code == 0, result.output
+    recorded = pairs(folder)  # each server: get_protos (auto), get_prefs
+    assert len(recorded) == sum(len(s.exchanges) for s in servers) == 4
+    assert sorted(r.name.split("-", 1)[1] for r, _ in recorded) == [
+        "mail.get_prefs.request.xml",
+        "mail.get_prefs.request.xml",
+        "server.get_protos.request.xml",
+        "server.get_protos.request.xml",
+    ]
+    assert_no_secret(folder, LOGIN_PASSWORD)

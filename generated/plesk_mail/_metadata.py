@@ -50,13 +50,13 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "e2ff089b1255534c01d72e0de76b1d337245464a0960733faa3422d7fdfc2ad7"
+INPUTS_FINGERPRINT = "dbef9496c1fc134bcac3e59f89d2f96b59fe2190432bac67a86cf58ceb4d2d6b"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "c9afff46b3ed8c6ff95db11a05360abf9f9c5525123bce8e3cfb18a9c298f387",
     "LICENSE": "5a1b2f4d4c5557c2b0f3fa35c7c7be06b70505a29ea1a0d6565abac6f9fa1138",
-    "README.md": "36993c3ec7f0ddca64678c9f3aec050a520ebdec9f4c6d7ea2b6cec75e2047e9",
+    "README.md": "3cd78005aaa991d25cedca9f84cbf474627db08222a61c9379440526bfebe55b",
     "plesk_mail/__init__.py": "e27ed6c2167a7441cc4f31fcaba03e9110a717c8b4f68e4434b2c9df1b155da7",
     "plesk_mail/__main__.py": "ff7a885a90e9cdca28fa277ff806a9c4fafb78ab525ea7a7deb35b06bdcf0634",
     "plesk_mail/_fleet.py": "03e16371cd91eedd8266bcaccab8d5ac7839e5c8b326a74ede3f26249a624351",
