@@ -112,7 +112,9 @@ def test_mixed_batch_packs_calls_greedily_and_keeps_each_answer(
         created, renamed, more = _batched(client, collect)
     assert items_per_packet(emulator) == [100, 51, 60]
     assert [index for index, _ in created.value.failed] == failing
-    assert [r.mailname.name for r in created.value if r.mailname] == [
+    # Every result names its account, the failed ones too (as Plesk's do).
+    assert [r.mailname.name for r in created.value] == first
+    assert [r.mailname.name for r in created.value if r.ok] == [
         n for i, n in enumerate(first) if i not in failing
     ]
     assert renamed.value.ok and len(renamed.value) == 1

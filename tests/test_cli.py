@@ -25,9 +25,10 @@ from tests.emulator.fixtures import SITE_ID, cli_env
 from tests.emulator.server import Emulator
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
-from tests.support.corpus import assert_clean_exit, assert_no_traceback
+from tests.support.corpus import assert_clean_exit
 from tests.support.instances import choice_fields
 from tests.support.protocols import VERSIONS, generated_module, protocol_model
+from tests.support.target import STRONG_PASSWORD, Target
 
 LATEST = VERSIONS[-1]
 EXISTING = "existing"
@@ -164,26 +165,30 @@ def test_get_info_of_an_empty_site_exits_0(emulator: Emulator, tls: TestTLS) -> 
     assert table.exit_code == 0 and table.stdout.split() == ["#", "status", "0", "ok"]
 
 
-def test_item_failures_exit_1_and_are_reported(
-    emulator: Emulator, tls: TestTLS
-) -> None:
-    emulator.store.add_account(SITE_ID, Account(name="kept"))
-    result = invoke(
-        emulator, tls, "rename", "--site-id", "1", "--name", "ghost", "--new-name", "x"
-    )
-    assert_no_traceback(result)
-    assert result.exit_code == 1
-    [row] = [line for line in result.stdout.splitlines() if "1013" in line]
-    assert "ghost does not exist" in row
-    assert list(emulator.store.accounts(SITE_ID)) == ["kept"]
-
-
-def test_json_output_is_one_stable_document(emulator: Emulator, tls: TestTLS) -> None:
+def test_item_failures_exit_1_and_are_reported(target: Target) -> None:
+    site = str(target.site_id)
     assert (
-        invoke(emulator, tls, "create", "--site-id", "1", "--name", "info").exit_code
+        target.cli("create", "--site-id", site, "--name", target.name("kept")).exit_code
         == 0
     )
-    result = invoke(emulator, tls, "get-info", "--site-id", "1", "--mailbox", "--json")
+    ghost = target.name("ghost")
+    result = target.cli(
+        "rename", "--site-id", site, "--name", ghost, "--new-name", target.name("x")
+    )
+    assert result.exit_code == 1
+    [row] = [line for line in result.stdout.splitlines() if "1013" in line]
+    assert ghost in row
+    with target.connect() as client:
+        assert list(target.accounts(client)) == [target.name("kept")]
+
+
+def test_json_output_is_one_stable_document(target: Target) -> None:
+    site = str(target.site_id)
+    name = target.name("info")
+    assert target.cli("create", "--site-id", site, "--name", name).exit_code == 0
+    result = target.cli(
+        "get-info", "--site-id", site, "--name", name, "--mailbox", "--json"
+    )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert sorted(document) == [
@@ -200,7 +205,7 @@ def test_json_output_is_one_stable_document(emulator: Emulator, tls: TestTLS) ->
         "failed": 0,
         "bad_rows": 0,
     }
-    assert document["results"][0]["mailname"]["name"] == "info"
+    assert document["results"][0]["mailname"]["name"] == name
     assert document["results"][0]["status"] == "ok"
 
 
@@ -328,88 +333,89 @@ def test_connection_failures_exit_3(
 
 
 def test_from_file_processes_valid_rows_and_reports_bad_ones(
-    emulator: Emulator, tls: TestTLS, tmp_path: Path
+    target: Target, tmp_path: Path
 ) -> None:
+    n = target.name
     rows = tmp_path / "accounts.csv"
     rows.write_text(
         "name,alias,mailbox-enabled,mailbox-quota\n"
-        "anna,a1;a2,true,1G\n"
-        "bert,,true,lots\n"
-        "carl,,,\n"
+        f"{n('anna')},{n('a1')};{n('a2')},true,1G\n"
+        f"{n('bert')},,true,lots\n"
+        f"{n('carl')},,,\n"
         ",,,\n"
-        "anna,,,\n"
-        "dora,,yes,100M\n"
+        f"{n('anna')},,,\n"
+        f"{n('dora')},,yes,100M\n"
     )
-    result = invoke(
-        emulator,
-        tls,
+    before = target.packets
+    result = target.cli(
         "--chunk-size",
         "2",
         "create",
         "--site-id",
-        "1",
+        str(target.site_id),
         "--from-file",
         str(rows),
     )
-    assert_no_traceback(result)
     assert result.exit_code == 1, result.output
-    accounts = emulator.store.accounts(SITE_ID)
-    assert sorted(accounts) == ["anna", "carl", "dora"]
-    assert accounts["anna"].aliases == ["a1", "a2"] and accounts["anna"].quota == 2**30
+    assert target.packets - before == 2  # 4 valid rows in packets of 2
+    with target.connect() as client:
+        accounts = target.accounts(client)
+    assert sorted(accounts) == [n("anna"), n("carl"), n("dora")]
+    assert accounts[n("anna")].aliases == [n("a1"), n("a2")]
+    assert accounts[n("anna")].mailbox.quota == 2**30
     assert (
         "row 3: mailbox-quota" in result.stderr
         and "row 5: missing name" in result.stderr
     )
     assert "1007" in result.stdout  # the duplicate anna, reported with its row
-    assert len(emulator.exchanges) == 2  # 4 valid rows in packets of 2
-    for exchange in emulator.exchanges:
-        assert not exchange.request_errors
 
 
-def test_from_file_json_lines(emulator: Emulator, tls: TestTLS, tmp_path: Path) -> None:
+def test_from_file_json_lines(target: Target, tmp_path: Path) -> None:
+    n = target.name
     rows = tmp_path / "accounts.jsonl"
     rows.write_text(
-        '{"name": "eva", "alias": ["x", "y"]}\nnot json\n{"name": "fred", "antivirus": "in"}\n'
+        f'{{"name": "{n("eva")}", "alias": ["{n("x")}", "{n("y")}"]}}\nnot json\n'
+        f'{{"name": "{n("fred")}", "antivirus": "in"}}\n'
     )
-    result = invoke(
-        emulator, tls, "--json", "create", "--site-id", "1", "--from-file", str(rows)
+    result = target.cli(
+        "--json", "create", "--site-id", str(target.site_id), "--from-file", str(rows)
     )
-    assert_no_traceback(result)
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert document["failed_rows"] == [{"row": 2, "error": "not JSON: Expecting value"}]
-    assert [r["mailname"]["name"] for r in document["results"]] == ["eva", "fred"]
-    assert emulator.store.accounts(SITE_ID)["eva"].aliases == ["x", "y"]
+    assert [r["mailname"]["name"] for r in document["results"]] == [n("eva"), n("fred")]
+    with target.connect() as client:
+        assert target.accounts(client)[n("eva")].aliases == [n("x"), n("y")]
 
 
-def test_remove_from_file_of_names(
-    emulator: Emulator, tls: TestTLS, tmp_path: Path
-) -> None:
-    for name in ("a", "b", "c"):
-        emulator.store.add_account(SITE_ID, Account(name=name))
+def test_remove_from_file_of_names(target: Target, tmp_path: Path) -> None:
+    n = target.name
+    site = str(target.site_id)
+    for base in ("a", "b", "c"):
+        assert target.cli("create", "--site-id", site, "--name", n(base)).exit_code == 0
     rows = tmp_path / "names.csv"
-    rows.write_text("name\na\nc\n")
-    result = invoke(emulator, tls, "remove", "--site-id", "1", "--from-file", str(rows))
+    rows.write_text(f"name\n{n('a')}\n{n('c')}\n")
+    result = target.cli("remove", "--site-id", site, "--from-file", str(rows))
     assert result.exit_code == 0, result.output
-    assert sorted(emulator.store.accounts(SITE_ID)) == ["b"]
+    with target.connect() as client:
+        assert sorted(target.accounts(client)) == [n("b")]
 
 
-def test_password_never_printed(emulator: Emulator, tls: TestTLS) -> None:
-    result = invoke(
-        emulator,
-        tls,
+def test_password_never_printed(target: Target) -> None:
+    result = target.cli(
         "-vv",
         "create",
         "--site-id",
-        "1",
+        str(target.site_id),
         "--name",
-        "z",
+        target.name("z"),
         "--account-password",
-        "Zz-S3cret-123",
+        STRONG_PASSWORD,
     )
     assert result.exit_code == 0, result.output
-    assert "Zz-S3cret-123" not in result.output
-    assert emulator.password not in result.output
+    assert STRONG_PASSWORD not in result.output
+    for secret in (target.settings.password, target.settings.secret_key):
+        assert not secret or secret not in result.output
     assert "request body" in result.stderr  # -vv logs packets, masked
 
 

@@ -1,9 +1,13 @@
-"""End to end, for every protocol version and every operation.
+"""End to end, for every protocol version and every account operation.
 
-``plesk-mail`` (the generated CLI) -> the generated client -> HTTPS -> the
-emulator (every packet validated both ways) -> SQLite in a file, and back:
-what the CLI prints, and what the database file holds, read with plain
-``sqlite3``.
+``plesk-mail`` (the generated CLI) -> the generated client -> HTTPS -> a
+server, and back. The server is ``target``: a fresh emulator (every packet
+validated both ways against the version's XSDs) in the ordinary run, a real
+Plesk in live mode (``PLESK_LIVE_*``, README "Live mode"); what it holds
+afterwards is read back through the API, as a user would. The tests at the
+end need the emulator itself: its SQLite file, read with plain ``sqlite3``,
+and the site-wide commands (``enable``, ``disable``, ``set-prefs``, ``remove
+--all``) a live run must never send to a real server.
 """
 
 from __future__ import annotations
@@ -16,8 +20,7 @@ from typing import Any
 
 import plesk_mail
 import pytest
-from click.testing import CliRunner, Result
-from plesk_mail.cli import main
+from click.testing import Result
 
 from tests.emulator.fixtures import SITE_ID, cli_env, new_emulator
 from tests.emulator.server import Emulator
@@ -25,8 +28,274 @@ from tests.emulator.store import Account, Store
 from tests.emulator.tls import TestTLS
 from tests.support.corpus import assert_clean_exit, assert_no_traceback
 from tests.support.protocols import VERSIONS, generated_module
+from tests.support.target import STRONG_PASSWORD, Target
 
 OTHER_SITE = 2
+
+
+def json_of(result: Result, exit_code: int = 0) -> dict[str, Any]:
+    """The JSON document of a command that must exit with ``exit_code``."""
+    assert result.exit_code == exit_code, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def version_has(version: str, since: str) -> bool:
+    return VERSIONS.index(version) >= VERSIONS.index(since)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_account_operation_through_the_cli(
+    target: Target, version: str, tmp_path: Path
+) -> None:
+    protocol = target.use(version)
+    site = f"--site-id={target.site_id}"
+    n = target.name
+
+    def cli(*args: str, exit_code: int = 0) -> dict[str, Any]:
+        return json_of(target.cli("--json", *args, protocol=protocol), exit_code)
+
+    created = cli(
+        "create",
+        site,
+        f"--name={n('info')}",
+        "--cp-access",
+        "--mailbox-enabled",
+        "--mailbox-quota=100M",
+        "--forwarding-enabled",
+        "--forwarding-address=boss@example.com",
+        f"--alias={n('contact')}",
+        "--autoresponder-enabled",
+        "--autoresponder-subject=Away",
+        "--autoresponder-text=Back soon",
+        "--account-password=" + STRONG_PASSWORD,
+        "--antivirus=inout",
+        "--outgoing-messages-mbox-limit=25",
+        "--description=Front desk",
+    )
+    assert created["ok"] and created["results"][0]["mailname"]["name"] == n("info")
+    rows = tmp_path / "accounts.csv"
+    rows.write_text(
+        "name,alias,mailbox-enabled,mailbox-quota\n"
+        f"{n('sales')},{n('s1')};{n('s2')},true,1G\n{n('team')},,,\n"
+    )
+    assert cli("create", site, f"--from-file={rows}")["ok"]
+
+    cli(
+        "update-add",
+        site,
+        f"--name={n('info')}",
+        f"--alias={n('hello')}",
+        "--forwarding-address=deputy@example.com",
+    )
+    cli("update-remove", site, f"--name={n('info')}", f"--alias={n('contact')}")
+    cli(
+        "update-set",
+        site,
+        f"--name={n('sales')}",
+        "--description=Sales desk",
+        "--mailbox-enabled",
+        "--mailbox-quota=2G",
+    )
+
+    names = [f"--name={n(base)}" for base in ("info", "sales", "team")]
+    info = cli(
+        "get-info",
+        site,
+        *names,
+        "--mailbox",
+        "--mailbox-usage",
+        "--forwarding",
+        "--aliases",
+        "--autoresponder",
+    )
+    accounts = {r["mailname"]["name"]: r["mailname"] for r in info["results"]}
+    assert list(accounts) == [n("info"), n("sales"), n("team")]
+    mine = accounts[n("info")]
+    assert mine["aliases"] == [n("hello")]
+    assert mine["forwarding"] == {
+        "enabled": True,
+        "addresses": ["boss@example.com", "deputy@example.com"],
+    }
+    assert mine["mailbox"]["enabled"] is True
+    assert mine["mailbox"]["quota"] == 100 * 2**20
+    assert isinstance(mine["mailbox"]["usage"], int)
+    assert mine["autoresponder"]["subject"] == "Away"
+    assert mine["antivirus"] == "inout"
+    assert (mine.get("password") or {}).get("value") is None  # never sent back
+    assert accounts[n("sales")]["description"] == "Sales desk"
+    assert accounts[n("sales")]["mailbox"]["quota"] == 2 * 2**30
+    assert accounts[n("sales")]["aliases"] == [n("s1"), n("s2")]
+
+    cli("rename", site, f"--name={n('sales')}", f"--new-name={n('desk')}")
+    taken = cli(
+        "rename", site, f"--name={n('desk')}", f"--new-name={n('info')}", exit_code=1
+    )
+    unknown = cli(
+        "rename", site, f"--name={n('ghost')}", f"--new-name={n('x')}", exit_code=1
+    )
+    assert taken["results"][0]["errcode"] == 1007
+    assert unknown["results"][0]["errcode"] == 1013
+
+    [prefs] = cli("get-prefs", site)["results"]
+    assert prefs["site_id"] == target.site_id
+    assert isinstance(prefs["prefs"]["mailservice"], bool)
+    providers = cli("get-available-mail-providers")
+    assert providers["ok"] and providers["results"]
+
+    removed = cli("remove", site, f"--name={n('info')}")
+    assert [r["mailname"]["name"] for r in removed["results"]] == [n("info")]
+    rest = tmp_path / "rest.csv"
+    rest.write_text(f"name\n{n('desk')}\n{n('team')}\n")
+    gone = cli("remove", site, f"--from-file={rest}")
+    assert sorted(r["mailname"]["name"] for r in gone["results"]) == [
+        n("desk"),
+        n("team"),
+    ]
+    after = cli("get-info", site, *names, exit_code=1)
+    assert [r["errcode"] for r in after["results"]] == [1013, 1013, 1013]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_mixed_batches_report_each_failed_item(
+    target: Target, version: str, tmp_path: Path
+) -> None:
+    protocol = target.use(version)
+    n = target.name
+    assert (
+        target.cli(
+            "create",
+            f"--site-id={target.site_id}",
+            f"--name={n('info')}",
+            protocol=protocol,
+        ).exit_code
+        == 0
+    )
+    rows = tmp_path / "accounts.csv"
+    rows.write_text(
+        f"name,antivirus\n{n('anna')},in\n{n('info')},\n{n('bert')},sometimes\n"
+        f"{n('carl')},\n{n('anna')},\n"
+    )
+    document = json_of(
+        target.cli(
+            "--json",
+            "create",
+            f"--site-id={target.site_id}",
+            f"--from-file={rows}",
+            protocol=protocol,
+        ),
+        exit_code=1,
+    )
+    outcome = [(r["row"], r["status"], r.get("errcode")) for r in document["results"]]
+    assert outcome == [
+        (2, "ok", None),
+        (3, "error", 1007),
+        (5, "ok", None),
+        (6, "error", 1007),
+    ]
+    assert document["failed_rows"][0]["row"] == 4
+
+    # One packet, five operations, failures in most of them.
+    m = generated_module(version)
+    site = target.site_id
+    with target.connect(protocol=protocol) as client:
+        before = target.packets
+        with client.batch() as batch:
+            created = batch.create(
+                site_id=site,
+                mailnames=[
+                    m.NewMailAccount(name=n("dora")),
+                    m.NewMailAccount(name=n("anna")),
+                ],
+            )
+            added = batch.update_add(
+                site_id=site,
+                mailnames=[
+                    m.MailAccountListChange(name=n("dora"), aliases=[n("d")]),
+                    m.MailAccountListChange(name=n("ghost"), aliases=[n("g")]),
+                ],
+            )
+            renamed = batch.rename(site_id=site, name=n("carl"), new_name=n("anna"))
+            missing = batch.get_info(site_id=site, names=[n("ghost")])
+            removed = batch.remove(site_id=site, names=[n("carl"), n("ghost")])
+        assert target.packets == before + 1
+        accounts = target.accounts(client)
+    assert [r.errcode for r in created.value] == [None, 1007]
+    assert [r.errcode for r in added.value] == [None, 1013]
+    assert [r.errcode for r in renamed.value] == [1007]
+    assert [r.errcode for r in missing.value] == [1013]
+    assert [r.errcode for r in removed.value] == [None, 1013]
+    assert {name: a.aliases for name, a in accounts.items()} == {
+        n("info"): [],
+        n("anna"): [],
+        n("dora"): [n("d")],
+    }
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_autoresponder_end_date_where_it_exists(
+    target: Target, version: str
+) -> None:
+    """``autoresponder end_date``: requests from 1.6.7.0, get_info from 1.6.8.0;
+    refused before, without a packet."""
+    protocol = target.use(version)
+    create = [
+        "create",
+        f"--site-id={target.site_id}",
+        f"--name={target.name('away')}",
+        "--autoresponder-enabled",
+        "--autoresponder-end-date=2026-12-31",
+    ]
+    if not version_has(version, "1.6.7.0"):
+        before = target.packets
+        result = target.cli(*create, protocol=protocol)
+        assert_clean_exit(result, 2, "needs protocol 1.6.7.0 or newer")
+        assert target.packets == before
+        return
+    assert target.cli(*create, protocol=protocol).exit_code == 0
+    info = json_of(
+        target.cli(
+            "--json",
+            "get-info",
+            f"--site-id={target.site_id}",
+            f"--name={target.name('away')}",
+            "--autoresponder",
+            protocol=protocol,
+        )
+    )
+    responder = info["results"][0]["mailname"]["autoresponder"]
+    assert responder["enabled"] is True
+    if version_has(version, "1.6.8.0"):
+        assert responder["end_date"] == "2026-12-31"
+    else:  # stored, but 1.6.7.0's get_info has no element for it
+        assert "end_date" not in responder
+
+
+def test_a_site_by_name_then_its_mail_in_one_packet(target: Target) -> None:
+    """``get-sites --name`` finds the sandbox's id; a batch asks for a site
+    and creates an account in one packet of two operators."""
+    found = json_of(
+        target.cli("--json", "get-sites", f"--name={target.site_name}", "--gen-info")
+    )
+    [site] = found["results"]
+    assert site["id"] == target.site_id
+    assert site["gen_info"]["name"] == target.site_name
+    with target.connect(protocol="auto") as client:
+        before = target.packets
+        with client.batch() as batch:
+            sites = batch.get_sites(names=[target.site_name])
+            created = batch.create(
+                site_id=target.site_id,
+                mailnames=[plesk_mail.NewMailAccount(name=target.name("both"))],
+            )
+        assert target.packets == before + 1
+        assert b"<site>" in target.bodies[-1] and b"<mail>" in target.bodies[-1]
+        assert [s.id for s in sites.value.sites()] == [target.site_id]
+        assert [a.name for a in created.value.accounts()] == [target.name("both")]
+        assert list(target.accounts(client)) == [target.name("both")]
+
+
+# -- what only the emulator shows ----------------------------------------------------
 
 
 class Plesk:
@@ -35,12 +304,13 @@ class Plesk:
     def __init__(self, emulator: Emulator, tls: TestTLS, database: Path) -> None:
         self.emulator = emulator
         self.database = database
-        self.env = {
-            **cli_env(emulator, tls),
-        }
+        self.env = cli_env(emulator, tls)
         self.protocol = VERSIONS[-1]
 
     def cli(self, *args: str) -> Result:
+        from click.testing import CliRunner
+        from plesk_mail.cli import main
+
         result = CliRunner().invoke(
             main, ["--protocol", self.protocol, *args], env=self.env
         )
@@ -53,11 +323,7 @@ class Plesk:
         return result
 
     def json(self, *args: str, exit_code: int = 0) -> dict[str, Any]:
-        """The JSON document of a command that must exit with ``exit_code``."""
-        result = self.cli("--json", *args)
-        assert result.exit_code == exit_code, result.output
-        document: dict[str, Any] = json.loads(result.stdout)
-        return document
+        return json_of(self.cli("--json", *args), exit_code)
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """What the database file holds, read without the emulator's code."""
@@ -81,81 +347,28 @@ def plesk(tls: TestTLS, tmp_path: Path) -> Iterator[Plesk]:
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_every_operation_through_the_cli(
+def test_the_database_file_holds_what_the_cli_did(
     plesk: Plesk, version: str, tmp_path: Path
 ) -> None:
     plesk.protocol = version
-    created = plesk.json(
+    plesk.ok(
         "create",
         "--site-id=1",
         "--name=info",
         "--cp-access",
         "--mailbox-enabled",
         "--mailbox-quota=100M",
-        "--forwarding-enabled",
-        "--forwarding-address=boss@example.com",
         "--alias=contact",
-        "--autoresponder-enabled",
-        "--autoresponder-subject=Away",
-        "--autoresponder-text=Back soon",
         "--account-password=Mailbox-Secret-1",
-        "--antivirus=inout",
-        "--outgoing-messages-mbox-limit=25",
-        "--description=Front desk",
     )
-    assert created["ok"] and created["results"][0]["mailname"]["name"] == "info"
     rows = tmp_path / "accounts.csv"
     rows.write_text(
         "name,alias,mailbox-enabled,mailbox-quota\nsales,s1;s2,true,1G\nteam,,,\n"
     )
-    assert plesk.json("create", "--site-id=1", f"--from-file={rows}")["ok"]
-
-    plesk.ok(
-        "update-add",
-        "--site-id=1",
-        "--name=info",
-        "--alias=hello",
-        "--forwarding-address=deputy@example.com",
-    )
+    plesk.ok("create", "--site-id=1", f"--from-file={rows}")
+    plesk.ok("update-add", "--site-id=1", "--name=info", "--alias=hello")
     plesk.ok("update-remove", "--site-id=1", "--name=info", "--alias=contact")
-    plesk.ok(
-        "update-set",
-        "--site-id=1",
-        "--name=sales",
-        "--description=Sales desk",
-        "--mailbox-enabled",
-        "--mailbox-quota=2G",
-    )
-
-    info = plesk.json(
-        "get-info",
-        "--site-id=1",
-        "--mailbox",
-        "--mailbox-usage",
-        "--forwarding",
-        "--aliases",
-        "--autoresponder",
-    )
-    accounts = {r["mailname"]["name"]: r["mailname"] for r in info["results"]}
-    assert list(accounts) == ["info", "sales", "team"]
-    assert accounts["info"]["aliases"] == ["hello"]
-    assert accounts["info"]["forwarding"] == {
-        "enabled": True,
-        "addresses": ["boss@example.com", "deputy@example.com"],
-    }
-    assert accounts["info"]["mailbox"] == {
-        "enabled": True,
-        "quota": 100 * 2**20,
-        "usage": 0,
-    }
-    assert accounts["info"]["autoresponder"]["subject"] == "Away"
-    assert accounts["info"]["antivirus"] == "inout"
-    assert accounts["info"]["password"] is None
-    assert accounts["sales"]["description"] == "Sales desk"
-    assert accounts["sales"]["mailbox"]["quota"] == 2 * 2**30
-    assert accounts["sales"]["aliases"] == ["s1", "s2"]
-
-    # ...and the same, straight from the database file.
+    plesk.ok("update-set", "--site-id=1", "--name=sales", "--mailbox-quota=2G")
     assert plesk.rows(
         "SELECT name, aliases, quota, password, cp_access FROM accounts ORDER BY id"
     ) == [
@@ -163,17 +376,22 @@ def test_every_operation_through_the_cli(
         ("sales", '["s1", "s2"]', 2 * 2**30, None, None),
         ("team", "[]", None, None, None),
     ]
-
     plesk.ok("rename", "--site-id=1", "--name=sales", "--new-name=desk")
-    taken = plesk.json(
-        "rename", "--site-id=1", "--name=desk", "--new-name=info", exit_code=1
-    )
-    unknown = plesk.json(
-        "rename", "--site-id=1", "--name=ghost", "--new-name=x", exit_code=1
-    )
-    assert taken["results"][0]["errcode"] == 1007
-    assert unknown["results"][0]["errcode"] == 1013
+    plesk.ok("remove", "--site-id=1", "--name=info")
+    assert plesk.rows("SELECT name FROM accounts ORDER BY id") == [
+        ("desk",),
+        ("team",),
+    ]
 
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_site_wide_commands(plesk: Plesk, version: str) -> None:
+    """What a live run never sends: the mail service and preferences of a
+    site, and ``remove --all``."""
+    plesk.protocol = version
+    plesk.emulator.store.add_account(SITE_ID, Account(name="a"))
+    plesk.emulator.store.add_account(SITE_ID, Account(name="b"))
+    plesk.emulator.store.add_account(OTHER_SITE, Account(name="elsewhere"))
     plesk.ok("disable", "--site-id=1")
     assert (
         plesk.json("get-prefs", "--site-id=1")["results"][0]["prefs"]["mailservice"]
@@ -196,111 +414,16 @@ def test_every_operation_through_the_cli(
         "roundcube",
     )
     assert plesk.rows("SELECT id, mail_enabled FROM sites") == [(1, 1), (2, 1)]
-
-    providers = plesk.ok("--json", "get-available-mail-providers")
-    assert '"local": true' in providers.stdout
-
-    removed = plesk.json("remove", "--site-id=1", "--name=info")
-    assert [r["mailname"]["name"] for r in removed["results"]] == ["info"]
     rest = plesk.json("remove", "--site-id=1", "--all")
-    assert sorted(r["mailname"]["name"] for r in rest["results"]) == ["desk", "team"]
-    assert plesk.rows("SELECT count(*) FROM accounts") == [(0,)]
+    assert sorted(r["mailname"]["name"] for r in rest["results"]) == ["a", "b"]
+    assert plesk.rows("SELECT name FROM accounts") == [("elsewhere",)]
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_mixed_batches_report_each_failed_item(
-    plesk: Plesk, tls: TestTLS, version: str, tmp_path: Path
-) -> None:
+def test_the_webmail_certificate_where_it_exists(plesk: Plesk, version: str) -> None:
+    """``webmail-certificate`` (1.6.8.0): used where it exists, refused before."""
     plesk.protocol = version
-    plesk.emulator.store.add_account(SITE_ID, Account(name="info"))
-    rows = tmp_path / "accounts.csv"
-    rows.write_text("name,antivirus\nanna,in\ninfo,\nbert,sometimes\ncarl,\nanna,\n")
-    result = plesk.cli("--json", "create", "--site-id=1", f"--from-file={rows}")
-    assert result.exit_code == 1, result.output
-    document = json.loads(result.stdout)
-    outcome = [(r["row"], r["status"], r.get("errcode")) for r in document["results"]]
-    assert outcome == [
-        (2, "ok", None),
-        (3, "error", 1007),
-        (5, "ok", None),
-        (6, "error", 1007),
-    ]
-    assert document["failed_rows"][0]["row"] == 4
-    assert plesk.rows("SELECT name FROM accounts ORDER BY id") == [
-        ("info",),
-        ("anna",),
-        ("carl",),
-    ]
-
-    # One packet, five operations, failures in most of them.
-    m = generated_module(version)
-    client = plesk_mail.connect(
-        "127.0.0.1",
-        secret_key=plesk.emulator.secret_key,
-        port=plesk.emulator.port,
-        verify=str(tls.ca_file),
-        protocol=version,
-    )
-    before = len(plesk.emulator.exchanges)
-    with client, client.batch() as batch:
-        created = batch.create(
-            site_id=SITE_ID,
-            mailnames=[m.NewMailAccount(name="dora"), m.NewMailAccount(name="anna")],
-        )
-        added = batch.update_add(
-            site_id=SITE_ID,
-            mailnames=[
-                m.MailAccountListChange(name="dora", aliases=["d"]),
-                m.MailAccountListChange(name="ghost", aliases=["g"]),
-            ],
-        )
-        renamed = batch.rename(site_id=SITE_ID, name="carl", new_name="anna")
-        elsewhere = batch.get_info(site_id=99)
-        removed = batch.remove(site_id=SITE_ID, names=["carl", "ghost"])
-    assert len(plesk.emulator.exchanges) == before + 1
-    assert [r.errcode for r in created.value] == [None, 1007]
-    assert [r.errcode for r in added.value] == [None, 1013]
-    assert [r.errcode for r in renamed.value] == [1007]
-    assert [r.errcode for r in elsewhere.value] == [1013]
-    assert [r.errcode for r in removed.value] == [None, 1013]
-    assert plesk.rows("SELECT name, aliases FROM accounts ORDER BY id") == [
-        ("info", "[]"),
-        ("anna", "[]"),
-        ("dora", '["d"]'),
-    ]
-
-
-def version_has(version: str, since: str) -> bool:
-    return VERSIONS.index(version) >= VERSIONS.index(since)
-
-
-@pytest.mark.parametrize("version", VERSIONS)
-def test_version_specific_fields(plesk: Plesk, version: str) -> None:
-    """``autoresponder end_date`` (requests 1.6.7.0, get_info 1.6.8.0) and
-    ``webmail-certificate`` (1.6.8.0): used where they exist, refused before."""
-    plesk.protocol = version
-    create = [
-        "create",
-        "--site-id=1",
-        "--name=away",
-        "--autoresponder-enabled",
-        "--autoresponder-end-date=2026-12-31",
-    ]
     certificate = ["set-prefs", "--site-id=1", "--webmail-certificate=cert-1"]
-    if not version_has(version, "1.6.7.0"):
-        assert_clean_exit(plesk.cli(*create), 2, "needs protocol 1.6.7.0 or newer")
-        assert plesk.rows("SELECT count(*) FROM accounts") == [(0,)]
-    else:
-        plesk.ok(*create)
-        assert plesk.rows(
-            "SELECT json_extract(autoresponder, '$.end_date') FROM accounts"
-        ) == [("2026-12-31",)]
-        info = plesk.json("get-info", "--site-id=1", "--autoresponder")
-        responder = info["results"][0]["mailname"]["autoresponder"]
-        if version_has(version, "1.6.8.0"):
-            assert responder["end_date"] == "2026-12-31"
-        else:  # stored, but 1.6.7.0's get_info has no element for it
-            assert "end_date" not in responder and responder["enabled"] is True
     if not version_has(version, "1.6.8.0"):
         assert_clean_exit(plesk.cli(*certificate), 2, "needs protocol 1.6.8.0 or newer")
         assert plesk.rows("SELECT prefs FROM sites WHERE id = 1") == [("{}",)]

@@ -228,13 +228,6 @@ def test_get_protos_with_a_version_and_a_configured_list(tls: TestTLS) -> None:
             "1.5.0.0",
             id="unknown-version",
         ),
-        pytest.param(
-            b"<packet><mail><enable><site-id>1</site-id></enable></mail></packet>",
-            None,
-            1014,
-            "no version",
-            id="no-version",
-        ),
         pytest.param(b"this is not XML", None, 1014, "Parser error", id="not-xml"),
         pytest.param(
             mail_packet("<rename><name>a</name><site-id>1</site-id></rename>"),
@@ -546,7 +539,8 @@ def test_get_info_honours_the_flags(emulator: Emulator, tls: TestTLS) -> None:
     )
     assert basic.mailbox is None and basic.forwarding is None
     assert basic.aliases == [] and basic.autoresponder is None
-    assert basic.password is None  # never sent back
+    # An empty <password/>, as Plesk 12.5's get_info sample shows: never the password.
+    assert basic.password == m.PasswordInfo() and basic.password.value is None
     assert [r.mailname.name for r in everything] == ["info", "bare"]  # creation order
     info = everything[0].mailname
     assert info.mailbox == m.MailboxInfo(enabled=False, quota=2**30, usage=0)

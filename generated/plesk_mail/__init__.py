@@ -198,6 +198,7 @@ def connect(
     retry: Retry | None = DEFAULT_RETRY,
     headers: Mapping[str, str] | None = None,
     http_client: httpx.Client | httpx.AsyncClient | None = None,
+    record: str | PathLike[str] | None = None,
 ) -> MailClient:
     """A ``MailClient`` for one Plesk server, speaking ``protocol``.
 
@@ -227,6 +228,9 @@ def connect(
     ``None`` never retries. ``headers`` are sent with every request (a
     ``User-Agent`` naming this package is sent anyway); ``http_client`` is your
     own ``httpx.Client`` (proxies, TLS, event hooks), which is then not closed.
+    ``record`` is a folder to write each request and answer into, numbered,
+    with the login secrets and account passwords replaced by ``***``
+    (``plesk_mail.runtime.recording``).
     """
     from .client import MailClient
     from .runtime.connecting import open_sync

@@ -50,14 +50,14 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "47917162a56a2ed6f47c9089989a06b3aefe79958eb54d910753215aad4dffb2"
+INPUTS_FINGERPRINT = "dc3aa47e4e3bc6529aa82fa1899806add77f50282b4d29a6ef5573d7a8894adf"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "c9afff46b3ed8c6ff95db11a05360abf9f9c5525123bce8e3cfb18a9c298f387",
     "LICENSE": "5a1b2f4d4c5557c2b0f3fa35c7c7be06b70505a29ea1a0d6565abac6f9fa1138",
-    "README.md": "36993c3ec7f0ddca64678c9f3aec050a520ebdec9f4c6d7ea2b6cec75e2047e9",
-    "plesk_mail/__init__.py": "0274475ec37258196d45266d5d1ab3e40f4ef781c9b3b8b4ac1385c14dab7582",
+    "README.md": "3cd78005aaa991d25cedca9f84cbf474627db08222a61c9379440526bfebe55b",
+    "plesk_mail/__init__.py": "e27ed6c2167a7441cc4f31fcaba03e9110a717c8b4f68e4434b2c9df1b155da7",
     "plesk_mail/__main__.py": "ff7a885a90e9cdca28fa277ff806a9c4fafb78ab525ea7a7deb35b06bdcf0634",
     "plesk_mail/_fleet.py": "028428fa0fc22d339ec4bb3bce061bf4a76e10760bb3eb590d3ce5858e335772",
     "plesk_mail/cli.py": "f7a18384290a8eaf10f9049a9a5f09bca2f451ae9d7e30aa3a815d480e14bc30",
@@ -71,7 +71,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/addressing.py": "30368b3d9edfd2849d04139d169b9171203e8a2a4e57e59d683a4891224cfaa3",
     "plesk_mail/runtime/aio.py": "71174aa7317480ea813ca51f6d983be8cad19cbbc4ce91a7af7e825c6389ee81",
     "plesk_mail/runtime/checks.py": "62560b798ddf9528ab70eaf8c0ad3add40ab4c4c784f4fdbada08be3ab555987",
-    "plesk_mail/runtime/cli.py": "516c2250122460616a3fbf6774ff53572f0ba5ad85f07847dc4dfa6af0633302",
+    "plesk_mail/runtime/cli.py": "dbb3fc1ba0a1fa1e74d7503238ecbd93b79b1818243803af3a976a268fc2f423",
     "plesk_mail/runtime/cli_fleet.py": "d5c2a95172286808d3ee63cafad7aaee882f8f618124c5f6bd0a0f905172a697",
     "plesk_mail/runtime/cli_ledger.py": "2a07bc65aa0734ea549d1e1cff382511a44d47893d4218c97c2793de5fa9111c",
     "plesk_mail/runtime/cli_output.py": "b50683c243751299ad7ecfba26afc2583f33be2b68ea60f8215bc73d8a1fff9d",
@@ -79,11 +79,11 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli_run.py": "0edf5c490f340b418ee3d331c30081c5a119ab4764cd4f8e1e1f961589655c21",
     "plesk_mail/runtime/cli_sites.py": "5cae20380f2c7b61579cc142e9b1d1d73506e0fab2f96f3292c8590cb3651534",
     "plesk_mail/runtime/cli_values.py": "f2ab8d17b08898904165116c35bedde274fbcb98c04742fa612d0749412e7dfb",
-    "plesk_mail/runtime/client.py": "4b4d7065f014ef7b18bfe0d10b51e73bcee5e54a304d00db330835ac3ec6164c",
+    "plesk_mail/runtime/client.py": "7531d4315eaa635979884f01a82cb164dc7555cfeaa53f0676c5affad179cf20",
     "plesk_mail/runtime/closing.py": "feb6227c755f713f38bd0fe1611235df0cc993b51bdcc3613b1931a94306feb2",
     "plesk_mail/runtime/commands.py": "dac6a792c54c5b3f418cb2a067394042770d84ee7c72b7f267d5245155fb7e8e",
     "plesk_mail/runtime/config.py": "1e5d878f7d75d4f5d17b47841d8b713abedc1695e5fba17b6657c7d00f847295",
-    "plesk_mail/runtime/connecting.py": "39e03f57e498af48e428d18aae82690b4b265da8c1fc2b61b67994843d2d325d",
+    "plesk_mail/runtime/connecting.py": "beacfb567dff44dc36e205f82ba77228d4519406f8c77bad10e2627ed4c25dc0",
     "plesk_mail/runtime/credentials.py": "e438276e27d9733b2cce979580dc6e3cdee681897e45030f1fb4d172be269c38",
     "plesk_mail/runtime/deadline.py": "61dafd660cebb54929fe7a4d917047d6bd674aac2fd0581823ebb7566a971c92",
     "plesk_mail/runtime/endpoint.py": "e8922596f567ddab423aefa09677ecadaab717cde3bf73c3df96d387a00bb3c5",
@@ -93,11 +93,12 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/masking.py": "0dffc7214e4660d5ab5cb5c406f66b2986b987c2192c600fee3468b1045f7db8",
     "plesk_mail/runtime/negotiate.py": "3db8fb512ca4a872974fb37e5424089955fcbd210a7e99953b9853cce6b121e8",
     "plesk_mail/runtime/protocols.py": "6904813ad6c4851b513f33111930b34d820c6fe5343fc670e2d630f72bc93ccc",
+    "plesk_mail/runtime/recording.py": "02585bac24aed1e9e19f3a5793c21624d26f7c9b910731424e9d12d820098390",
     "plesk_mail/runtime/retry.py": "9544601e115fb1321704deaf5bbe4ed0872cc43a00bbddb617f9d64886e2b569",
     "plesk_mail/runtime/routing.py": "4db869d3f5860e3328b7202d8045f6ea1bdaed3efd2810b9e4f4f6d672c7ecd5",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
     "plesk_mail/runtime/start.py": "4d6aba501581417d1b1d22f2045bba9a8c76d0b4eac1972ae514d7cede2d5cd7",
-    "plesk_mail/runtime/transport.py": "30b438ce9cf1ba98e181303ae9b667e2c44281fdfb88c7c29f2627f724603523",
+    "plesk_mail/runtime/transport.py": "08b1ade9dfd2fda68a36b13ba4bc6708cffab5e17eda9bca9f085aaf52cbb1a3",
     "plesk_mail/runtime/validate.py": "7792bc3b6a99e620b67120900e68fc5585e2642b32549ee3dcd003bbb5617dcf",
     "plesk_mail/runtime/xml.py": "ac2d49c38e32b13bf18a8612b3fc8dc8db590b1db3c2a5ee05d13020ebf68545",
     "plesk_mail/v1_6_6_0/__init__.py": "a89fca8c4a5511c8595f85f487ee6ba24d1255520471d2bb7ffd861eb0c3ac33",

@@ -62,9 +62,17 @@ def schema_errors(
 
 
 def answer(
-    version: str, root: etree._Element, store: Store, protos: list[str]
+    version: str,
+    root: etree._Element,
+    store: Store,
+    protos: list[str],
+    result_order: str = "request",
 ) -> bytes:
-    """The answer packet, its parts in the order of the request's."""
+    """The answer packet, its parts in the order of the request's.
+
+    ``result_order="reversed"`` turns each operation's per-item results
+    around (a server owes no order; the results name their accounts).
+    """
     from plesk_mail import codec, models
 
     names = {request: name for name, (request, _) in models.OPERATIONS.items()}
@@ -86,6 +94,8 @@ def answer(
                 name = names[type(request)]
                 operator = models.OPERATORS[name]
                 body = OPERATORS[operator](version, store).answer(name, request)
+                if result_order == "reversed":
+                    _reverse_results(body)
                 replies.append(models.Reply(name, body, operator))
             got = etree.fromstring(
                 codec.encode_response(
@@ -93,4 +103,17 @@ def answer(
                 )
             )
         packet.extend(children(got))
+    return bytes(etree.tostring(packet, xml_declaration=True, encoding="UTF-8"))
+
+
+def _reverse_results(body: object) -> None:
+    results = getattr(body, "results", None)
+    if isinstance(results, list):
+        results.reverse()
+
+
+def stamped(data: bytes, version: str) -> bytes:
+    """``data``, an answer packet, with its ``version`` attribute set to ``version``."""
+    packet = etree.fromstring(data)
+    packet.set("version", version)
     return bytes(etree.tostring(packet, xml_declaration=True, encoding="UTF-8"))

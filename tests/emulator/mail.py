@@ -8,6 +8,11 @@ store transaction; per-item failures are results, never exceptions:
 
 - ``create``: 1013 for an unknown site, 1007 for a name the site has (also
   a name repeated in the same packet), per item.
+- Every per-item error about a named account carries ``<mailname><name>``
+  (create, update, get_info, remove): a real Plesk's update answer does
+  (pmill/php-plesk issue 46 quotes ``<status>error</status><errcode>1023
+  </errcode>...<mailname><name>user1</name></mailname>``); the schema allows
+  it for the others, and the emulator does the same there.
 - ``update`` ``add`` / ``remove``: add to or remove from the list-valued
   settings (aliases, forwarding addresses, autoresponder attachments);
   scalar settings given with ``add`` are set. Removing the last forwarding
@@ -19,7 +24,11 @@ store transaction; per-item failures are results, never exceptions:
   of the site, in creation order; a site without accounts answers one ``ok``
   result without ``mailname``, as real Plesk does (api-php-lib's
   ``MailTest::testGetAllWithoutMailnames`` expects no account and no error).
-  Never a password.
+  Every account carries an empty ``<password/>`` (never the password; the
+  schema's choice of ``password`` or ``user-guid`` then leaves the GUID out)
+  and, with ``mailbox``, a quota of -1 when none was set: both as in the
+  ``get_info`` sample of Plesk 12.5's documentation ("Getting Mail Account
+  Settings").
 - ``remove``: the named accounts, or all accounts of the site without names.
 - ``enable`` / ``disable``: the site's mail service (``mailservice`` in prefs).
 - ``set_prefs`` / ``get_prefs``: per site (all sites without ids); settings
@@ -43,6 +52,9 @@ WEBMAIL_NOT_INSTALLED = 1050
 
 WEBMAILS = ("roundcube", "horde", "none")
 MAILBOX_USAGE = 0  # bytes; nothing is ever delivered to an emulated mailbox
+UNLIMITED = -1
+"""The quota of a mailbox created without one: the emulator's sites set no
+limit, and Plesk reports an unlimited mailbox as -1."""
 DEFAULT_PREFS: dict[str, Any] = {
     "nonexistent_user": {"bounce": "This address no longer accepts mail."},
     "webmail": "roundcube",
@@ -76,7 +88,10 @@ class MailOperator(Operator):
             if site is None:
                 results.append(
                     self.error(
-                        "CreateResult", OBJECT_DOES_NOT_EXIST, "Site does not exist"
+                        "CreateResult",
+                        OBJECT_DOES_NOT_EXIST,
+                        "Site does not exist",
+                        mailname=self._named("CreatedMailname", spec.name),
                     )
                 )
                 continue
@@ -88,6 +103,7 @@ class MailOperator(Operator):
                         "CreateResult",
                         DATA_ALREADY_EXISTS,
                         f"Mail name {spec.name} already exists",
+                        mailname=self._named("CreatedMailname", spec.name),
                     )
                 )
                 continue
@@ -135,7 +151,12 @@ class MailOperator(Operator):
                     else f"Mail name {spec.name} does not exist"
                 )
                 results.append(
-                    self.error("MailnameResult", OBJECT_DOES_NOT_EXIST, text)
+                    self.error(
+                        "MailnameResult",
+                        OBJECT_DOES_NOT_EXIST,
+                        text,
+                        mailname=self._named("MailnameRef", spec.name),
+                    )
                 )
                 continue
             getattr(self, f"_{change}")(account, spec)
@@ -235,6 +256,7 @@ class MailOperator(Operator):
                         "GetInfoResult",
                         OBJECT_DOES_NOT_EXIST,
                         f"Mail name {name} does not exist",
+                        mailname=self._named("MailAccountInfo", name),
                     )
                 )
                 continue
@@ -245,11 +267,15 @@ class MailOperator(Operator):
             results.append(self.ok("GetInfoResult"))
         return self.m.GetInfoResponse(results=results)
 
+    def _named(self, cls: str, name: str) -> Any:
+        """The ``<mailname><name>`` a per-item error carries (see the module)."""
+        return self.new(cls, name=name)
+
     def _info(self, account: Account, flags: Any) -> Any:
         info = self.m.MailAccountInfo(
             id=account.id,
             name=account.name,
-            user_guid=account.user_guid,
+            password=self.m.PasswordInfo(),  # <password/>: never the password
             antivirus=self._enum("Antivirus", account.antivirus),
             outgoing_messages_mbox_limit=account.outgoing_limit,
             description=account.description,
@@ -258,7 +284,9 @@ class MailOperator(Operator):
             info.mailbox = self.m.MailboxInfo()
             if flags.mailbox:
                 info.mailbox.enabled = account.mailbox_enabled
-                info.mailbox.quota = account.quota
+                info.mailbox.quota = (
+                    UNLIMITED if account.quota is None else account.quota
+                )
             if flags.mailbox_usage:
                 info.mailbox.usage = MAILBOX_USAGE
         if flags.forwarding:
@@ -312,6 +340,7 @@ class MailOperator(Operator):
                         "MailnameResult",
                         OBJECT_DOES_NOT_EXIST,
                         f"Mail name {name} does not exist",
+                        mailname=self._named("MailnameRef", name),
                     )
                 )
         if not results:

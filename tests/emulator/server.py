@@ -2,9 +2,11 @@
 
 Answers like Plesk, on ``POST /enterprise/control/agent.php`` only (other
 paths 404, other methods 405). Packet-level failures are ``<system>`` errors:
-1001 bad login or password, 11003 bad secret key, 1014 a packet that is not
-XML or does not validate against the version's schema (with the parser's
-message), 1005 a version the emulator has no schemas for. Everything else is
+1014 a packet that is not XML, 1005 a version the emulator does not speak,
+1001 bad login or password, 11003 bad secret key, 1014 a packet that does
+not validate against the version's schema (with the parser's message), in
+that order. Which version a packet's ``version`` attribute selects (none, a
+short one such as ``1.6``) and what answers are stamped with is ``versions``. Everything else is
 answered per operation by the emulated operators (``MailOperator``,
 ``SiteOperator``) against the SQLite ``Store``, several operator elements of
 one packet in order (``dispatch``); ``<server><get_protos/></server>`` lists
@@ -37,6 +39,7 @@ from plesk_mail.runtime.errors import PleskError
 from . import dispatch
 from . import protos as get_protos
 from .store import Store
+from .versions import asked_version, newest, select, stamp, version_key
 
 AGENT_PATH = "/enterprise/control/agent.php"
 HANDSHAKE_TIMEOUT = 10.0
@@ -87,14 +90,17 @@ class Exchange:
     response_errors: list[str] = field(default_factory=list)
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
-def _system_error(version: str, code: int, text: str) -> bytes:
-    from plesk_mail.runtime.envelope import SystemResult, encode_system
-
-    return encode_system(version, SystemResult(errcode=code, errtext=text))
+def _system_error(version: str | None, code: int, text: str) -> bytes:
+    """``<packet [version=...]><system>...</system></packet>``: the version the
+    request asked for as it was written, or none (see ``versions``)."""
+    packet = etree.Element("packet")
+    if version is not None:
+        packet.set("version", version)
+    system = etree.SubElement(packet, "system")
+    etree.SubElement(system, "status").text = "error"
+    etree.SubElement(system, "errcode").text = str(code)
+    etree.SubElement(system, "errtext").text = text
+    return bytes(etree.tostring(packet, xml_declaration=True, encoding="UTF-8"))
 
 
 def _parse(body: bytes) -> tuple[etree._Element | None, str]:
@@ -158,6 +164,7 @@ class Emulator:
         protos: list[str] | None = None,
         strict: bool = True,
         latency: float = 0.0,
+        result_order: str = "request",
     ) -> None:
         self.login = login
         self.password = password
@@ -171,6 +178,9 @@ class Emulator:
         self.strict = strict
         self.latency = latency
         """Seconds every answer waits: a simulated network."""
+        self.result_order = result_order
+        """``"reversed"``: per-item results come back last item first, as a
+        server may send them (each names its account, so a client can match)."""
         self._protos = list(protos) if protos is not None else None
         self.exchanges: list[Exchange] = []
         self.scripted: list[RawAnswer | None] = []
@@ -185,11 +195,11 @@ class Emulator:
     def protos(self) -> list[str]:
         if self._protos is not None:
             return list(self._protos)
-        return sorted(self.versions, key=_version_key, reverse=True)
+        return sorted(self.versions, key=version_key, reverse=True)
 
     @property
     def newest(self) -> str:
-        return max(self.versions, key=_version_key, default="1.6.9.1")
+        return newest(self.versions)
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -341,14 +351,59 @@ class Emulator:
     def _answer(
         self, headers: dict[str, str], body: bytes, exchange: Exchange
     ) -> tuple[str, bytes, Callable[[str, bytes], list[str]]]:
-        """(version, answer, how to check the answer) for one request."""
+        """(version, answer, how to check the answer) for one request.
+
+        The checks run in the order of Plesk's "Handling Errors" page (the
+        version is supported, then authentication, then the packet's
+        validity); no source shows a packet failing two of them at once, so
+        the page's order is the emulator's (README, "The emulator"). The
+        packet is parsed first: its version lives in it.
+        """
         root, parse_error = _parse(body)
-        asked = root.get("version", "") if root is not None else ""
-        version = asked if asked in self.versions else self.newest
+        asked = asked_version(root.get("version") if root is not None else None)
+        selected = select(asked, self.versions)
+        version = selected or self.newest  # the schema the answer is checked against
 
         def system(code: int, text: str) -> tuple[str, bytes, Any]:
-            return version, _system_error(version, code, text), self._system_errors
+            return version, _system_error(asked, code, text), self._system_errors
 
+        if root is None:
+            return system(PARSE_ERROR, f"Parser error: {parse_error}")
+        if selected is None:
+            return system(
+                PROTOCOL_VERSION_NOT_SUPPORTED,
+                f"Protocol version {asked!r} is not supported",
+            )
+        refused = self._refused_login(headers)
+        if refused is not None:
+            return system(*refused)
+        if self.validator is not None:
+            exchange.request_errors = (
+                get_protos.schema_errors("request", body)
+                if dispatch.only_server(root)
+                else dispatch.schema_errors(self.validator, version, "request", root)
+            )
+            if exchange.request_errors:
+                return system(
+                    PARSE_ERROR, "Parser error: " + exchange.request_errors[0]
+                )
+        try:
+            answer = dispatch.answer(
+                version, root, self.store, self.protos, self.result_order
+            )
+        except PleskError as exc:  # answer whatever it cannot read with 1014
+            return system(PARSE_ERROR, f"Parser error: {exc}")
+        answer = dispatch.stamped(answer, stamp(asked, version))
+        if dispatch.only_server(root):
+            return (
+                version,
+                answer,
+                lambda _, data: get_protos.schema_errors("response", data),
+            )
+        return version, answer, self._packet_errors
+
+    def _refused_login(self, headers: dict[str, str]) -> tuple[int, str] | None:
+        """The system error of bad credentials, or ``None`` when they are right."""
         # Header values arrive as Latin-1 text; the client sends UTF-8 bytes.
         lowered = {
             k.lower(): v.encode("latin-1", "replace").decode("utf-8", "replace")
@@ -356,58 +411,16 @@ class Emulator:
         }
         if "key" in lowered:
             if lowered["key"] != self.secret_key:
-                return system(
-                    SECRET_KEY_VALIDATION_FAILED, "Secret key validation failed"
-                )
-        elif (lowered.get("http_auth_login"), lowered.get("http_auth_passwd")) != (
+                return SECRET_KEY_VALIDATION_FAILED, "Secret key validation failed"
+            return None
+        if (lowered.get("http_auth_login"), lowered.get("http_auth_passwd")) != (
             self.login,
             self.password,
         ):
-            return system(
-                AUTHENTICATION_FAILED, "Authentication failed - wrong password."
-            )
-        if root is None:
-            return system(PARSE_ERROR, f"Parser error: {parse_error}")
-        if dispatch.only_server(root):
-            return self._get_protos(body, version, exchange, system)
-        if not asked:
-            return system(PARSE_ERROR, "Parser error: the packet has no version")
-        if asked not in self.versions:
-            return system(
-                PROTOCOL_VERSION_NOT_SUPPORTED,
-                f"Protocol version {asked!r} is not supported",
-            )
-        if self.validator is not None:
-            exchange.request_errors = dispatch.schema_errors(
-                self.validator, version, "request", root
-            )
-            if exchange.request_errors:
-                return system(
-                    PARSE_ERROR, "Parser error: " + exchange.request_errors[0]
-                )
-        try:
-            answer = dispatch.answer(version, root, self.store, self.protos)
-        except PleskError as exc:  # answer whatever it cannot read with 1014
-            return system(PARSE_ERROR, f"Parser error: {exc}")
-        return version, answer, self._packet_errors
+            return AUTHENTICATION_FAILED, "Authentication failed - wrong password."
+        return None
 
     def _packet_errors(self, version: str, answer: bytes) -> list[str]:
         root, _ = _parse(answer)
         assert root is not None and self.validator is not None
         return dispatch.schema_errors(self.validator, version, "response", root)
-
-    def _get_protos(
-        self, body: bytes, version: str, exchange: Exchange, system: Any
-    ) -> tuple[str, bytes, Callable[[str, bytes], list[str]]]:
-        if self.validator is not None:
-            exchange.request_errors = get_protos.schema_errors("request", body)
-            if exchange.request_errors:
-                return system(  # type: ignore[no-any-return]
-                    PARSE_ERROR, "Parser error: " + exchange.request_errors[0]
-                )
-        answer = get_protos.answer(version, self.protos)
-        return (
-            version,
-            answer,
-            lambda _, data: get_protos.schema_errors("response", data),
-        )

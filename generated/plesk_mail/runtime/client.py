@@ -634,7 +634,13 @@ class Core:
         if isinstance(answer, SystemResult):
             error = packet_error(answer.errcode, answer.errtext or "packet refused")
             raise masked(error, mask)
-        if answer.version != self._protocol:
+        if not answer.version:  # Plesk's documentation shows such answers
+            logger.debug(
+                "%s: the answer names no protocol version; decoded as %s",
+                packet.label,
+                self._protocol,
+            )
+        elif answer.version != self._protocol:
             logger.warning(
                 "%s: asked in protocol %s, answered in %r; decoded and checked as %s",
                 packet.label,

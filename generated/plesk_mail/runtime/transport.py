@@ -47,6 +47,7 @@ from .errors import (
     packet_error,
 )
 from .masking import Masker, mask_log_lines, masking
+from .recording import Recorder
 from .retry import NO_RETRY, Retry
 from .xml import DEFAULT_MAX_SIZE, excerpt
 
@@ -148,6 +149,7 @@ class _Http:
         retry: Retry | None,
         headers: Mapping[str, str] | None,
         user_agent: str,
+        recorder: Recorder | None = None,
     ) -> None:
         name, number = split_host(host, port)
         if not timeout > 0:
@@ -162,6 +164,7 @@ class _Http:
         self.max_response_size = max_response_size
         self.retry = retry or NO_RETRY
         self._credentials = credentials
+        self._recorder = recorder
         self._headers = {
             "Content-Type": "text/xml; charset=UTF-8",
             "User-Agent": user_agent,
@@ -265,6 +268,16 @@ class _Http:
             (time.perf_counter() - started) * 1000,
         )
         self._trace(label, "response", data, mask)
+        if self._recorder is not None:  # connect(record=...): secrets replaced
+            credentials = self._credentials
+            self._recorder.write(
+                label,
+                body,
+                status,
+                data,
+                time.perf_counter() - started,
+                (credentials.password, credentials.secret_key),
+            )
         if status == 200:  # exactly as sent: masking is for what people read
             return data
         if status == 401:
@@ -346,6 +359,7 @@ class Transport(_Http, Closing):
         headers: Mapping[str, str] | None = None,
         user_agent: str = "plesk-mail",
         http_client: httpx.Client | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         super().__init__(
             host,
@@ -357,6 +371,7 @@ class Transport(_Http, Closing):
             retry=retry,
             headers=headers,
             user_agent=user_agent,
+            recorder=recorder,
         )
         self._owned = http_client is None
         if http_client is not None:
@@ -474,6 +489,7 @@ class AsyncTransport(_Http):
         headers: Mapping[str, str] | None = None,
         user_agent: str = "plesk-mail",
         http_client: httpx.AsyncClient | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         super().__init__(
             host,
@@ -485,6 +501,7 @@ class AsyncTransport(_Http):
             retry=retry,
             headers=headers,
             user_agent=user_agent,
+            recorder=recorder,
         )
         self._owned = http_client is None
         self._client = http_client or httpx.AsyncClient(

@@ -309,6 +309,17 @@ def _refuse_contradictions(values: dict[str, Any]) -> None:
             ) from None
 
 
+def _record(context: click.Context, folder: str) -> None:
+    """``--record DIR``: clients made while the command runs record into DIR."""
+    from .errors import ConfigurationError
+    from .recording import recording_to
+
+    try:
+        context.with_resource(recording_to(folder))
+    except ConfigurationError as exc:
+        raise click.UsageError(f"--record: {exc}") from None
+
+
 class _Main(click.Group):
     """The group: SIGTERM and SIGHUP stop a run as Ctrl-C does, from the first
     option parsed; an interrupt no run accounted for sent nothing, and says so."""
@@ -368,7 +379,10 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             verbose=values["verbose"],
         )
         _apply_output(settings, values)
-        click.get_current_context().obj = settings
+        context = click.get_current_context()
+        context.obj = settings
+        if values["record"] is not None:  # every client this command makes
+            _record(context, values["record"])
 
     latest = app.versions[-1]
     params: list[click.Parameter] = [
@@ -451,6 +465,14 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             default=100,
             show_default=True,
             help="How many items go in one packet.",
+        ),
+        click.Option(
+            ["--record"],
+            type=click.Path(file_okay=False),
+            default=None,
+            metavar="DIR",
+            help="Write each request and answer into DIR as numbered files, "
+            "passwords and keys replaced by ***.",
         ),
         click.Option(
             ["-v", "--verbose"],

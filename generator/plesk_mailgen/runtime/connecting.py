@@ -17,6 +17,7 @@ from .client import AUTO
 from .config import Config, Server, load
 from .credentials import Credentials
 from .errors import ConfigurationError, PleskError, UnknownProtocolError, masked
+from .recording import recorder_for
 
 MAX_TIMEOUT = 86_400.0
 """A day: longer deadlines are mistakes (and overflow the socket layer)."""
@@ -127,6 +128,7 @@ def _transport(
         headers=given["headers"],
         user_agent=f"plesk-mail/{version} httpx/{httpx.__version__}",
         http_client=given["http_client"],
+        recorder=recorder_for(given.get("record")),
     )
 
 
