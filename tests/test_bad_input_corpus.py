@@ -63,7 +63,7 @@ from plesk_mail.cli import main as plesk_mail_main
 from plesk_mailgen import cli as mailgen_cli
 from plesk_mailgen import pipeline, writing
 
-from tests.emulator.fixtures import SITE_ID, cli_env, new_emulator
+from tests.emulator.fixtures import PINNED, SITE_ID, cli_env, new_emulator
 from tests.emulator.server import Emulator, RawAnswer
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
@@ -689,7 +689,7 @@ def client_for(emulator: Emulator, tls: TestTLS, **options: Any) -> Any:
         port=emulator.port,
         verify=str(tls.ca_file),
         timeout=5,
-        **options,
+        **{"protocol": PINNED, **options},
     )
 
 
@@ -751,6 +751,7 @@ def test_client_tls_mismatch(
             secret_key=emulator.secret_key,
             port=emulator.port,
             verify=str(ca_file),
+            protocol=PINNED,
         )
         with client, pytest.raises(plesk_mail.TLSError) as info:
             client.enable(site_id=SITE_ID)
@@ -939,10 +940,14 @@ CLI_CASES = [
                 "--from-file",
                 "{end.csv}",
             ],
-            2,
-            ["autoresponder-end-date", "1.6.7.0"],
+            1,  # a bad row, named: the column is checked where it has a value
+            [],
             files={"end.csv": b"name,autoresponder-end-date\nx,2026-01-01\n"},
             sends=False,
+            rows={
+                2: "autoresponder-end-date needs protocol 1.6.7.0 or newer "
+                "(protocol 1.6.6.0 in use)"
+            },
         ),
         id="csv-column-of-newer-version",
     ),

@@ -34,6 +34,7 @@ EXPECTED_KEYS = [
     "generate.fingerprint",
     "generate.black.format_str",
     "generate.check",
+    "generate.unchanged",
     "round_trips.client",
     "round_trips.cli",
     "bulk.memory",
@@ -42,6 +43,7 @@ EXPECTED_KEYS = [
     "fleet.single",
     "fleet.async",
     "cold_start",
+    "cold_start.command",
 ]
 
 

@@ -162,7 +162,7 @@ def test_get_info_of_an_empty_site_exits_0(emulator: Emulator, tls: TestTLS) -> 
         {"status": "ok", "errcode": None, "errtext": None, "mailname": None}
     ]
     table = invoke(emulator, tls, "get-info", "--site-id", str(SITE_ID))
-    assert table.exit_code == 0 and table.stdout.split() == ["#", "status", "0", "ok"]
+    assert table.exit_code == 0 and table.stdout.split() == ["status", "ok"]
 
 
 def test_item_failures_exit_1_and_are_reported(target: Target) -> None:
@@ -430,8 +430,10 @@ def test_help_does_not_import_heavy_modules() -> None:
         "assert result.exit_code == 0\n"
         "result = CliRunner().invoke(main, ['create', '--help'])\n"
         "assert result.exit_code == 0\n"
-        "heavy = [m for m in sys.modules if m.split('.')[0] in ('httpx', 'lxml')"
-        " or m.startswith('plesk_mail.v')]\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in "
+        "('httpx', 'lxml', 'asyncio', 'ssl')"
+        " or m in ('plesk_mail.models', 'plesk_mail.codec', 'plesk_mail.rules')"
+        " or m.startswith('plesk_mail.v1_')]\n"
         "print(heavy)\n"
     )
     from tests.support.paths import GENERATED_DIR

@@ -21,7 +21,7 @@ import plesk_mail
 import pytest
 from plesk_mail.runtime.transport import TRACE
 
-from tests.emulator.fixtures import SITE_ID, connect_to
+from tests.emulator.fixtures import PINNED, SITE_ID, connect_to
 from tests.emulator.server import Emulator, RawAnswer
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
@@ -224,7 +224,7 @@ def test_connection_refused(tls: TestTLS) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     client = plesk_mail.connect(
-        "127.0.0.1", secret_key="k", port=port, verify=str(tls.ca_file)
+        "127.0.0.1", secret_key="k", port=port, verify=str(tls.ca_file), protocol=PINNED
     )
     with client, pytest.raises(plesk_mail.TransportError) as info:
         client.enable(site_id=1)
@@ -246,7 +246,7 @@ def test_timeout(emulator: Emulator, tls: TestTLS) -> None:
 
 def test_tls_failure_with_an_untrusted_certificate(emulator: Emulator) -> None:
     client = plesk_mail.connect(
-        "127.0.0.1", secret_key=emulator.secret_key, port=emulator.port
+        "127.0.0.1", secret_key=emulator.secret_key, port=emulator.port, protocol=PINNED
     )
     with client, pytest.raises(plesk_mail.TLSError) as info:
         client.enable(site_id=SITE_ID)

@@ -28,7 +28,7 @@ from plesk_mail.cli import main as plesk_mail_main
 from plesk_mail.runtime.transport import TRACE
 from plesk_mailgen.schemalock import SCHEMA_ROOT_ENV, verified_lock
 
-from tests.emulator.fixtures import SITE_ID, cli_env, connect_to, new_emulator
+from tests.emulator.fixtures import PINNED, SITE_ID, cli_env, connect_to, new_emulator
 from tests.emulator.server import Emulator, RawAnswer
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
@@ -266,7 +266,7 @@ def test_a_secret_echoed_in_an_item_error_is_masked(
     ],
 )
 def test_hosts_as_people_write_them(host: str, port: int | None, expected: str) -> None:
-    client = plesk_mail.connect(host, port=port, secret_key="k")
+    client = plesk_mail.connect(host, port=port, secret_key="k", protocol=PINNED)
     with client:
         assert client.transport.url.startswith(expected)
 

@@ -96,7 +96,8 @@ def test_readme_sites_example(emulator: Emulator, tls: TestTLS) -> None:
         "{'example.com': 2, 'shop.example.net': 3}",
         "[2] True",
     ]
-    lookup, batch = emulator.exchanges
+    protos, lookup, batch = emulator.exchanges  # a bare host negotiates first
+    assert b"<get_protos/>" in protos.body
     assert b"<site>" in lookup.body and b"<mail>" not in lookup.body
     assert batch.body.index(b"<site>") < batch.body.index(b"<mail>")
     assert not lookup.request_errors and not batch.request_errors
@@ -174,6 +175,7 @@ def test_readme_cli_session(example_com: Emulator, tls: TestTLS) -> None:
         **os.environ,
         "PYTHONPATH": str(GENERATED_DIR),
         **cli_env(emulator, tls),
+        "PLESK_PROTOCOL": "",  # what the emulator's export line sets: negotiated
     }
     outputs = []
     # The console script the README's set-up installs (`pip install -e ./generated`).
@@ -192,11 +194,51 @@ def test_readme_cli_session(example_com: Emulator, tls: TestTLS) -> None:
         )
         assert result.returncode == 0, (command, result.stderr)
         outputs.append(result.stdout)
-    assert "info" in outputs[0]
     assert json.loads(outputs[1])["results"][0]["mailname"]["name"] == "info"
-    assert outputs[2] == _shown_output(match.group(1), commands[2])
-    assert outputs[5] == _shown_output(match.group(1), commands[5])
+    for index in (0, 2, 3, 4, 5):  # tables and CSV: exactly as shown
+        assert outputs[index] == _shown_output(match.group(1), commands[index])
     assert emulator.store.accounts(1) == {}
+
+
+def test_readme_round_trip_session(
+    example_com: Emulator, tls: TestTLS, tmp_path: Path
+) -> None:
+    """Export, edit with sed, apply, read back: each command's output as shown."""
+    example_com.store.add_account(
+        1, Account(name="info", mailbox_enabled=True, quota=500 * 2**20)
+    )
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        r"<!-- example: round-trip -->\s*```console\n(.*?)```", text, re.S
+    )
+    assert match, "README has no round-trip session"
+    commands = [
+        line[2:] for line in match.group(1).splitlines() if line.startswith("$ ")
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(GENERATED_DIR),
+        **cli_env(example_com, tls),
+        "PLESK_PROTOCOL": "",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    for command in commands:
+        done = subprocess.run(
+            ["bash", "-c", command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert done.returncode == 0, (command, done.stderr)
+        shown = _shown_output(match.group(1), command).splitlines(keepends=True)
+        said = [line for line in shown if line.startswith("plesk-mail: ")]
+        assert done.stdout == "".join(x for x in shown if x not in said), command
+        assert done.stderr == "".join(said), command
+    account = example_com.store.account(1, "info")
+    assert account is not None and account.quota == 2**30
 
 
 def _shown_output(session: str, command: str) -> str:
@@ -316,14 +358,9 @@ def test_readme_fleet_cli_session(three_servers: tuple[ManyServers, Path]) -> No
         [f"emu{i + 1}", f"127.0.0.1:{port}", "ok"]
         for i, port in enumerate(servers.ports)
     ]
+    assert {" ".join(row[4:6]) for row in checked[1:]} == {"Obsidian 18.0.60"}
     created = outputs[1].splitlines()
-    assert created[0].split() == [
-        "server",
-        "protocol",
-        "status",
-        "mailname.id",
-        "mailname.name",
-    ]
+    assert created[0].split() == ["server", "status", "id", "name"]
     assert [line.split()[0] for line in created[1:]] == ["emu1", "emu2", "emu3"]
     document = json.loads(outputs[2])
     assert document["ok"] is True and sorted(document["servers"]) == ["emu1", "emu2"]

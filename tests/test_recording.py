@@ -61,6 +61,7 @@ def connect(emulator: Emulator, tls: TestTLS, folder: Path, **options: Any) -> A
         "password": LOGIN_PASSWORD,
         "verify": str(tls.ca_file),
         "record": folder,
+        "protocol": VERSIONS[-1],  # replayed by a client of that version
         **options,
     }
     return plesk_mail.connect("127.0.0.1", **settings)
@@ -125,6 +126,7 @@ def test_the_async_client_records_the_same_files(
         "password": LOGIN_PASSWORD,
         "verify": str(tls.ca_file),
         "record": folder,
+        "protocol": VERSIONS[-1],
     }
     with Blocking(plesk_mail.connect_async("127.0.0.1", **settings)) as client:
         answers = run(client, SITE.id, str(SITE.name))

@@ -30,8 +30,8 @@ def test_the_async_client_verifies_by_default(emulator: Emulator) -> None:
             "127.0.0.1", secret_key=emulator.secret_key, port=emulator.port
         )
     )
-    with client, pytest.raises(plesk_mail.TLSError, match=REFUSED):
-        client.enable(site_id=SITE_ID)
+    with pytest.raises(plesk_mail.TLSError, match=REFUSED), client:
+        client.enable(site_id=SITE_ID)  # (the negotiation, before it, is refused)
     assert not emulator.exchanges
 
 

@@ -222,4 +222,4 @@ def test_cli_auto_negotiates_then_gates_options(
         env=env,
     )
     assert gated.exit_code == 2
-    assert "needs protocol 1.6.7.0 or newer (--protocol is 1.6.6.0)" in gated.output
+    assert "needs protocol 1.6.7.0 or newer (protocol 1.6.6.0 in use)" in gated.output

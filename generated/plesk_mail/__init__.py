@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ._fleet import AsyncFleet, Fleet
     from .client import AsyncBatch, AsyncMailClient, Batch, MailClient
     from .models import *  # noqa: F403  (every model class, enum and alias)
-    from .rules import LATEST_PROTOCOL, PLESK_RELEASES, PROTOCOL_VERSIONS
+    from .versions import LATEST_PROTOCOL, PLESK_RELEASES, PROTOCOL_VERSIONS
     from .runtime.client import Pending, Results
     from .runtime.config import Server
     from .runtime.errors import (
@@ -163,9 +163,9 @@ DEFAULT_PARALLEL: Final = 64
 _LAZY = {
     **dict.fromkeys(_MODELS, "models"),
     **dict.fromkeys(_ERRORS, "runtime.errors"),
-    "LATEST_PROTOCOL": "rules",
-    "PLESK_RELEASES": "rules",
-    "PROTOCOL_VERSIONS": "rules",
+    "LATEST_PROTOCOL": "versions",
+    "PLESK_RELEASES": "versions",
+    "PROTOCOL_VERSIONS": "versions",
     "MailClient": "client",
     "AsyncMailClient": "client",
     "Batch": "client",

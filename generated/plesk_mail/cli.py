@@ -8,10 +8,24 @@ versions have is refused, naming the first version that has it, when
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
-from . import AUTO, PLESK_RELEASES, connect, connect_async, fleet, models, rules
+from . import AUTO, connect, connect_async, fleet, versions
 from .runtime.cli import App, Command, Option, make_main
+
+
+def _models() -> ModuleType:
+    """The models, loaded when a command needs them (not for ``--help``)."""
+    from . import models
+
+    return models
+
+
+def _supports(version: str, cls: type, name: str) -> bool:
+    from .rules import RULES
+
+    return RULES.has_field(version, cls, name)
 
 
 def _validate(request: Any, version: str) -> None:
@@ -22,23 +36,24 @@ def _validate(request: Any, version: str) -> None:
 
 def _encode(requests: list[Any], version: str) -> bytes:
     from .codec import encode_request
+    from .models import RequestPacket
 
-    return encode_request(models.RequestPacket(operations=requests), version)
+    return encode_request(RequestPacket(operations=requests), version)
 
 
 APP = App(
     name="plesk-mail",
     version="0.1.0",
-    versions=rules.PROTOCOL_VERSIONS,
+    versions=versions.PROTOCOL_VERSIONS,
     auto=AUTO,
-    models=models,
+    load_models=_models,
     connect=connect,
-    supports=rules.RULES.has_field,
+    supports=_supports,
     validate=_validate,
     encode=_encode,
     connect_async=connect_async,
     fleet=fleet,
-    releases=PLESK_RELEASES,
+    releases=versions.PLESK_RELEASES,
 )
 
 MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
@@ -153,7 +168,7 @@ MAIL_ACCOUNT_LIST_CHANGE_OPTIONS = (
         "date",
         "item",
         help="The last day the automatic reply is sent (from then on it is off). In protocol 1.6.7.0 or newer.",
-        versions=rules.SINCE_1_6_7_0,
+        versions=versions.SINCE_1_6_7_0,
     ),
 )
 """The options of one ``MailAccountListChange``, shared by the commands that take them."""
@@ -324,7 +339,7 @@ COMMANDS: dict[str, Command] = {
                 "date",
                 "item",
                 help="The last day the automatic reply is sent (from then on it is off). In protocol 1.6.7.0 or newer.",
-                versions=rules.SINCE_1_6_7_0,
+                versions=versions.SINCE_1_6_7_0,
             ),
             Option(
                 "--account-password",
@@ -615,7 +630,7 @@ COMMANDS: dict[str, Command] = {
                 "date",
                 "item",
                 help="The last day the automatic reply is sent (from then on it is off). In protocol 1.6.7.0 or newer.",
-                versions=rules.SINCE_1_6_7_0,
+                versions=versions.SINCE_1_6_7_0,
             ),
             Option(
                 "--account-password",
@@ -689,7 +704,7 @@ COMMANDS: dict[str, Command] = {
         help="Read mail accounts of a site; the flags choose which parts come back.",
         examples=(
             "plesk-mail get-info --site-id 1 --mailbox --aliases",
-            "plesk-mail get-info --site-id 1 --format csv --fields mailname.name,mailname.mailbox.quota",
+            "plesk-mail get-info --site-id 1 --mailbox --format csv --fields name,mailbox-quota",
         ),
         options=(
             Option(
@@ -1005,7 +1020,7 @@ COMMANDS: dict[str, Command] = {
                 "text",
                 "request",
                 help="Name of the SSL/TLS certificate securing the site's webmail. In protocol 1.6.8.0 or newer.",
-                versions=rules.SINCE_1_6_8_0,
+                versions=versions.SINCE_1_6_8_0,
             ),
             Option(
                 "--site-id",

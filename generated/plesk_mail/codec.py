@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from .models import *  # noqa: F403
-from .rules import LATEST_PROTOCOL, PROTOCOL_VERSIONS, RULES
+from .rules import RULES
+from .versions import LATEST_PROTOCOL, PROTOCOL_VERSIONS
 from .runtime import envelope
 from .runtime import xml as rt
 from .runtime.checks import check

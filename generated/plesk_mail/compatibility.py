@@ -9,6 +9,7 @@ Most elements are in every version: only the others are listed with theirs.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 VERSIONS: tuple[str, ...] = (
@@ -207,12 +208,36 @@ ROWS: tuple[tuple[str, str, str, frozenset[str]], ...] = tuple(_rows())
 _INDEX = {(operation, side, path): versions for operation, side, path, versions in ROWS}
 
 
+def _versions(operation: str, side: str, path: str) -> frozenset[str]:
+    """The versions of one row; ``ValueError`` for a row there is not, as
+    ``client.supports`` does: a typo must not read as "not supported"."""
+    found = _INDEX.get((operation, side, path))
+    if found is not None:
+        return found
+    if (operation, "") not in _ELEMENTS:
+        known = ", ".join(o for o, s in _ELEMENTS if not s)
+        raise ValueError(f"unknown operation {operation!r}; known: {known}")
+    if side not in ("request", "response"):
+        raise ValueError(f"side is '', 'request' or 'response', not {side!r}")
+    paths = _ELEMENTS[(operation, side)].split()
+    close = [p for p in paths if p.endswith("/" + path)]
+    close += difflib.get_close_matches(path, paths, n=3)
+    hint = f"; did you mean {', '.join(dict.fromkeys(close))}?" if close else ""
+    raise ValueError(f"{operation} has no {side} element {path!r}{hint}")
+
+
 def supports(version: str, operation: str, side: str = "", path: str = "") -> bool:
-    """Whether ``version`` has the operation (or one element of it)."""
-    return version in _INDEX.get((operation, side, path), frozenset())
+    """Whether ``version`` has the operation (or one element of it); ``ValueError``
+    for an unknown version, operation or element path."""
+    if version not in VERSIONS:
+        raise ValueError(
+            f"unknown protocol version {version!r}; known: {', '.join(VERSIONS)}"
+        )
+    return version in _versions(operation, side, path)
 
 
 def versions_with(operation: str, side: str = "", path: str = "") -> tuple[str, ...]:
-    """The protocol versions that have the operation or element, oldest first."""
-    found = _INDEX.get((operation, side, path), frozenset())
+    """The protocol versions that have the operation or element, oldest first
+    (``ValueError`` for an unknown one)."""
+    found = _versions(operation, side, path)
     return tuple(v for v in VERSIONS if v in found)

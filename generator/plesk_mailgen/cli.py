@@ -80,21 +80,37 @@ def main(ctx: click.Context, project_dir: Path, schema_root: Path | None) -> Non
 @click.option(
     "--diff", "show_diff", is_flag=True, help="With --check, print a unified diff."
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Render and write even when inputs and files match their hashes.",
+)
 @click.pass_obj
 @_one_line_errors
 def generate(
-    obj: dict[str, Any], check: bool, output: Path | None, show_diff: bool
+    obj: dict[str, Any],
+    check: bool,
+    output: Path | None,
+    show_diff: bool,
+    force: bool,
 ) -> None:
-    """Verify the schema pins and (re)generate the client package."""
+    """Verify the schema pins and (re)generate the client package.
+
+    With nothing changed (inputs and every file match the hashes recorded in
+    the last output) nothing is rendered or written: as fast as ``--check``.
+    """
     project_dir: Path = obj["project_dir"]
     out_dir = output or project_dir / "generated"
-    if check:
+    if not force:
         from .fingerprint import unchanged
         from .render import templates_dir
 
         verified_lock(project_dir, obj["schema_root"])  # the pins, always
         if unchanged(project_dir, templates_dir(), out_dir):
-            click.echo(f"{out_dir} is up to date (inputs and files match their hashes)")
+            said = "" if check else "nothing changed, nothing written: "
+            click.echo(
+                f"{said}{out_dir} is up to date (inputs and files match their hashes)"
+            )
             return
     from .pipeline import generate_files
 

@@ -34,6 +34,7 @@ PACKAGE_FILES = {
     f"{PACKAGE}/__main__.py": "package/__main__.py.jinja",
     f"{PACKAGE}/py.typed": "package/py.typed.jinja",
     f"{PACKAGE}/models.py": "package/models.py.jinja",
+    f"{PACKAGE}/versions.py": "package/versions.py.jinja",
     f"{PACKAGE}/rules.py": "package/rules.py.jinja",
     f"{PACKAGE}/codec.py": "package/codec.py.jinja",
     f"{PACKAGE}/client.py": "package/client.py.jinja",

@@ -97,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         "(default: all, newest first)",
     )
     parser.add_argument(
+        "--plesk-version",
+        default=None,
+        help="the product version <server><get><stat/> reports (default: a "
+        "release whose newest protocol is the newest one spoken, 18.0.60 for 1.6.9.1)",
+    )
+    parser.add_argument(
         "--latency-ms",
         type=float,
         default=0.0,

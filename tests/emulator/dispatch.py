@@ -2,7 +2,8 @@
 
 Since protocol 1.4.0.0 Plesk takes ``<packet><site>...</site><mail>...</mail>
 </packet>`` and answers each operator element at the same place in its answer.
-``<server>`` (only ``get_protos`` here) is the emulator's own; every other
+``<server>`` (``get_protos``, and ``get`` of ``stat`` for the product
+version) is the emulator's own; every other
 operator element is the generated codec's: decoded, answered by the
 emulator's operator of that element, encoded. Every part is decoded before the
 first is answered, so a part that cannot be read leaves nothing applied.
@@ -67,6 +68,7 @@ def answer(
     store: Store,
     protos: list[str],
     result_order: str = "request",
+    plesk_version: str = "18.0.60",
 ) -> bytes:
     """The answer packet, its parts in the order of the request's.
 
@@ -85,8 +87,10 @@ def answer(
         for part in children(root)
     ]
     packet = etree.Element("packet", version=version)
-    for operations in decoded:
-        if operations is None:
+    for part, operations in zip(children(root), decoded, strict=True):
+        if operations is None and part.find("get") is not None:
+            got = etree.fromstring(get_protos.stat_answer(version, plesk_version))
+        elif operations is None:
             got = etree.fromstring(get_protos.answer(version, protos))
         else:
             replies = []

@@ -31,6 +31,29 @@ def answer(version: str, protos: list[str]) -> bytes:
     return bytes(etree.tostring(packet, xml_declaration=True, encoding="UTF-8"))
 
 
+RELEASE_OF = {
+    "1.6.6.0": "12.0.18",
+    "1.6.7.0": "12.5.30",
+    "1.6.8.0": "17.0.17",
+    "1.6.9.1": "18.0.60",
+}
+"""A Plesk release that speaks each protocol version as its newest (the
+README's version table): what an emulator of that version says it is."""
+
+
+def stat_answer(version: str, plesk_version: str) -> bytes:
+    """``<server><get><stat/></get></server>``: the product version, as Plesk says it
+    (``result/stat/version/plesk_version``, e.g. ``18.0.60``)."""
+    packet = etree.Element("packet", version=version)
+    get = etree.SubElement(etree.SubElement(packet, "server"), "get")
+    result = etree.SubElement(get, "result")
+    etree.SubElement(result, "status").text = "ok"
+    found = etree.SubElement(etree.SubElement(result, "stat"), "version")
+    etree.SubElement(found, "plesk_name").text = "Plesk"
+    etree.SubElement(found, "plesk_version").text = plesk_version
+    return bytes(etree.tostring(packet, xml_declaration=True, encoding="UTF-8"))
+
+
 @functools.cache
 def _schema(side: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(XSD_DIR / f"server_{side}.xsd")))

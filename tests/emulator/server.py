@@ -165,6 +165,7 @@ class Emulator:
         strict: bool = True,
         latency: float = 0.0,
         result_order: str = "request",
+        plesk_version: str | None = None,
     ) -> None:
         self.login = login
         self.password = password
@@ -178,6 +179,11 @@ class Emulator:
         self.strict = strict
         self.latency = latency
         """Seconds every answer waits: a simulated network."""
+        self.plesk_version = plesk_version or get_protos.RELEASE_OF.get(
+            max(self.versions, key=version_key), "18.0.60"
+        )
+        """What ``<server><get><stat/>`` says the product version is (by default a
+        release whose newest protocol is the newest this emulator speaks)."""
         self.result_order = result_order
         """``"reversed"``: per-item results come back last item first, as a
         server may send them (each names its account, so a client can match)."""
@@ -389,7 +395,12 @@ class Emulator:
                 )
         try:
             answer = dispatch.answer(
-                version, root, self.store, self.protos, self.result_order
+                version,
+                root,
+                self.store,
+                self.protos,
+                self.result_order,
+                self.plesk_version,
             )
         except PleskError as exc:  # answer whatever it cannot read with 1014
             return system(PARSE_ERROR, f"Parser error: {exc}")

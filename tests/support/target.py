@@ -109,12 +109,14 @@ class Target:
 
     def options(self, **overrides: Any) -> dict[str, Any]:
         """``connect()``'s keyword arguments for this server (a password login
-        where there is a password, else the secret key)."""
+        where there is a password, else the secret key), pinned to the newest
+        protocol both speak: a test counts its own packets, not a negotiation."""
         settings = self.settings
         chosen: dict[str, Any] = {
             "port": settings.port,
             "verify": settings.verify,
             "timeout": 30,
+            "protocol": self.protocols[-1],
         }
         if settings.password is not None:
             chosen.update(login=settings.login, password=settings.password)
@@ -147,7 +149,7 @@ class Target:
             "PLESK_PASSWORD": settings.password or "",
             "PLESK_SECRET_KEY": (settings.secret_key or "") if by_key else "",
             "PLESK_CA_FILE": verify if isinstance(verify, str) else "",
-            "PLESK_PROTOCOL": "",
+            "PLESK_PROTOCOL": self.protocols[-1],
         }
 
     def cli(self, *args: str, protocol: str | None = None) -> Result:

@@ -10,14 +10,14 @@ server that fails is reported for itself and the others go on. Exit codes:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from .cli_complete import complete_server_names
 from .cli_ledger import (
     ALL_STOPS,
     call_may_have_applied,
@@ -27,7 +27,15 @@ from .cli_ledger import (
     stop_code,
     tell,
 )
-from .cli_output import already_there, cut, flatten, plain, table
+from .cli_output import (
+    already_there,
+    apply_output,
+    cut,
+    output_options,
+    plain,
+    print_rows,
+    table,
+)
 from .commands import (
     EXIT_CONNECTION,
     EXIT_ITEMS_FAILED,
@@ -38,9 +46,10 @@ from .commands import (
     Command,
     Settings,
 )
-from .config import Config, Server, load
-from .endpoint import split_host
 from .errors import ConfigurationError, PleskError, TLSError
+
+if TYPE_CHECKING:  # asyncio and the config are loaded by the commands that use them
+    from .config import Config, Server
 
 EXIT_SOME_SERVERS = 5
 """Some servers failed (refused, TLS, authentication, timeout); others answered."""
@@ -54,6 +63,7 @@ def run_fleet(
     app: App,
     already_done: int | None = None,
     rows: list[tuple[int, Any]] | None = None,
+    targets: dict[int, str] | None = None,
 ) -> int:
     """Run one command on every selected server; print per server; the exit code.
 
@@ -75,8 +85,22 @@ def run_fleet(
         raise click.UsageError("--servers selects no server")
     fleet.stop_signals = ALL_STOPS  # handled in the event loop, never inside a task
     stop: BaseException | None = None
+    numbers: dict[str, list[int]] | None = None
     try:
-        outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
+        if targets and rows is not None:  # each row goes to the server it names
+            field = str(command.item_field)
+            numbers = {
+                s.name: [n for n, _ in rows if targets[n] == s.name]
+                for s in fleet.servers
+                if s.name in targets.values()
+            }
+            work = {
+                name: {**kwargs, field: [i for n, i in rows if targets[n] == name]}
+                for name in numbers
+            }
+            outcomes = fleet.each(command.operation, work)
+        else:
+            outcomes = getattr(fleet, command.operation)(**kwargs, **extra)
     except KeyboardInterrupt as interrupt:
         stop, outcomes = interrupt, getattr(interrupt, "outcomes", {})
     except PleskError as exc:  # the call named domains it could not route: none sent
@@ -88,7 +112,8 @@ def run_fleet(
         return code
     with held_signals():
         settings.accounted = True
-        numbers = _row_numbers(command, kwargs, rows, fleet.last_plan, outcomes)
+        if numbers is None:
+            numbers = _row_numbers(command, kwargs, rows, fleet.last_plan, outcomes)
         return _report(settings, command, app, outcomes, stop, already_done, numbers)
 
 
@@ -138,7 +163,7 @@ def _report(
             said = _ledger_line(command, applied, error, rows)
             tell(f"{name}: {_shown_error(command, error)}; {said}")
     try:
-        _print(settings, command, records)
+        _print(settings, command, app, records)
     except BrokenPipeError as closed:
         drop_stdout()
         stop = stop or closed
@@ -262,7 +287,19 @@ def _overrides(settings: Settings) -> dict[str, Any]:
     return found
 
 
-def _print(settings: Settings, command: Command, records: list[dict[str, Any]]) -> None:
+def _print(
+    settings: Settings, command: Command, app: App, records: list[dict[str, Any]]
+) -> None:
+    """The servers' results in the columns one server would have, ``server`` first."""
+    if settings.quiet:  # the same in every format: the summary only
+        failed = sum(1 for r in records if r["error"])
+        items = [r for record in records for r in record["results"]]
+        bad = sum(1 for r in items if r.get("status") == "error")
+        click.echo(
+            f"{len(items) - bad} ok, {bad} failed on {len(records) - failed} "
+            f"server(s); {failed} server(s) failed"
+        )
+        return
     if settings.format == "json":
         document = {
             "command": command.name,
@@ -271,33 +308,39 @@ def _print(settings: Settings, command: Command, records: list[dict[str, Any]]) 
         }
         click.echo(json.dumps(document, indent=2))
         return
+    from .cli_run import shape_of
+
+    shape = shape_of(
+        command, app, any("row" in r for x in records for r in x["results"]), True
+    )
+    typed = settings.format == "jsonl"
     rows = []
     for record in records:
-        head = {"server": record["server"], "protocol": record["protocol"] or ""}
-        if record["error"] is not None:
-            rows.append({**head, "status": "error", "error": cut(record["error"])})
-        rows += [{**head, **flatten(result)} for result in record["results"]]
-    if settings.format == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row))
-        return
-    if settings.quiet:
-        failed = sum(1 for r in records if r["error"])
-        click.echo(f"{len(records) - failed} server(s) answered, {failed} failed")
-        return
+        head = {"server": record["server"]}
+        if record["error"] is not None:  # whole, where machines read it
+            text = (
+                record["error"] if settings.format != "table" else cut(record["error"])
+            )
+            rows.append({**head, "status": "error", "errtext": text})
+        rows += [{**shape.row(result, typed), **head} for result in record["results"]]
     columns = list(settings.fields) or None
-    if settings.format == "csv":
+    if typed:
+        for row in rows:
+            click.echo(json.dumps({k: row.get(k) for k in columns or shape.columns}))
+    elif settings.format == "csv":
         import csv
         import sys
 
-        names = columns or list(dict.fromkeys(k for row in rows for k in row))
         writer = csv.DictWriter(
-            sys.stdout, fieldnames=names, extrasaction="ignore", lineterminator="\n"
+            sys.stdout,
+            fieldnames=columns or shape.columns,
+            extrasaction="ignore",
+            lineterminator="\n",
         )
         writer.writeheader()
         writer.writerows(rows)
-        return
-    click.echo(table(rows, columns))
+    else:
+        click.echo(table(rows, columns))
 
 
 # -- plesk-mail servers ---------------------------------------------------------------
@@ -306,32 +349,52 @@ def _print(settings: Settings, command: Command, records: list[dict[str, Any]]) 
 def servers_command(app: App) -> click.Group:
     """``plesk-mail servers``: list the configured servers; ``servers check``: try each."""
 
-    @click.group(name="servers", invoke_without_command=True)
+    def formatted(**values: Any) -> Settings:
+        settings = click.get_current_context().find_object(Settings) or Settings()
+        apply_output(settings, values, dry_run=False)
+        return settings
+
+    @click.group(
+        name="servers", invoke_without_command=True, params=output_options(False)
+    )
     @click.pass_context
-    def servers(ctx: click.Context) -> None:
+    def servers(ctx: click.Context, /, **values: Any) -> None:
         """The servers of the config file: name, where, how they log in."""
+        settings = formatted(**values)
         if ctx.invoked_subcommand is not None:
             return
-        settings = ctx.find_object(Settings)
         config = _config(settings)
         rows = [_listed(s, config) for s in config.servers.values()]
-        click.echo(table(rows, None) if rows else f"no servers in {config.path}")
+        if settings.quiet:
+            click.echo(f"{len(rows)} server(s) in {config.path}")
+        elif not rows and settings.format == "table":
+            click.echo(f"no servers in {config.path}")
+        else:
+            print_rows(rows, settings.format, settings.fields, LISTED)
 
-    @servers.command(name="check")
-    @click.argument("names", nargs=-1)
+    @servers.command(name="check", params=output_options(False))
+    @click.argument("names", nargs=-1, shell_complete=complete_server_names)
     @click.pass_context
-    def check(ctx: click.Context, names: Sequence[str]) -> None:
+    def check(ctx: click.Context, /, names: Sequence[str], **values: Any) -> None:
         """Connect to each server (or NAMES): protocol, Plesk release, round trip, TLS."""
-        settings = ctx.find_object(Settings) or Settings()
+        settings = formatted(**values)
         config = _config(settings)
         try:
             chosen = config.select(list(names) or ["all"])
         except PleskError as exc:
             raise click.UsageError(str(exc)) from None
+        import asyncio
+
         from .fleet import stoppable
 
         results = asyncio.run(stoppable(_check_all(app, chosen, settings), ALL_STOPS))
-        click.echo(table(results, None) if results else f"no servers in {config.path}")
+        if settings.quiet:  # the same in every format: the summary only
+            ok = sum(r["status"] == "ok" for r in results)
+            click.echo(f"{ok} server(s) ok, {len(results) - ok} failed")
+        elif results or settings.format != "table":
+            print_rows(results, settings.format, settings.fields, CHECKED)
+        else:
+            click.echo(f"no servers in {config.path}")
         ctx.exit(
             EXIT_OK if all(r["status"] == "ok" for r in results) else EXIT_SOME_SERVERS
         )
@@ -340,36 +403,51 @@ def servers_command(app: App) -> click.Group:
 
 
 def _config(settings: Settings | None) -> Config:
+    from .config import load
+
     try:
         return load(settings.config if settings else None)
     except PleskError as exc:
         raise click.UsageError(str(exc)) from None
 
 
+LISTED = ("server", "host", "port", "login", "protocol", "secret", "groups", "status")
+"""The columns of ``plesk-mail servers``, in every format."""
+CHECKED = ("server", "at", "status", "protocol", "plesk", "ms", "error")
+"""The columns of ``plesk-mail servers check``, in every format."""
+
+
 def _listed(server: Server, config: Config) -> dict[str, Any]:
     """One line of ``plesk-mail servers``: never a secret, nor a command that may hold one."""
+    row: dict[str, Any] = dict.fromkeys(LISTED)
+    row["server"] = server.name
     if server.problem is not None:
-        return {"server": server.name, "status": f"unusable: {server.problem}"}
-    return {
-        "server": server.name,
-        "host": server.host,
-        "port": server.port or "",
-        "login": server.login
+        row["status"] = f"unusable: {server.problem}"
+        return row
+    row.update(
+        host=server.host,
+        port=server.port,
+        login=server.login
         or ("(secret key)" if server.secret_kind == "secret_key" else "admin"),
-        "protocol": server.protocol or "auto",
-        "secret": server.describe_secret(),
-        "groups": ", ".join(g for g, m in config.groups.items() if server.name in m),
-    }
+        protocol=server.protocol or "auto",
+        secret=server.describe_secret(),
+        groups=[g for g, m in config.groups.items() if server.name in m],
+        status="ok",
+    )
+    return row
 
 
 async def _check_all(
     app: App, servers: list[Server], settings: Settings
 ) -> list[dict[str, Any]]:
+    import asyncio
+
     gate = asyncio.Semaphore(settings.parallel)
 
     async def one(server: Server) -> dict[str, Any]:
         async with gate:
-            row: dict[str, Any] = {"server": server.name, "at": _at(server)}
+            row: dict[str, Any] = dict.fromkeys(CHECKED)
+            row.update(server=server.name, at=_at(server))
             try:
                 if server.problem is not None:
                     raise ConfigurationError(server.problem)
@@ -385,24 +463,41 @@ async def _check_all(
                 )
                 async with client:
                     version = client.protocol_version
+                    ms = round((time.perf_counter() - started) * 1000)
+                    said = await _plesk_version(client, version)
+                    from .negotiate import release
+
                     row.update(
                         status="ok",
                         protocol=version,
-                        plesk=", ".join(app.releases.get(version, ())),
-                        ms=round((time.perf_counter() - started) * 1000),
+                        plesk=release(said, app.releases.get(version, ())),
+                        ms=ms,
                     )
-            except TLSError as exc:
-                row.update(status="certificate problem", error=cut(str(exc)))
+            except TLSError as exc:  # whole: a table cuts it, machines read it all
+                row.update(status="certificate problem", error=str(exc))
             except PleskError as exc:
-                row.update(status="error", error=cut(str(exc)))
+                row.update(status="error", error=str(exc))
             except Exception as exc:  # one server's surprise is not everyone's
-                row.update(status="error", error=cut(f"{type(exc).__name__}: {exc}"))
+                row.update(status="error", error=f"{type(exc).__name__}: {exc}")
             return row
 
     return list(await asyncio.gather(*(one(s) for s in servers)))
 
 
+async def _plesk_version(client: Any, version: str) -> str | None:
+    """What product version the server says it runs (``None`` if it does not say)."""
+    from .negotiate import plesk_version_in, stat_packet
+
+    try:
+        data = await client.transport.post(stat_packet(version), "server.get")
+    except PleskError:
+        return None
+    return plesk_version_in(data, client.transport.max_response_size)
+
+
 def _at(server: Server) -> str:
+    from .endpoint import split_host
+
     try:
         host, port = split_host(server.host, server.port)
     except PleskError:

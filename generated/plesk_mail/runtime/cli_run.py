@@ -33,10 +33,11 @@ from .cli_ledger import (
     stop_code,
     tell,
 )
-from .cli_output import Output, columns_of
+from .cli_output import Output
 from .cli_rows import ERROR, Rows
-from .cli_values import build as build_values
+from .cli_shape import SERVER, Shape
 from .cli_values import (
+    ADDRESS,
     check_columns,
     check_versions,
     given,
@@ -45,6 +46,7 @@ from .cli_values import (
     row_values,
     singles,
 )
+from .cli_values import build as build_values
 from .commands import (
     EXIT_CONNECTION,
     EXIT_ITEMS_FAILED,
@@ -145,8 +147,8 @@ def _confirm_everything(
 
 
 def _protocol(settings: Settings, app: App) -> str:
-    """The version to use: the option's, else a named server's (``auto`` by default),
-    else the newest one."""
+    """The version to use: the option's, else a named server's, else ``auto``
+    (one rule for a bare host, a named server and a fleet: see README)."""
     if settings.protocol:
         return settings.protocol
     if settings.server is not None:
@@ -157,7 +159,31 @@ def _protocol(settings: Settings, app: App) -> str:
         except PleskError as exc:
             raise click.UsageError(str(exc)) from None
         return entry.protocol or app.auto
-    return app.versions[-1] if not settings.servers else app.auto
+    return app.auto
+
+
+def _dry_run_protocol(settings: Settings, app: App) -> str:
+    """A dry run asks no server: the protocol given, the one every named server
+    pins, else the newest, said on stderr."""
+    if settings.protocol != app.auto:
+        return settings.protocol
+    if settings.servers:
+        from .config import load
+
+        try:
+            entries = load(settings.config).select(settings.servers)
+        except PleskError as exc:
+            raise click.UsageError(str(exc)) from None
+        pinned = {entry.protocol for entry in entries}
+        if len(pinned) == 1 and None not in pinned:
+            return str(pinned.pop())
+    newest = app.versions[-1]
+    click.echo(
+        f"plesk-mail: --dry-run: protocol {newest}, the newest (no server is "
+        "asked; --protocol picks another)",
+        err=True,
+    )
+    return newest
 
 
 def _no_item_options_with_a_file(command: Command, values: dict[str, Any]) -> None:
@@ -204,9 +230,9 @@ def run(
     values = singles(command, values)
     if addresses:
         _by_address(command, values, addresses)
+    if settings.dry_run:
+        settings.protocol = _dry_run_protocol(settings, app)
     negotiate = settings.protocol == app.auto
-    if settings.dry_run and negotiate:
-        raise click.UsageError("--dry-run needs a --protocol: 'auto' asks the server")
     if not negotiate:
         check_versions(command, values, settings.protocol, app)
     kwargs = build_values(app.models, command.request_options, values)
@@ -219,13 +245,11 @@ def run(
     if rows is None and not addresses:
         _needs_a_site(command, kwargs)
     if rows is not None and rows.columns is not None:
-        check_columns(
-            command, rows.columns, settings.protocol if not negotiate else None, app
-        )
+        check_columns(command, rows.columns, app)
     if rows is None and command.item_field is not None:
         kwargs[command.item_field] = _items(command, values, app)
     extra = {} if rows is not None else _confirm_everything(command, kwargs, values)
-    columns = _columns(command, app, bulk=rows is not None)
+    columns = shape_of(command, app, rows is not None, bool(settings.servers)).columns
     unknown = [f for f in settings.fields if f not in columns]
     if unknown and columns:
         raise click.UsageError(
@@ -236,11 +260,13 @@ def run(
         _dry_run(settings, command, kwargs, rows, start_at, app)
     if settings.servers:
         already_done = command.already_done if skip_existing else None
-        pairs = None
+        pairs, targets = None, None
         if rows is not None:  # every row first: each goes to the server of its domain
-            pairs = _all_rows(settings, command, kwargs, rows, start_at, app)
+            pairs, targets = _all_rows(settings, command, kwargs, rows, start_at, app)
             kwargs[str(command.item_field)] = [item for _, item in pairs]
-        code = run_fleet(settings, command, kwargs, extra, app, already_done, pairs)
+        code = run_fleet(
+            settings, command, kwargs, extra, app, already_done, pairs, targets
+        )
         sys.exit(code)
     job = _Job(settings, command, app, skip_existing)
     code = job.run(kwargs, extra, values, rows, start_at, negotiate)
@@ -248,11 +274,10 @@ def run(
     sys.exit(code)
 
 
-def _columns(command: Command, app: App, *, bulk: bool) -> list[str]:
-    if command.result_class is None:
-        return []
-    found = columns_of(getattr(app.models, command.result_class))
-    return ["row", *found] if bulk else found
+def shape_of(command: Command, app: App, bulk: bool, servers: bool) -> Shape:
+    """The columns of the command's output (the same in every format)."""
+    result = getattr(app.models, command.result_class) if command.result_class else None
+    return Shape(result, app.inputs, bulk=bulk, servers=servers)
 
 
 def _needs_a_site(command: Command, kwargs: dict[str, Any]) -> None:
@@ -318,24 +343,36 @@ def _all_rows(
     rows: Rows,
     start_at: int | None,
     app: App,
-) -> list[tuple[int, Any]]:
-    """The valid rows of a file, for a fleet (which routes them all at once).
+) -> tuple[list[tuple[int, Any]], dict[int, str]]:
+    """The valid rows of a file, for a fleet (which routes them all at once), and
+    the server each names, if the file names servers (an export of a fleet).
 
     Checked against the protocol named, else the newest: each server's client
     checks its own version again before anything is sent.
     """
+    from .config import load
+
     protocol = settings.protocol if settings.protocol != app.auto else app.versions[-1]
     job = _Job(settings, command, app, False)
     job.settings = Settings(**{**vars(settings), "protocol": protocol})
     job.out = Output(
         "table", command=command.name, protocol=protocol, stream=sys.stderr
     )
+    try:
+        job.fleet = [s.name for s in load(settings.config).select(settings.servers)]
+    except PleskError as exc:
+        raise click.UsageError(str(exc)) from None
     pairs = list(job._row_items(kwargs, rows, start_at))
     if not rows.read:
         fail(f"{rows.path} has no rows", EXIT_USAGE)
+    if job.targets:  # every row names its server, or none does
+        for number, _ in pairs:
+            if number not in job.targets:
+                job.out.bad_row(number, "server: empty (other rows name theirs)")
+        pairs = [pair for pair in pairs if pair[0] in job.targets]
     if not pairs:
         fail(f"{rows.path}: no row can be sent", EXIT_ITEMS_FAILED)
-    return pairs
+    return pairs, job.targets
 
 
 class _Job:
@@ -355,6 +392,10 @@ class _Job:
         self.stage = "before"
         """Of a single call: ``before`` it is made, ``calling``, ``answered``."""
         self.answers: list[Any] = []
+        self.fleet: list[str] | None = None
+        """The servers of ``--servers``, for a file whose rows name theirs."""
+        self.targets: dict[int, str] = {}
+        """File row -> the server its ``server`` cell names (fleets only)."""
 
     def has(self, cls: type, name: str) -> bool:
         return self.app.supports(self.settings.protocol, cls, name)
@@ -376,16 +417,12 @@ class _Job:
                     check_versions(
                         self.command, values, self.settings.protocol, self.app
                     )
-                    if rows is not None and rows.columns is not None:
-                        check_columns(
-                            self.command, rows.columns, self.settings.protocol, self.app
-                        )
                 self.out = Output(
                     self.settings.format,
                     command=self.command.name,
                     protocol=self.settings.protocol,
                     fields=self.settings.fields,
-                    columns=_columns(self.command, self.app, bulk=rows is not None),
+                    shape=shape_of(self.command, self.app, rows is not None, False),
                     quiet=self.settings.quiet,
                     mask=client.mask,
                     already_done=self.already_done,
@@ -427,15 +464,26 @@ class _Job:
         assert out is not None
         request_class = app.models.OPERATIONS[command.operation][0]
         protocol = self.settings.protocol
+        taken = {o.column for o in command.item_options} | {ADDRESS, SERVER}
+        noted: set[str] = set(rows.columns or ())  # the header's were noted
         for number, row in rows:
             if start_at is not None and number < start_at:
                 continue
+            ignored = sorted(set(row) - taken - noted - {ERROR} & app.outputs)
+            if ignored:  # JSON lines have no header: noted as they appear
+                noted.update(ignored)
+                click.echo(
+                    f"plesk-mail: ignoring {', '.join(ignored)} (output that "
+                    f"{command.name} does not take)",
+                    err=True,
+                )
             try:
                 if ERROR in row:
                     raise RowError(row[ERROR])
+                self._target(number, row.get(SERVER))
                 typed = rows.format == "jsonl"
                 values = row_values(command, row, protocol, app, typed)
-                item = item_of(command, app, values)
+                item = item_of(command, app, values, in_file=True)
                 app.validate(
                     _row_request(command, request_class, kwargs, item), protocol
                 )
@@ -449,6 +497,24 @@ class _Job:
                 out.bad_row(number, exc.format_message())
                 continue
             yield number, item
+
+    def _target(self, number: int, cell: Any) -> None:
+        """A row's ``server`` cell (a fleet's export): with ``--servers`` the row
+        goes there only; a run on one server refuses a row meant for another."""
+        if cell is None or cell == "":
+            return
+        named, fleet, settings = str(cell), self.fleet, self.settings
+        if fleet is not None:
+            if named not in fleet:
+                raise RowError(
+                    f"server {named} is not one of --servers ({', '.join(fleet)})"
+                )
+            self.targets[number] = named
+        elif named != settings.server:
+            raise RowError(
+                f"server {named}: this run is on {settings.server or settings.host}; "
+                "--servers sends each row to the server it names"
+            )
 
     def _bulk(
         self, client: Any, kwargs: dict[str, Any], rows: Rows, start_at: int | None
@@ -620,13 +686,25 @@ def _dry_run(
             request_class(**{**kwargs, str(command.item_field): [i for _, i in chunk]})
             for chunk in chunks
         )
+    packets = items = 0
     try:
         for request in requests:
             app.validate(request, settings.protocol)
-            packet = app.encode([request], settings.protocol)
-            click.echo(indented(mask_secrets(packet)))
+            packets += 1
+            items += len(getattr(request, str(command.item_field), None) or ())
+            if not settings.quiet:
+                packet = app.encode([request], settings.protocol)
+                click.echo(indented(mask_secrets(packet)))
     except ValidationError as exc:
         fail(_option_message(command, str(exc), exc), EXIT_USAGE)
+    if rows is not None or settings.quiet:
+        summary = f"dry run: {packets} packet(s) would be sent"
+        if rows is not None:
+            numbers = [str(r["row"]) for r in out.bad_rows]
+            refused = ", ".join(numbers[:20]) or "none"
+            refused += f" and {len(numbers) - 20} more" if len(numbers) > 20 else ""
+            summary += f"; {items} row(s) valid, {out.bad} refused (rows: {refused})"
+        click.echo(summary, err=not settings.quiet)
     sys.exit(EXIT_ITEMS_FAILED if out.bad else EXIT_OK)
 
 

@@ -15,39 +15,45 @@ from typing import Any
 
 import click
 
-from .cli_output import print_rows
+from .cli_output import apply_output, output_options, print_rows
 from .commands import EXIT_CONNECTION, EXIT_ITEMS_FAILED, EXIT_OK, App, Settings
 from .errors import PleskError
 
 
 def sites_command(app: App) -> click.Command:
-    @click.command(name="sites")
+    @click.command(name="sites", params=output_options(dry_run=False))
     @click.argument("names", nargs=-1, required=True)
     @click.pass_context
-    def sites(ctx: click.Context, names: Sequence[str]) -> None:
+    def sites(ctx: click.Context, /, names: Sequence[str], **values: Any) -> None:
         """Each domain name's site: its id (what --site-id takes), subscription, status.
 
         Example: plesk-mail sites example.com shop.example.net
         """
         settings = ctx.find_object(Settings) or Settings()
+        apply_output(settings, values, dry_run=False)
         found = _lookup(app, settings, list(names))
         rows = [_row(server, site) for server, site in found]
-        print_rows(rows, settings.format, settings.fields)
+        lead = ("server",) if settings.servers else ()
+        if settings.quiet:
+            click.echo(f"{len(rows)} site(s) found")
+        else:
+            print_rows(rows, settings.format, settings.fields, (*lead, *SITE_COLUMNS))
         ctx.exit(_missing(names, found))
 
     return sites
 
 
 def where_command(app: App) -> click.Command:
-    @click.command(name="where")
+    @click.command(name="where", params=output_options(dry_run=False))
     @click.argument("names", nargs=-1, required=True)
     @click.pass_context
-    def where(ctx: click.Context, names: Sequence[str]) -> None:
+    def where(ctx: click.Context, /, names: Sequence[str], **values: Any) -> None:
         """Which server of the fleet (--servers) hosts each domain name.
 
         Example: plesk-mail --servers all where example.com
         """
         settings = ctx.find_object(Settings) or Settings()
+        apply_output(settings, values, dry_run=False)
         if not settings.servers:
             raise click.UsageError("where asks the servers of --servers")
         from .addressing import ascii_name
@@ -58,17 +64,20 @@ def where_command(app: App) -> click.Command:
             for server, site in found:
                 if site.ascii_name.casefold() == ascii_name(name).casefold():
                     by_name.setdefault(site.name, []).append(str(server))
-        rows = [
-            {"name": name, "servers": ", ".join(servers)}
-            for name, servers in by_name.items()
-        ]
-        print_rows(rows, settings.format, settings.fields)
+        rows = [{"name": name, "servers": servers} for name, servers in by_name.items()]
+        if settings.quiet:
+            click.echo(f"{len(rows)} name(s) found")
+        else:
+            print_rows(rows, settings.format, settings.fields, ("name", "servers"))
         twice = [n for n, servers in by_name.items() if len(servers) > 1]
         for name in twice:
             click.echo(f"plesk-mail: {name} is on more than one server", err=True)
         ctx.exit(_missing(names, found) or (EXIT_ITEMS_FAILED if twice else EXIT_OK))
 
     return where
+
+
+SITE_COLUMNS = ("name", "ascii_name", "id", "webspace_id", "status")
 
 
 def _row(server: str | None, site: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .cli_shape import SERVER
 from .commands import App, Command, Option, RowError, VersionError
 from .protocols import availability
 
@@ -206,7 +207,7 @@ def version_error(
         return None
     return VersionError(
         f"{what} needs {availability(option.versions, app.versions)} "
-        f"(--protocol is {protocol})"
+        f"(protocol {protocol} in use)"
     )
 
 
@@ -220,28 +221,34 @@ def check_versions(
                 raise error
 
 
-def check_columns(
-    command: Command, columns: Sequence[str], protocol: str | None, app: App
-) -> None:
-    """Refuse a file whose header names a column no option has, or one the
-    protocol version lacks (``protocol``: once it is known)."""
+def check_columns(command: Command, columns: Sequence[str], app: App) -> None:
+    """Refuse a file whose header names a column no option has.
+
+    Columns of plesk-mail's own output that this command does not take
+    (``status``, ``id`` for ``create``) are left out, with a note: an exported
+    and edited file reads back. A column the protocol version lacks is checked
+    row by row, once the version is known: empty, it is no error.
+    """
     by_column = {o.column: o for o in command.item_options}
     if command.addresses and ADDRESS in columns:
         if "name" in columns:
             raise click.UsageError("a file gives name or address, not both")
         columns = [c for c in columns if c != ADDRESS]
-    unknown = [c for c in columns if c not in by_column]
+    ignored = [
+        c for c in columns if c not in by_column and c in app.outputs and c != SERVER
+    ]
+    if ignored:
+        click.echo(
+            f"plesk-mail: ignoring column(s) {', '.join(ignored)} (output that "
+            f"{command.name} does not take)",
+            err=True,
+        )
+    unknown = [c for c in columns if c not in by_column and c not in app.outputs]
     if unknown:
         raise click.UsageError(
             f"unknown column(s) {', '.join(unknown)}; the columns are "
             f"{', '.join(by_column)}"
         )
-    if protocol is None:
-        return
-    for column in columns:
-        error = version_error(column, by_column[column], protocol, app)
-        if error:
-            raise error
 
 
 def _instantiate(models: Any, cls: str, values: dict[str, Any]) -> Any:
@@ -256,12 +263,16 @@ def _instantiate(models: Any, cls: str, values: dict[str, Any]) -> Any:
 
 
 def build(
-    models: Any, options: Sequence[Option], values: Mapping[str, Any]
+    models: Any,
+    options: Sequence[Option],
+    values: Mapping[str, Any],
+    in_file: bool = False,
 ) -> dict[str, Any]:
     """Keyword arguments (nested models included) from option values.
 
     Raises ``click.UsageError`` when a nested value the schema requires is
-    missing (``--mailbox-quota`` without ``--mailbox-enabled``).
+    missing (``--mailbox-quota`` without ``--mailbox-enabled``); ``in_file``
+    names the columns to add instead of the options.
     """
     tree: dict[str, Any] = {}
     for option in options:
@@ -281,10 +292,16 @@ def build(
             parent = parent.get(part) if isinstance(parent, dict) else None
         if isinstance(parent, dict) and option.path[-1] not in parent:
             siblings = [
-                o.flag
+                o.column if in_file else o.flag
                 for o in options
                 if o.path[:-1] == option.path[:-1] and is_set(o, values.get(o.dest))
             ]
+            if in_file:
+                example = " (true or false)" if option.kind == "bool" else ""
+                raise RowError(
+                    f"{', '.join(siblings)} needs {option.column}: add a "
+                    f"{option.column} column{example}"
+                )
             raise click.UsageError(
                 f"{option.flag} is required with {', '.join(siblings)}"
             )
@@ -311,12 +328,14 @@ def row_values(
             raise RowError("give name or address, not both")
         row = {**{k: v for k, v in row.items() if k != ADDRESS}, "name": row[ADDRESS]}
     by_column = {o.column: o for o in command.item_options}
-    unknown = sorted(set(row) - set(by_column))
+    unknown = sorted(set(row) - set(by_column) - app.outputs)
     if unknown:
         raise RowError(f"unknown column(s): {', '.join(unknown)}")
     values: dict[str, Any] = {}
     for column, raw in row.items():
-        option = by_column[column]
+        option = by_column.get(column)
+        if option is None:
+            continue  # output that this command does not take
         if raw is None or blank(raw) or raw == "":
             continue
         error = version_error(column, option, protocol, app)
@@ -351,7 +370,9 @@ def _cell_values(option: Option, raw: object, typed: bool) -> Any:
     return [convert(option, cell, typed) for cell in cells]
 
 
-def item_of(command: Command, app: App, values: Mapping[str, Any]) -> Any:
+def item_of(
+    command: Command, app: App, values: Mapping[str, Any], in_file: bool = False
+) -> Any:
     """The batch item (a model object, or a plain value) the option values describe."""
     options = command.item_options
     if command.item_class is None:
@@ -365,4 +386,4 @@ def item_of(command: Command, app: App, values: Mapping[str, Any]) -> Any:
             raise RowError(f"missing {option.column} (the cell is empty or blank)")
         return value
     cls = getattr(app.models, command.item_class)
-    return cls(**build(app.models, options, values))
+    return cls(**build(app.models, options, values, in_file))

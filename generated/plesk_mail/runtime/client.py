@@ -34,6 +34,7 @@ from .errors import (
     ItemResult,
     PacketError,
     PleskError,
+    ProtocolVersionError,
     ResponseError,
     UnexpectedElementError,
     UnknownProtocolError,
@@ -633,6 +634,8 @@ class Core:
             raise masked(exc, mask) from None
         if isinstance(answer, SystemResult):
             error = packet_error(answer.errcode, answer.errtext or "packet refused")
+            if isinstance(error, ProtocolVersionError):
+                error.asked(self._protocol)
             raise masked(error, mask)
         if not answer.version:  # Plesk's documentation shows such answers
             logger.debug(

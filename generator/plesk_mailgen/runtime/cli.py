@@ -11,6 +11,7 @@ parsed lives in ``cli_run``; this module only builds the click objects.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from .cli_complete import complete_server, complete_servers
 from .cli_fleet import servers_command
 from .cli_ledger import (
     drop_stdout,
@@ -28,10 +30,12 @@ from .cli_ledger import (
     stop_signals,
     tell,
 )
+from .cli_output import apply_output, output_options
 from .cli_run import read_secret, run
+from .cli_shape import inputs_of
 from .cli_sites import sites_command, where_command
 from .cli_values import click_type
-from .commands import EXIT_USAGE, FORMATS, App, Command, Option, Settings
+from .commands import EXIT_USAGE, App, Command, Option, Settings
 
 __all__ = ["App", "Command", "Option", "Settings", "make_main"]
 
@@ -105,50 +109,6 @@ def _flag_of(command: Command, field: str) -> str:
     return next(o.flag for o in command.options if o.path == (field,))
 
 
-def _output_options() -> list[click.Option]:
-    """Output options, on the group and on every command (either place works)."""
-    return [
-        click.Option(
-            ["--format", "fmt"],
-            type=click.Choice(FORMATS),
-            default=None,
-            help="Output: a table (default), one JSON document, JSON lines or CSV.",
-        ),
-        click.Option(
-            ["--json", "as_json"], is_flag=True, help="Short for --format json."
-        ),
-        click.Option(
-            ["--fields"],
-            default=None,
-            metavar="A,B,...",
-            help="Only these columns (as the table names them: status,mailname.name).",
-        ),
-        click.Option(
-            ["--quiet", "-q"],
-            is_flag=True,
-            help="Print only the summary (2000 ok, 0 failed).",
-        ),
-        click.Option(
-            ["--dry-run"],
-            is_flag=True,
-            help="Print the packets that would be sent (secrets masked); connect to nothing.",
-        ),
-    ]
-
-
-def _apply_output(settings: Settings, values: dict[str, Any]) -> None:
-    fmt, as_json = values.pop("fmt", None), values.pop("as_json", False)
-    if as_json and fmt not in (None, "json"):
-        raise click.UsageError(f"--json and --format {fmt} contradict each other")
-    if fmt is not None or as_json:
-        settings.format = fmt or "json"
-    fields = values.pop("fields", None)
-    if fields is not None:
-        settings.fields = tuple(f.strip() for f in fields.split(",") if f.strip())
-    settings.quiet = settings.quiet or values.pop("quiet", False)
-    settings.dry_run = settings.dry_run or values.pop("dry_run", False)
-
-
 def make_command(command: Command, app: App) -> click.Command:
     """The click command of one operation, built from its table entry."""
     params: list[click.Parameter] = [
@@ -198,7 +158,7 @@ def make_command(command: Command, app: App) -> click.Command:
             ),
             click.Option(["--yes"], is_flag=True, help="Do not ask before --all."),
         ]
-    params += _output_options()
+    params += output_options()
     epilog = None
     if command.addresses:
         help_text = (command.help or "") + (
@@ -213,7 +173,7 @@ def make_command(command: Command, app: App) -> click.Command:
     def callback(**values: Any) -> None:
         settings = click.get_current_context().find_object(Settings)
         assert settings is not None, "the plesk-mail group sets Settings"
-        _apply_output(settings, values)
+        apply_output(settings, values)
         _read_secrets(command, values)
         run(settings, command, values, app)
 
@@ -349,6 +309,9 @@ class _Main(click.Group):
 
 def make_main(app: App, commands: Sequence[Command]) -> click.Group:
     """The ``plesk-mail`` group: global options, then one command per operation."""
+    creating = sorted(commands, key=lambda c: c.already_done is None)  # create first
+    options = [o for c in creating for o in c.item_options if not o.secret]
+    app = dataclasses.replace(app, inputs=inputs_of(options), commands=tuple(commands))
 
     def main(**values: Any) -> None:
         servers = values["servers"]
@@ -378,13 +341,12 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             chunk_size=values["chunk_size"],
             verbose=values["verbose"],
         )
-        _apply_output(settings, values)
+        apply_output(settings, values)
         context = click.get_current_context()
         context.obj = settings
         if values["record"] is not None:  # every client this command makes
             _record(context, values["record"])
 
-    latest = app.versions[-1]
     params: list[click.Parameter] = [
         click.Option(
             ["--host"],
@@ -400,11 +362,13 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
         click.Option(
             ["--server"],
             help="A server named in the config file (see 'plesk-mail servers').",
+            shell_complete=complete_server,
         ),
         click.Option(
             ["--servers"],
             metavar="A,B,...",
             help="Run on these servers, groups or 'all' of the config file, at once.",
+            shell_complete=complete_servers,
         ),
         click.Option(
             ["--parallel"],
@@ -441,7 +405,8 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             envvar="PLESK_PROTOCOL",
             type=click.Choice((*app.versions, app.auto)),
             default=None,
-            help=f"The protocol version to speak (default: the server entry's, else {latest}); 'auto' asks the server.",
+            help="The protocol version to speak (default: the server entry's, "
+            "else auto: the newest one both sides speak, asked once per connection).",
         ),
         click.Option(
             ["--ca-file"],
@@ -479,7 +444,7 @@ def make_main(app: App, commands: Sequence[Command]) -> click.Group:
             count=True,
             help="Log to stderr: -v operations and timings, -vv also the packets (secrets masked).",
         ),
-        *_output_options(),
+        *output_options(),
     ]
     group = _Main(
         app.name,

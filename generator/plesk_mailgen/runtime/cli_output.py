@@ -15,12 +15,13 @@ import datetime
 import enum
 import json
 import sys
-import types
-import typing
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 import click
+
+from .cli_shape import Shape, spelled
+from .commands import FORMATS, Settings
 
 MAX_CELL = 120
 """Longest table cell; the rest is cut and counted."""
@@ -73,36 +74,6 @@ def already_there(answer: Any, code: int | None) -> bool:
     )
 
 
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"mailname": {"id": 1}}`` -> ``{"mailname.id": 1}``; lists as text."""
-    if isinstance(value, dict):
-        flat: dict[str, Any] = {}
-        for key, inner in value.items():
-            flat.update(flatten(inner, f"{prefix}{key}."))
-        return flat
-    if isinstance(value, list):
-        if all(not isinstance(v, dict | list) for v in value):
-            return {prefix[:-1]: ", ".join(str(v) for v in value)}
-        return {prefix[:-1]: json.dumps(value)}
-    return {prefix[:-1]: "" if value is None else value}
-
-
-def columns_of(cls: type, prefix: str = "", depth: int = 0) -> list[str]:
-    """Every column a result class can fill, in field order (``mailname.id``)."""
-    hints = typing.get_type_hints(cls)
-    columns: list[str] = []
-    for item in dataclasses.fields(cls):
-        hint = hints[item.name]
-        if isinstance(hint, types.UnionType):
-            hint = next(a for a in typing.get_args(hint) if a is not type(None))
-        name = f"{prefix}{item.name}"
-        if dataclasses.is_dataclass(hint) and isinstance(hint, type) and depth < 3:
-            columns += columns_of(hint, f"{name}.", depth + 1)
-        else:
-            columns.append(name)
-    return columns
-
-
 def cut(value: object) -> str:
     text = str(value)
     if len(text) <= MAX_CELL:
@@ -130,7 +101,11 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None) -> str:
 
 
 class Output:
-    """Writes results as they come, in one format, and counts them."""
+    """Writes results as they come, in one format, and counts them.
+
+    Table, CSV and JSON lines share one set of columns (``cli_shape.Shape``);
+    the JSON document keeps each result whole and nested.
+    """
 
     def __init__(
         self,
@@ -139,7 +114,7 @@ class Output:
         command: str,
         protocol: str,
         fields: Sequence[str] = (),
-        columns: Sequence[str] = (),
+        shape: Shape | None = None,
         quiet: bool = False,
         stream: IO[str] | None = None,
         mask: Callable[[str], str] = str,
@@ -152,8 +127,7 @@ class Output:
         self.command = command
         self.protocol = protocol
         self.fields = list(fields)
-        self.columns = list(fields or columns)
-        """CSV's header: the chosen fields, else every column of the result."""
+        self.shape = shape or Shape(None, {})
         self.quiet = quiet
         self.stream = stream or sys.stdout
         self.ok = self.failed = self.bad = self.existing = 0
@@ -205,20 +179,20 @@ class Output:
             self._flush_table()
 
     def _one(self, record: dict[str, Any]) -> None:
-        if self.fields and self.format in ("json", "jsonl"):
-            flat = flatten(record)
-            record = {k: flat.get(k) for k in self.fields}
         if self.format == "json":
+            if self.fields:
+                flat = self.shape.row(record, typed=True)
+                record = {k: flat.get(k) for k in self.fields}
             self.stream.write(
                 ("\n  " if not self._index else ",\n  ") + json.dumps(record)
             )
-        elif self.format == "jsonl":
-            self._write(json.dumps(record))
         else:
-            flat = {"#": self._index, **flatten(record)}
+            flat = self.shape.row(record, typed=self.format == "jsonl")
             if self.fields:
-                flat = {k: flat.get(k, "") for k in self.fields}
-            if self.format == "csv":
+                flat = {k: flat.get(k) for k in self.fields}
+            if self.format == "jsonl":
+                self._write(json.dumps(flat))
+            elif self.format == "csv":
                 self._csv_row(flat)
             else:
                 self._pending.append(flat)
@@ -226,15 +200,14 @@ class Output:
 
     def _csv_row(self, flat: dict[str, Any]) -> None:
         if self._csv is None:
-            names = self.columns or [k for k in flat if k != "#"]
             self._csv = csv.DictWriter(
                 self.stream,
-                fieldnames=names,
+                fieldnames=self.fields or self.shape.columns,
                 extrasaction="ignore",
                 lineterminator="\n",
             )
             self._csv.writeheader()
-        self._csv.writerow(flat)
+        self._csv.writerow({k: "" if v is None else v for k, v in flat.items()})
 
     def _flush_table(self) -> None:
         if self._pending:
@@ -265,6 +238,9 @@ class Output:
             if self._pending or (not self._index and stopped is None):
                 self._write(table(self._pending, self.fields or None))
             self._pending = []
+        if self.format == "csv" and not self.quiet and self._csv is None:
+            header = self.fields or self.shape.columns  # a run without results
+            csv.writer(self.stream, lineterminator="\n").writerow(header)
         if self.format == "json" and not self.quiet:
             tail: dict[str, Any] = {
                 "failed_rows": self.bad_rows,
@@ -285,9 +261,21 @@ class Output:
             click.echo(self.summary, err=True)
 
 
-def print_rows(rows: Sequence[dict[str, Any]], fmt: str, fields: Sequence[str]) -> None:
-    """Plain rows (``sites``, ``where``) in the chosen format, ``fields`` first."""
-    columns = list(fields) or list(dict.fromkeys(k for row in rows for k in row))
+def print_rows(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    fields: Sequence[str],
+    columns: Sequence[str],
+) -> None:
+    """Plain rows (``sites``, ``servers``) in the chosen format: every column in
+    JSON, JSON lines and CSV, spelled as files are in CSV and tables; a table
+    leaves out the columns no row has a value in (``--fields`` shows them)."""
+    unknown = [f for f in fields if f not in columns]
+    if unknown:
+        raise click.UsageError(
+            f"--fields: no column {', '.join(unknown)}; the columns are {', '.join(columns)}"
+        )
+    columns = list(fields or columns)
     picked = [{c: row.get(c) for c in columns} for row in rows]
     if fmt == "json":
         click.echo(json.dumps(picked, indent=2))
@@ -297,9 +285,64 @@ def print_rows(rows: Sequence[dict[str, Any]], fmt: str, fields: Sequence[str]) 
     elif fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(
-            {k: "" if v is None else v for k, v in r.items()} for r in picked
-        )
+        writer.writerows({k: spelled(v) for k, v in r.items()} for r in picked)
     else:
-        shown = [{k: "" if v is None else v for k, v in r.items()} for r in picked]
-        click.echo(table(shown, columns) if shown else "(no results)")
+        shown = [{k: spelled(v) for k, v in r.items()} for r in picked]
+        click.echo(table(shown, list(fields) or None) if shown else "(no results)")
+
+
+# -- the output options, on the group and on every command --------------------------
+
+
+def output_options(dry_run: bool = True) -> list[click.Option]:
+    """Output options, on the group and on every command (either place works);
+    ``--dry-run`` only where there is a packet to show."""
+    options = [
+        click.Option(
+            ["--format", "fmt"],
+            type=click.Choice(FORMATS),
+            default=None,
+            help="Output: a table (default), one JSON document, JSON lines or CSV.",
+        ),
+        click.Option(
+            ["--json", "as_json"], is_flag=True, help="Short for --format json."
+        ),
+        click.Option(
+            ["--fields"],
+            default=None,
+            metavar="A,B,...",
+            help="Only these columns, as the table names them (status,name,mailbox-quota; with --servers also server).",
+        ),
+        click.Option(
+            ["--quiet", "-q"],
+            is_flag=True,
+            help="Print only the summary (2000 ok, 0 failed).",
+        ),
+        click.Option(
+            ["--dry-run"],
+            is_flag=True,
+            help="Print the packets that would be sent (secrets masked); connect to nothing.",
+        ),
+    ]
+    return options if dry_run else options[:-1]
+
+
+def apply_output(
+    settings: Settings, values: dict[str, Any], dry_run: bool = True
+) -> None:
+    """Merge a command's output options into the group's; ``dry_run=False`` for a
+    command that has no packet to show (a ``--dry-run`` before it is refused:
+    it must not connect)."""
+    fmt, as_json = values.pop("fmt", None), values.pop("as_json", False)
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} contradict each other")
+    if fmt is not None or as_json:
+        settings.format = fmt or "json"
+    fields = values.pop("fields", None)
+    if fields is not None:
+        settings.fields = tuple(f.strip() for f in fields.split(",") if f.strip())
+    settings.quiet = settings.quiet or values.pop("quiet", False)
+    settings.dry_run = settings.dry_run or values.pop("dry_run", False)
+    if settings.dry_run and not dry_run:
+        name = click.get_current_context().command_path.removeprefix("plesk-mail ")
+        raise click.UsageError(f"--dry-run: {name} has no packet to show; leave it out")

@@ -7,6 +7,7 @@ entry per operation; ``App`` carries what the generated package provides
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -93,7 +94,8 @@ class App:
     version: str
     versions: tuple[str, ...]
     auto: str
-    models: ModuleType
+    load_models: Callable[[], ModuleType]
+    """Imports the models: ``--help`` and completion never need them."""
     connect: Callable[..., Any]
     supports: Callable[[str, type, str], bool]
     """Whether a protocol version has a field of a model class."""
@@ -105,6 +107,36 @@ class App:
     fleet: Callable[..., Any]
     releases: Mapping[str, tuple[str, ...]]
     """Plesk releases of each protocol version."""
+    inputs: Mapping[tuple[str, ...], str] = field(default_factory=dict)
+    """Every item option's column name by the path it sets (filled by ``make_main``):
+    output columns of the same path take the same name, so output reads back."""
+    commands: tuple[Command, ...] = ()
+    """Every command (filled by ``make_main``)."""
+
+    @property
+    def models(self) -> ModuleType:
+        return self.load_models()
+
+    @functools.cached_property
+    def outputs(self) -> frozenset[str]:
+        """Every column of every command's output: a file may carry those its
+        command does not take (an export read back)."""
+        from .cli_shape import Shape
+
+        return frozenset(
+            column
+            for command in self.commands
+            for column in Shape(
+                (
+                    getattr(self.models, command.result_class)
+                    if command.result_class
+                    else None
+                ),
+                self.inputs,
+                bulk=True,
+                servers=True,
+            ).columns
+        )
 
 
 @dataclass

@@ -59,7 +59,6 @@ def plan(
     port: int | None,
     timeout: float | None,
     verify: bool | str | None,
-    latest: str,
 ) -> Plan:
     """Resolve ``connect()``'s arguments, reading the named server if there is one."""
     entry: Server | None = None
@@ -92,7 +91,9 @@ def plan(
             password=password,
             secret_key=secret_key,
         ),
-        protocol=_first(protocol, _get(entry, "protocol"), AUTO if entry else latest),
+        protocol=_first(
+            protocol, _get(entry, "protocol"), AUTO
+        ),  # see DEFAULT_PROTOCOL
         timeout=_first(timeout, _get(entry, "timeout"), DEFAULT_TIMEOUT),
         verify=_first(verify, entry.verify if entry else None, True),
         server=entry.name if entry else None,
@@ -144,7 +145,6 @@ def _plan(given: Mapping[str, Any], versions: Sequence[str]) -> Plan:
         port=given["port"],
         timeout=given["timeout"],
         verify=given["verify"],
-        latest=versions[-1],
     )
 
 

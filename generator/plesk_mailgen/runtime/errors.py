@@ -248,13 +248,16 @@ class PacketError(PleskError):
         self.errcode = errcode
         self.errtext = errtext
         self.http_status = http_status
+        self.hint = ""
+        """What to do about it, in our words (the server's stay in ``errtext``)."""
         super().__init__(self._text())
 
     def _text(self) -> str:
         label = (
             f"Plesk error {self.errcode}" if self.errcode is not None else "Plesk error"
         )
-        return f"{label}: {shortened(' '.join(self.errtext.split()))}"  # one line
+        text = shortened(" ".join(self.errtext.split()))  # one line
+        return f"{label}: {text}{self.hint}"
 
     def _mask(self, mask: Callable[[str], str]) -> None:
         self.errtext = mask(self.errtext)
@@ -267,6 +270,14 @@ class AuthenticationError(PacketError):
 
 class ProtocolVersionError(PacketError):
     """The server does not speak the requested protocol version (1005)."""
+
+    def asked(self, protocol: str) -> None:
+        """Say which version was asked for, and how to let the server choose."""
+        self.hint = (
+            f" (asked in protocol {protocol}; leave the protocol out, or give"
+            " 'auto', to use the newest one the server speaks)"
+        )
+        self.args = (self._text(), *self.args[1:])
 
 
 def packet_error(
@@ -293,8 +304,15 @@ class ItemResult(Protocol):
     def errtext(self) -> str | None: ...
 
 
+SHOWN_FAILURES = 50
+"""Failed items an ``ItemErrors`` message lists, one line each (all are in ``failures``)."""
+
+
 class ItemErrors(PleskError):
-    """Some items of an operation failed; ``failures`` pairs input index and result."""
+    """Some items of an operation failed; ``failures`` pairs input index and result.
+
+    Its message is a summary line, then one line per failed item.
+    """
 
     def __init__(
         self,
@@ -302,11 +320,15 @@ class ItemErrors(PleskError):
         failures: Sequence[tuple[int, ItemResult]],
         mask: Callable[[str], str] = str,
     ) -> None:
-        lines = [
-            f"#{index}: error {result.errcode}: {result.errtext or ''}"
-            for index, result in failures
+        lines = [f"{operation}: {len(failures)} item(s) failed"]  # a summary first
+        lines += [
+            f"  #{index}: error {result.errcode}: "
+            f"{shortened(' '.join((result.errtext or '').split()))}"
+            for index, result in failures[:SHOWN_FAILURES]
         ]
-        message = f"{operation}: {len(failures)} item(s) failed: " + "; ".join(lines)
+        if len(failures) > SHOWN_FAILURES:
+            lines.append(f"  ... and {len(failures) - SHOWN_FAILURES} more (.failures)")
+        message = "\n".join(lines)
         super().__init__(mask(message))  # whole: a secret may meet the framing too
         self.operation = operation
         self.failures = list(failures)

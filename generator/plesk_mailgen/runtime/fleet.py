@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
@@ -240,6 +240,43 @@ def _since(started: float) -> float:
 class FleetBase(_FleetBase):
     """Runs each call on every server and waits for all of them."""
 
+    def each(
+        self, operation: str, work: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, Outcome[Any]]:
+        """``operation`` with each server's own arguments, on the servers of
+        ``work`` only: a file whose rows name their servers (an export of the
+        fleet, edited) sends each server its own rows."""
+        found: dict[str, Outcome[Any]] = {}
+        chosen: dict[str, tuple[dict[str, Any], dict[str, int]]] = {
+            name: (dict(kwargs), {}) for name, kwargs in work.items()
+        }
+        return _waited(
+            self._gather(operation, (), {}, found, chosen), found, list(work)
+        )
+
+
+def _waited(
+    work: Coroutine[Any, Any, dict[str, Outcome[Any]]],
+    found: dict[str, Outcome[Any]],
+    names: Sequence[str],
+) -> dict[str, Outcome[Any]]:
+    """Run a fleet's call to its end; a stop says what each server had done."""
+    try:
+        return asyncio.run(work)
+    except KeyboardInterrupt as stop:
+        stop.outcomes = {  # type: ignore[attr-defined]
+            name: found.get(name)
+            or Outcome(
+                name,
+                None,
+                None,
+                StoppedError("stopped before this server was started"),
+                0.0,
+            )
+            for name in names
+        }
+        raise
+
 
 class AsyncFleetBase(_FleetBase):
     """The same, awaited, for programs that already run an event loop."""
@@ -266,21 +303,9 @@ def fleet_call(
         fleet: FleetBase, /, *args: P.args, **kwargs: P.kwargs
     ) -> dict[str, Outcome[T]]:
         found: dict[str, Outcome[Any]] = {}
-        try:
-            return asyncio.run(fleet._routed(method.__name__, args, kwargs, found))
-        except KeyboardInterrupt as stop:  # say what each server had done
-            stop.outcomes = {  # type: ignore[attr-defined]
-                server.name: found.get(server.name)
-                or Outcome(
-                    server.name,
-                    None,
-                    None,
-                    StoppedError("stopped before this server was started"),
-                    0.0,
-                )
-                for server in fleet.servers
-            }
-            raise
+        names = [server.name for server in fleet.servers]
+        work = fleet._routed(method.__name__, args, kwargs, found)
+        return _waited(work, found, names)
 
     return _returning_outcomes(call, method)
 

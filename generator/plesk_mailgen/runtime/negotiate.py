@@ -84,3 +84,35 @@ def choose(server: Sequence[str], known: Sequence[str]) -> str:
             f"this package speaks {', '.join(known)}",
         )
     return max(common, key=version_key)
+
+
+def stat_packet(version: str) -> bytes:
+    """``<server><get><stat/></get></server>``: what product version a server runs."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><packet version="{version}">'
+        "<server><get><stat/></get></server></packet>"
+    ).encode()
+
+
+def plesk_version_in(data: bytes, max_size: int) -> str | None:
+    """``result/stat/version/plesk_version`` of a ``server/get`` answer, if it says."""
+    try:
+        root = rt.parse(data, max_size)
+    except PleskError:
+        return None
+    found = root.findtext("server/get/result/stat/version/plesk_version")
+    text = " ".join((found or "").split())
+    return text[:40] if text and all(c.isalnum() or c in ".-" for c in text) else None
+
+
+def release(plesk_version: str | None, releases: Sequence[str]) -> str:
+    """The Plesk release a server runs, as precisely as it says: ``Obsidian 18.0.60``
+    when it told its version, else every release its protocol version has."""
+    if plesk_version:
+        for name in releases:  # "Obsidian 18.x", "Onyx 17.8", "12.5"
+            words = name.split()
+            number = words[-1].removesuffix(".x")
+            if plesk_version == number or plesk_version.startswith(f"{number}."):
+                return " ".join([*(words[:-1] or ["Plesk"]), plesk_version])
+        return f"Plesk {plesk_version}"
+    return ", ".join(releases)
