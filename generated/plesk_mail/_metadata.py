@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "dc3aa47e4e3bc6529aa82fa1899806add77f50282b4d29a6ef5573d7a8894adf"
+INPUTS_FINGERPRINT = "abd1971ef8340409787e7bf66f6e02f37cc58565945bf2f4b2a9a1aaa458472b"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -98,7 +98,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/routing.py": "4db869d3f5860e3328b7202d8045f6ea1bdaed3efd2810b9e4f4f6d672c7ecd5",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
     "plesk_mail/runtime/start.py": "4d6aba501581417d1b1d22f2045bba9a8c76d0b4eac1972ae514d7cede2d5cd7",
-    "plesk_mail/runtime/transport.py": "08b1ade9dfd2fda68a36b13ba4bc6708cffab5e17eda9bca9f085aaf52cbb1a3",
+    "plesk_mail/runtime/transport.py": "6fc2d949523291679f93c2d51ef3b5ab797493b5c0031920fac0fd0bf8f0c627",
     "plesk_mail/runtime/validate.py": "7792bc3b6a99e620b67120900e68fc5585e2642b32549ee3dcd003bbb5617dcf",
     "plesk_mail/runtime/xml.py": "ac2d49c38e32b13bf18a8612b3fc8dc8db590b1db3c2a5ee05d13020ebf68545",
     "plesk_mail/v1_6_6_0/__init__.py": "a89fca8c4a5511c8595f85f487ee6ba24d1255520471d2bb7ffd861eb0c3ac33",
