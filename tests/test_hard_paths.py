@@ -183,8 +183,7 @@ def _wait(ready: Callable[[], bool], limit: float = 20.0) -> None:
 def test_a_stopped_chunked_call_says_what_was_answered_sent_and_unsent(
     emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
-    """Catches a ``.progress`` after Ctrl-C or cancellation that mixes up the
-    answered, in-flight and unsent packets of a call of three packets."""
+    """Catches a ``.progress`` after Ctrl-C or cancellation that mixes up the answered, in-flight and unsent packets of a call of three packets."""
     emulator.scripted += [None, RawAnswer(b"", delay=30)]  # the second one hangs
     stop = stop_when(
         kind, emulator, tls, lambda: len(emulator.exchanges) >= 2, chunk_size=100
@@ -222,8 +221,7 @@ def test_a_call_stopped_in_the_handshake_was_not_sent(
 def test_a_call_stopped_during_its_site_lookup_sent_nothing_of_its_own(
     emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
-    """Catches a stop in the lookup of ``site=`` that claims the call's own
-    items were sent (only the lookup was)."""
+    """Catches a stop in the lookup of ``site=`` that claims the call's own items were sent (only the lookup was)."""
     emulator.scripted.append(RawAnswer(b"", delay=30))  # the lookup hangs
     stop = stop_when(kind, emulator, tls, lambda: len(emulator.exchanges) >= 1)
     stopped = stop(lambda c: c.create(site="site1.example", mailnames=accounts(2)))
@@ -239,8 +237,7 @@ def test_a_call_stopped_during_its_site_lookup_sent_nothing_of_its_own(
 def test_a_stopped_batch_says_what_each_call_had_done(
     emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
-    """Catches progress pinned on the wrong call of a batch: two calls share
-    the packet that was in flight, a third had its packet answered."""
+    """Catches progress pinned on the wrong call of a batch: two calls share the packet that was in flight, a third had its packet answered."""
     emulator.store.add_account(SITE_ID, Account(name="old"))
     emulator.scripted += [None, RawAnswer(b"", delay=30)]
     stop = stop_when(
@@ -285,8 +282,7 @@ def own_client(kind: str, tls: TestTLS, **options: Any) -> Any:
 def test_an_own_client_with_short_timeouts_gives_way_to_the_deadline(
     emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
-    """Catches a client whose caller's 0.2 s timeouts cut a call short (and blame
-    the call's deadline for it): the deadline governs, in both clients alike."""
+    """Catches a client whose caller's 0.2 s timeouts cut a call short (and blame the call's deadline for it): the deadline governs, in both clients alike."""
     emulator.latency = 0.6
     own = own_client(kind, tls, timeout=0.2)
     with connect_to(

@@ -224,9 +224,7 @@ def test_every_slow_attempt_of_a_read_fits_in_one_deadline(
 def test_a_retry_gets_only_what_is_left_of_the_deadline(
     emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
-    """Catches a retry given a fresh deadline: its headers trickle for 6 s (a byte
-    every 20 ms, so no single read is slow), and only the 0.5 s left of the
-    call's 3 s may be spent on them."""
+    """Catches a retry given a fresh deadline: its headers trickle for 6 s (a byte every 20 ms, so no single read is slow), and only the 0.5 s left of the call's 3 s may be spent on them."""
     padded = "text/html; padding=" + "x" * 280
     emulator.scripted += [
         RawAnswer(b"<html/>", 503, delay=2.5),

@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "abd1971ef8340409787e7bf66f6e02f37cc58565945bf2f4b2a9a1aaa458472b"
+INPUTS_FINGERPRINT = "83f33719008c83c63f772c929780452d5d32dfcef09c68a5484a25612c872db1"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
