@@ -61,47 +61,97 @@ class Group:
 
 
 RT = "plesk_mail/runtime"
+HOSTILE = "tests/test_hostile_input.py::test_"
+TRUST = "tests/test_trust.py::test_"
+GATES = "tests/test_version_gates.py::test_limited_field_is_sent_where_it_exists_and_refused_elsewhere"
 ENGINE_TESTS = (
+    "tests/test_engine_edges.py",
+    "tests/test_hard_paths.py",
     "tests/test_client.py",
     "tests/test_chunking.py",
     "tests/test_client_errors.py",
-    "tests/test_version_gates.py",
     "tests/test_transport_controls.py",
-    "tests/test_hard_paths.py",
-    "tests/test_retries.py",
-    "tests/test_engine_edges.py",
-    "tests/test_hostile_input.py::test_client_hostile",
-    "tests/test_hostile_input.py::test_interrupted_call_says_what_was_applied",
-    "tests/test_hostile_input.py::test_results_out_of_order_are_matched_to_their_items",
-    "tests/test_hostile_input.py::test_answer_in_another_version_is_logged",
-    "tests/test_hostile_input.py::test_negotiation_with_a_hostile_server",
-    "tests/test_hostile_input.py::test_a_secret_echoed_in_an_item_error_is_masked",
-    "tests/test_trust.py::test_a_call_after_close_is_refused_before_sending",
-    "tests/test_trust.py::test_an_echoed_account_password_is_hidden_in_results_and_errors",
-    "tests/test_trust.py::test_a_huge_number_from_the_server_is_a_response_error",
     "tests/test_sites.py",
+    "tests/test_version_gates.py::test_every_limited_request_field_has_a_case",
+    *(
+        f"{GATES}[{v}-{kind}]"
+        for v in ("1.6.6.0-create", "1.6.9.1-set_prefs")
+        for kind in ("sync", "async")
+    ),
+    *(
+        f"tests/test_addressing.py::test_{name}"
+        for name in (
+            "every_site_id_method_takes_the_site_by_name",
+            "a_unicode_name_is_found_by_its_ascii_form",
+            "an_unknown_name_is_an_error_that_names_it_and_sends_nothing",
+            "a_site_given_twice_or_not_at_all_is_refused",
+            "addresses_over_domains_take_two_round_trips_and_keep_their_order",
+            "results_out_of_order_are_put_back_by_name",
+            "the_cache_lives_with_the_client_and_can_be_dropped",
+            "named_gives_typed_sites_and_names_the_unknown",
+            "a_batch_looks_every_name_up_in_one_packet",
+        )
+    ),
+    *(
+        f"{HOSTILE}{name}"
+        for name in (
+            "client_hostile",
+            "interrupted_call_says_what_was_applied",
+            "results_out_of_order_are_matched_to_their_items",
+            "answer_in_another_version_is_logged",
+            "negotiation_with_a_hostile_server",
+            "a_secret_echoed_in_an_item_error_is_masked",
+        )
+    ),
+    f"{TRUST}a_call_after_close_is_refused_before_sending",
+    f"{TRUST}an_echoed_account_password_is_hidden_in_results_and_errors",
+    f"{TRUST}a_huge_number_from_the_server_is_a_response_error",
 )
 TRANSPORT_TESTS = (
+    "tests/test_transport_edges.py",
+    "tests/test_retries.py",
+    "tests/test_hard_paths.py",
     "tests/test_transport_controls.py",
     "tests/test_client_errors.py",
     "tests/test_tls_default.py",
-    "tests/test_hard_paths.py",
-    "tests/test_retries.py",
-    "tests/test_transport_edges.py",
-    "tests/test_hostile_input.py::test_client_hostile",
-    "tests/test_hostile_input.py::test_credentials_that_http_cannot_carry_are_refused_unseen",
-    "tests/test_hostile_input.py::test_non_ascii_password_is_sent_as_utf8",
-    "tests/test_hostile_input.py::test_an_echoed_secret_never_reaches_the_trace_log",
-    "tests/test_hostile_input.py::test_hosts_as_people_write_them",
-    "tests/test_hostile_input.py::test_hosts_that_are_no_hosts",
-    "tests/test_hostile_input.py::test_interrupted_call_says_what_was_applied",
+    *(
+        f"{HOSTILE}{name}"
+        for name in (
+            "client_hostile",
+            "credentials_that_http_cannot_carry_are_refused_unseen",
+            "non_ascii_password_is_sent_as_utf8",
+            "an_echoed_secret_never_reaches_the_trace_log",
+            "hosts_as_people_write_them",
+            "hosts_that_are_no_hosts",
+            "interrupted_call_says_what_was_applied",
+        )
+    ),
     "tests/test_bad_input_corpus.py::test_client_bad_response",
     "tests/test_bad_input_corpus.py::test_client_tls_mismatch",
-    "tests/test_trust.py::test_an_own_http_client_keeps_the_deadline_on_trickled_headers",
-    "tests/test_trust.py::test_a_ca_file_that_is_a_fifo_is_refused",
-    "tests/test_trust.py::test_a_call_after_close_is_refused_before_sending",
-    "tests/test_trust.py::test_an_excerpt_never_shows_the_start_of_a_secret_it_cuts",
-    "tests/test_recording.py",
+    f"{TRUST}an_own_http_client_keeps_the_deadline_on_trickled_headers",
+    f"{TRUST}a_ca_file_that_is_a_fifo_is_refused",
+    f"{TRUST}a_call_after_close_is_refused_before_sending",
+    f"{TRUST}an_excerpt_never_shows_the_start_of_a_secret_it_cuts",
+    "tests/test_recording.py::test_a_recorded_session_replays_byte_for_byte_and_holds_no_secret",
+    "tests/test_recording.py::test_the_async_client_records_the_same_files",
+    "tests/test_recording.py::test_a_failed_write_is_a_warning_and_the_call_goes_on",
+)
+FLEET_CONFIG = tuple(
+    f"tests/test_fleet.py::test_{name}"
+    for name in (
+        "python_fleet_finds_sites_on_every_server",
+        "python_fleet_reports_every_server",
+        "python_fleet_refuses_a_field_only_where_the_version_lacks_it",
+        "cli_fleet_table_json_and_exit_code",
+        "cli_single_named_server",
+        "a_named_server_ignores_the_plesk_variables",
+        "config_problems_are_one_line",
+        "config_location_honours_xdg_and_the_override",
+        "a_secret_from_a_command_or_a_private_file",
+        "config_problems_under_servers_are_one_line",
+        "a_missing_config_under_servers_is_one_line",
+        "servers_keep_the_protocol_their_entry_names",
+    )
 )
 GROUPS = (
     Group("engine", (f"{RT}/client.py", f"{RT}/aio.py"), ENGINE_TESTS),
@@ -114,52 +164,71 @@ GROUPS = (
         "config",
         (f"{RT}/config.py",),
         (
-            "tests/test_fleet.py",
-            "tests/test_guards.py",
             "tests/test_config_edges.py",
-            "tests/test_trust.py::test_a_config_value_is_checked_like_an_option",
-            "tests/test_trust.py::test_a_server_name_that_a_selection_cannot_name_is_refused",
-            "tests/test_trust.py::test_a_config_file_that_is_a_fifo_is_refused",
-            "tests/test_trust.py::test_one_bad_entry_is_that_servers_error_only",
-            "tests/test_trust.py::test_servers_shows_no_command_line",
-            "tests/test_trust.py::test_a_credential_command_is_never_shown_whole",
-            "tests/test_trust.py::test_a_slow_credential_command_holds_up_no_other_server",
+            "tests/test_guards.py::test_a_file_holding_a_secret_is_for_its_owner_only",
+            "tests/test_guards.py::test_an_exported_password_never_reaches_a_named_server",
+            "tests/test_guards.py::test_a_named_server_verifies_tls_unless_its_entry_says_otherwise",
+            *FLEET_CONFIG,
+            f"{TRUST}a_config_value_is_checked_like_an_option",
+            f"{TRUST}a_server_name_that_a_selection_cannot_name_is_refused",
+            f"{TRUST}a_config_file_that_is_a_fifo_is_refused",
+            f"{TRUST}one_bad_entry_is_that_servers_error_only",
+            f"{TRUST}servers_shows_no_command_line",
+            f"{TRUST}a_credential_command_is_never_shown_whole",
         ),
     ),
     Group(
         "fleet",
         (f"{RT}/fleet.py",),
         (
-            "tests/test_fleet.py",
-            "tests/test_guards.py",
-            "tests/test_hard_paths.py",
             "tests/test_fleet_edges.py",
-            "tests/test_addressing.py",
-            "tests/test_trust.py::test_one_bad_entry_is_that_servers_error_only",
-            "tests/test_trust.py::test_a_slow_credential_command_holds_up_no_other_server",
-            "tests/test_trust.py::test_a_fleet_deadline_after_the_write_says_so_per_server",
-            "tests/test_trust.py::test_a_fleet_value_refused_before_sending_is_not_applied",
+            "tests/test_guards.py::test_a_fleets_exit_code_counts_failed_servers",
+            "tests/test_guards.py::test_a_fleet_where_one_write_may_have_applied_exits_4",
+            *FLEET_CONFIG[:5],
+            *(
+                f"tests/test_addressing.py::test_{name}"
+                for name in (
+                    "a_call_by_name_goes_only_where_the_domain_is",
+                    "a_domain_on_no_server_or_on_two_stops_the_call",
+                    "where_says_which_server_hosts_a_domain",
+                )
+            ),
+            f"{TRUST}one_bad_entry_is_that_servers_error_only",
+            f"{TRUST}a_slow_credential_command_holds_up_no_other_server",
+            f"{TRUST}a_fleet_deadline_after_the_write_says_so_per_server",
+            f"{TRUST}a_fleet_value_refused_before_sending_is_not_applied",
         ),
     ),
     Group(
         "masking",
         (f"{RT}/masking.py",),
         (
-            "tests/test_secret_property.py",
-            "tests/test_trust.py",
             "tests/test_masking_edges.py",
+            "tests/test_secret_property.py",
+            *(
+                f"{TRUST}{name}"
+                for name in (
+                    "masking_never_rewrites_what_was_decoded",
+                    "escaped_echoes_are_hidden_in_exceptions_and_logs",
+                    "a_log_of_a_short_password_shows_no_trace_of_it",
+                    "an_echoed_account_password_is_hidden_in_results_and_errors",
+                    "a_password_listed_as_a_protocol_is_hidden",
+                    "a_password_named_as_a_result_is_hidden",
+                    "an_excerpt_never_shows_the_start_of_a_secret_it_cuts",
+                )
+            ),
             "tests/test_client_errors.py::test_secrets_never_appear_in_logs_exceptions_or_reprs",
-            "tests/test_hostile_input.py::test_an_echoed_secret_never_reaches_the_trace_log",
-            "tests/test_hostile_input.py::test_a_secret_echoed_in_an_item_error_is_masked",
+            f"{HOSTILE}an_echoed_secret_never_reaches_the_trace_log",
+            f"{HOSTILE}a_secret_echoed_in_an_item_error_is_masked",
         ),
     ),
     Group(
         "addressing",
         (f"{RT}/addressing.py",),
         (
+            "tests/test_addressing_edges.py",
             "tests/test_addressing.py",
             "tests/test_sites.py",
-            "tests/test_addressing_edges.py",
         ),
     ),
     Group(
@@ -168,8 +237,8 @@ GROUPS = (
         (
             "tests/test_schemalock.py",
             "tests/test_pins.py",
-            "tests/test_generator_bad_input.py",
-            "tests/test_guards.py",
+            "tests/test_generator_bad_input.py::test_bad_input_is_one_line",
+            "tests/test_guards.py::test_a_schema_include_stays_in_its_version_folder",
         ),
     ),
     Group(
@@ -185,10 +254,11 @@ GROUPS = (
         "generator",
         ("plesk_mailgen/filters.py", "plesk_mailgen/api.py"),
         (
+            "tests/test_generator_edges.py",
             "tests/test_golden.py::test_generated_tree_matches_the_generator",
             "tests/test_naming.py",
-            "tests/test_versions.py",
-            "tests/test_generator_edges.py",
+            "tests/test_versions.py::test_compatibility_matrix_data",
+            "tests/test_versions.py::test_every_version_module_is_a_pin_over_the_neutral_api",
         ),
     ),
 )
@@ -197,7 +267,7 @@ PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-m", "not load"]
 COPIED = (*PACKAGES, *PACKAGES.values(), "schemas", "templates", "README.md")
 SKIPPED = (".git", ".venv", "mutants", "__pycache__", ".emulator", "*.egg-info")
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
-STATUS |= {34: "skipped", 36: "timeout", 24: "timeout", -24: "timeout"}
+STATUS |= {34: "skipped", 36: "timeout", 24: "timeout", -24: "timeout", 37: "mypy"}
 
 
 def selected(group: Group, project: Path) -> list[str]:
@@ -215,13 +285,24 @@ def config(group: Group, project: Path) -> str:
         f"pytest_add_cli_args_test_selection = {json.dumps(selected(group, project))}",
         f"pytest_add_cli_args = {json.dumps(PYTEST_ARGS)}",
         # A mutant that makes a call wait for its deadline counts as killed after
-        # twice the clean tests' time plus 10 s, not mutmut's default 15 times.
+        # twice the clean tests' time plus 15 s, not mutmut's default 15 times.
         "timeout_multiplier = 2.0",
-        "timeout_constant = 10.0",
+        "timeout_constant = 15.0",
+        # A mutant mypy --strict refuses would fail the suite's type check (the
+        # generated package and the generator are checked strictly): no test runs.
+        f"type_check_command = {json.dumps(type_check(group))}",
         # The copy is no git checkout: every file counts as changed otherwise.
         "use_git_change_detection = false",
     ]
     return "\n".join(lines) + "\n"
+
+
+def type_check(group: Group) -> list[str]:
+    """mypy --strict on the group's mutated modules, as JSON for mutmut."""
+    return [
+        *(sys.executable, "-m", "mypy", "--strict", "--no-warn-unused-ignores"),
+        *("--output", "json", *group.targets),
+    ]
 
 
 def copy_project(folder: Path) -> Path:
@@ -262,10 +343,14 @@ def survivors(project: Path) -> list[str]:
     ]
 
 
+KILLED = ("killed", "mypy", "timeout")
+"""A failing test, mypy --strict refusing the mutant, or a run past its time."""
+
+
 def rate(count: Counter[str]) -> float:
-    """Killed (a failing test or a timeout) among the mutants tests reach or should."""
-    tested = sum(count[k] for k in ("killed", "survived", "timeout", "no tests"))
-    return (count["killed"] + count["timeout"]) / tested if tested else 0.0
+    """Killed among every mutant (one no test reaches counts as not killed)."""
+    tested = sum(count[k] for k in (*KILLED, "survived", "no tests"))
+    return sum(count[k] for k in KILLED) / tested if tested else 0.0
 
 
 def report(counts: dict[str, Counter[str]], seconds: dict[str, float]) -> str:
@@ -281,9 +366,9 @@ def report(counts: dict[str, Counter[str]], seconds: dict[str, float]) -> str:
 
 def _row(target: str, count: Counter[str]) -> str:
     return (
-        f"{target:45} {rate(count):6.1%}  killed {count['killed']:4}  "
-        f"survived {count['survived']:4}  timeout {count['timeout']:3}  "
-        f"no tests {count['no tests']:3}"
+        f"{target:38} {rate(count):6.1%}  killed {count['killed']:4}  "
+        f"mypy {count['mypy']:4}  timeout {count['timeout']:3}  "
+        f"survived {count['survived']:4}  no tests {count['no tests']:3}"
     )
 
 
