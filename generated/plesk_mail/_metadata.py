@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "83f33719008c83c63f772c929780452d5d32dfcef09c68a5484a25612c872db1"
+INPUTS_FINGERPRINT = "f80cbe34b0cd394dca2380231b8384717448bee761ae4d1911c7b4108a9b659b"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -62,7 +62,7 @@ FILES: dict[str, str] = {
     "plesk_mail/_fleet.py": "028428fa0fc22d339ec4bb3bce061bf4a76e10760bb3eb590d3ce5858e335772",
     "plesk_mail/cli.py": "f7a18384290a8eaf10f9049a9a5f09bca2f451ae9d7e30aa3a815d480e14bc30",
     "plesk_mail/client.py": "6233ddcc9264ef6e581751dc529cf0c199bca7df829501da7fc64d16c808e7df",
-    "plesk_mail/codec.py": "a5c79fadc5c9e7f1b49e62e76d0dacf7aa8756c017c7702a7e5ec2a7a8347adf",
+    "plesk_mail/codec.py": "5fa675c5b374b5ebca8d20f5be60bd81cae130d151569f487037d6fb4f60d07e",
     "plesk_mail/compatibility.py": "415219749f01d369b84309c891b890f023ad17265e78f83145e06f0f7b20e40b",
     "plesk_mail/models.py": "2a09105de8f2746037549ef11e705ca8a55b4d9a485abeeb6cbbcfead7658b4b",
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -100,7 +100,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/start.py": "4d6aba501581417d1b1d22f2045bba9a8c76d0b4eac1972ae514d7cede2d5cd7",
     "plesk_mail/runtime/transport.py": "6fc2d949523291679f93c2d51ef3b5ab797493b5c0031920fac0fd0bf8f0c627",
     "plesk_mail/runtime/validate.py": "7792bc3b6a99e620b67120900e68fc5585e2642b32549ee3dcd003bbb5617dcf",
-    "plesk_mail/runtime/xml.py": "ac2d49c38e32b13bf18a8612b3fc8dc8db590b1db3c2a5ee05d13020ebf68545",
+    "plesk_mail/runtime/xml.py": "25e6c4a63347c812cb9bde1352d837732e74190cfdded347f9e5b38d89b52d25",
     "plesk_mail/v1_6_6_0/__init__.py": "a89fca8c4a5511c8595f85f487ee6ba24d1255520471d2bb7ffd861eb0c3ac33",
     "plesk_mail/v1_6_7_0/__init__.py": "5beae2086f7fea85a06ec06f39d543d524864b099fa6937e63f107ca331070b6",
     "plesk_mail/v1_6_8_0/__init__.py": "10fb22703e5f08becea34ad9d02191e3e036552e2691f2e08bca109e23f398fb",

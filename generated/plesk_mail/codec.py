@@ -194,7 +194,8 @@ def _decode_create_request(el: rt.Element) -> CreateRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_new_mail_account(sub))
@@ -244,8 +245,8 @@ def _read_result(child: rt.Element, tag: object, values: dict[str, Any]) -> bool
     elif tag == "errcode":
         values["errcode"] = (
             int(t)
-            if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-            else rt.to_int(child)
+            if (t := child.text) and len(t) < 10 and t.isdigit() and t.isascii()
+            else rt.to_int(child, 0, 4294967295)
         )
     elif tag == "errtext":
         values["errtext"] = child.text or ""
@@ -312,8 +313,12 @@ def _decode_created_mailname(el: rt.Element) -> CreatedMailname:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "name":
             v_name = _collapse(t) if (t := child.text) else ""
@@ -347,8 +352,12 @@ def _decode_disable_request(
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         else:
             rt.unexpected(child)
@@ -395,8 +404,12 @@ def _read_filter_result(child: rt.Element, tag: object, values: dict[str, Any]) 
     elif tag == "id":
         values["id"] = (
             int(t)
-            if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-            else rt.to_int(child)
+            if (t := child.text)
+            and len(t) < 19
+            and t.isdigit()
+            and t.isascii()
+            and t[0] != "0"
+            else rt.to_int(child, 1, None)
         )
     else:
         return _read_result(child, tag, values)
@@ -632,7 +645,8 @@ def _decode_get_info_request(el: rt.Element) -> GetInfoRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "name":
                     v_names.append(_collapse(t) if (t := sub.text) else "")
@@ -728,7 +742,8 @@ def _decode_get_prefs_request(el: rt.Element) -> GetPrefsRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 else:
                     rt.unexpected(sub)
@@ -774,8 +789,12 @@ def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "prefs":
             v_prefs = _decode_mail_preferences(child)
@@ -842,7 +861,8 @@ def _decode_get_sites_request(el: rt.Element) -> GetSitesRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "parent-id":
                     v_parent_ids.append(
@@ -993,8 +1013,12 @@ def _decode_mail_account_info(el: rt.Element) -> MailAccountInfo:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "name":
             v_name = _collapse(t) if (t := child.text) else ""
@@ -1140,8 +1164,12 @@ def _decode_mail_account_update(el: rt.Element) -> MailAccountUpdate:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "name":
             v_name = _collapse(t) if (t := child.text) else ""
@@ -1328,7 +1356,7 @@ def _decode_mailbox(el: rt.Element) -> Mailbox:
             v_quota = (
                 int(t)
                 if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                else rt.to_int(child, -9223372036854775808, 9223372036854775807)
             )
         else:
             rt.unexpected(child)
@@ -1367,7 +1395,7 @@ def _decode_mailbox_info(el: rt.Element) -> MailboxInfo:
             v_quota = (
                 int(t)
                 if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                else rt.to_int(child, -9223372036854775808, 9223372036854775807)
             )
         elif tag == "usage":
             v_usage = (
@@ -1410,7 +1438,7 @@ def _decode_mailbox_update(el: rt.Element) -> MailboxUpdate:
             v_quota = (
                 int(t)
                 if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                else rt.to_int(child, -9223372036854775808, 9223372036854775807)
             )
         else:
             rt.unexpected(child)
@@ -1695,7 +1723,8 @@ def _decode_remove_request(el: rt.Element) -> RemoveRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "name":
                     v_names.append(_collapse(t) if (t := sub.text) else "")
@@ -1730,8 +1759,12 @@ def _decode_rename_request(el: rt.Element) -> RenameRequest:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "name":
             v_name = _collapse(t) if (t := child.text) else ""
@@ -1801,7 +1834,8 @@ def _decode_set_prefs_request(el: rt.Element) -> SetPrefsRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 else:
                     rt.unexpected(sub)
@@ -1849,8 +1883,12 @@ def _decode_set_prefs_result(el: rt.Element) -> SetPrefsResult:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif not _read_result(child, tag, values):
             rt.unexpected(child)
@@ -1916,7 +1954,7 @@ def _decode_site_gen_info(el: rt.Element) -> SiteGenInfo:
             v_real_size = (
                 int(t)
                 if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                else rt.to_int(child, 0, 18446744073709551615)
             )
         elif tag == "dns_ip_address":
             v_dns_ip_addresses.append(_collapse(t) if (t := child.text) else "")
@@ -1935,8 +1973,12 @@ def _decode_site_gen_info(el: rt.Element) -> SiteGenInfo:
         elif tag == "webspace-id":
             v_webspace_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "description":
             v_description = _collapse(t) if (t := child.text) else ""
@@ -2017,7 +2059,8 @@ def _decode_update_add_request(
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_list_change(sub))
@@ -2059,7 +2102,8 @@ def _decode_update_set_request(el: rt.Element) -> UpdateSetRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_update(sub))
