@@ -61,6 +61,7 @@ class Case:
     error: type[Exception] | None = None
     """What the call raises when it is not retried."""
     says: str = ""
+    timeout: float = 10.0
 
 
 def scripted(answer: RawAnswer) -> Callable[[Emulator], None]:
@@ -100,6 +101,20 @@ CASES = [
     ),
     pytest.param(Case(refused, read, True), id="read-refused-retried"),
     pytest.param(Case(refused, write, True), id="write-refused-retried"),
+    *[
+        pytest.param(
+            Case(
+                scripted(RawAnswer(b"", delay=3)),
+                call,
+                False,
+                plesk_mail.DeadlineExceededError,
+                "within the 1 s deadline",
+                timeout=1.0,
+            ),
+            id=f"{call.__name__}-read-timeout-not-retried",
+        )
+        for call in (read, write)
+    ],
 ]
 
 
@@ -109,7 +124,9 @@ def test_a_failed_first_attempt_is_retried_only_where_safe(
 ) -> None:
     """Catches a retry of a write that may have arrived, or a safe retry left out."""
     emulator.store.add_account(SITE_ID, Account(name="kept"))
-    with connect_to(emulator, tls, kind=kind, retry=FAST) as client:
+    with connect_to(
+        emulator, tls, kind=kind, retry=FAST, timeout=case.timeout
+    ) as client:
         case.failure(emulator)
         if case.error is None:
             answer = case.call(client)
