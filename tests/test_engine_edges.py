@@ -146,6 +146,17 @@ def test_a_batch_is_sent_once(server: Emulator, kind: str) -> None:
     assert len(server.exchanges) == 1
 
 
+def test_a_batch_sent_inside_its_block_is_not_sent_again_on_leaving(
+    server: Emulator, kind: str
+) -> None:
+    """Catches leaving ``with`` that sends a batch a second time (or fails) after ``send()``."""
+    with inproc(server, kind=kind) as client, client.batch() as batch:
+        pending = batch.enable(site_id=SITE_ID)
+        batch.send()
+    assert pending.value.ok
+    assert len(server.exchanges) == 1
+
+
 def test_an_empty_batch_sends_nothing(server: Emulator, kind: str) -> None:
     """Catches an empty batch that sends an empty packet."""
     with inproc(server, kind=kind) as client, client.batch() as batch:

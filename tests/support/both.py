@@ -89,5 +89,4 @@ class BlockingBatch(Blocking):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is None and not self._target.sent:
-            loop().run(self._target.send())
+        loop().run(self._target.__aexit__(exc_type, exc, tb))  # sends, as async with
