@@ -245,6 +245,7 @@ GROUPS = (
         "writing",
         ("plesk_mailgen/writing.py",),
         (
+            "tests/test_writing_edges.py",
             "tests/test_writing.py",
             "tests/test_generator_bad_input.py",
             "tests/test_bad_input_corpus.py::test_generator_bad_input",
