@@ -139,9 +139,9 @@ def test_a_batch_is_sent_once(server: Emulator, kind: str) -> None:
         batch = client.batch()
         batch.enable(site_id=SITE_ID)
         batch.send()
-        with pytest.raises(RuntimeError, match="already sent"):
+        with pytest.raises(RuntimeError, match=ALREADY_SENT):
             batch.send()
-        with pytest.raises(RuntimeError, match="already sent"):
+        with pytest.raises(RuntimeError, match=ALREADY_SENT):
             batch.disable(site_id=SITE_ID)
     assert len(server.exchanges) == 1
 
@@ -155,6 +155,9 @@ def test_a_batch_sent_inside_its_block_is_not_sent_again_on_leaving(
         batch.send()
     assert pending.value.ok
     assert len(server.exchanges) == 1
+
+
+ALREADY_SENT = r"^this batch was already sent; start a new one$"
 
 
 def test_an_empty_batch_sends_nothing(server: Emulator, kind: str) -> None:
@@ -202,8 +205,17 @@ def test_a_batch_answers_in_call_order(server: Emulator, kind: str) -> None:
         ([2, 2], 3, [[2], [2]]),
         ([1, 2], 3, [[1, 2]]),
         ([2, 1, 1], 3, [[2, 1], [1]]),
+        ([2, 2, 1], 3, [[2], [2, 1]]),
     ],
-    ids=["5-by-2", "2-by-2", "3-by-3", "2+2-by-3", "1+2-by-3", "2+1+1-by-3"],
+    ids=[
+        "5-by-2",
+        "2-by-2",
+        "3-by-3",
+        "2+2-by-3",
+        "1+2-by-3",
+        "2+1+1-by-3",
+        "2+2+1-by-3",
+    ],
 )
 def test_calls_are_packed_into_as_few_packets_as_the_chunk_size_allows(
     server: Emulator, kind: str, sizes: list[int], chunk: int, expected: list[list[int]]
@@ -489,7 +501,11 @@ def test_results_are_put_back_on_their_items(
 @pytest.mark.parametrize(
     ("answered", "says"),
     [
-        (("a", "z", "c"), "create: result 1 names 'z', but the item sent there is 'b'"),
+        (
+            ("a", "z", "c"),
+            "create: result 1 names 'z', but the item sent there is 'b', and the "
+            "results do not match the items one to one",
+        ),
         (("a", "b"), "create: sent 3 item(s), got 2 result(s)"),
         (("a", "b", "c", "d"), "create: sent 3 item(s), got 4 result(s)"),
     ],
@@ -658,8 +674,11 @@ def test_the_async_client_before_it_is_opened() -> None:
 
     async def closed() -> None:
         await client.aclose()
-        with pytest.raises(plesk_mail.ClientClosedError, match="make a new one"):
+        with pytest.raises(plesk_mail.ClientClosedError) as caught:
             await client.open()
+        assert str(caught.value) == (
+            "this client was closed; make a new one (or use it inside 'async with')"
+        )
 
     asyncio.run(closed())
 
@@ -693,3 +712,179 @@ def test_an_async_client_that_cannot_negotiate_is_closed(server: Emulator) -> No
 
     asyncio.run(run())
     assert len(server.exchanges) == 1
+
+
+def test_calls_without_items_take_one_place_in_a_packet(
+    server: Emulator, kind: str
+) -> None:
+    """Catches a call without a list (enable) or with an empty one (get_info) counted as two items."""
+    with inproc(server, kind=kind, chunk_size=2) as client, client.batch() as batch:
+        batch.enable(site_id=SITE_ID)
+        batch.get_info(site_id=SITE_ID)
+        batch.disable(site_id=SITE_ID)
+        batch.get_prefs(site_ids=[SITE_ID])
+    tags = [
+        [op.tag for op in etree.fromstring(e.body).find("mail")]
+        for e in server.exchanges
+    ]
+    assert tags == [["enable", "get_info"], ["disable", "get_prefs"]]
+
+
+def test_progress_when_the_last_of_three_packets_fails(
+    server: Emulator, kind: str
+) -> None:
+    """Catches progress that counts the packets done wrongly once more than one completed."""
+    server.scripted += [None, None, RawAnswer(b"", 502)]
+    client = inproc(server, kind=kind, chunk_size=2, retry=None)
+    with client, pytest.raises(plesk_mail.ResponseError) as caught:
+        client.create(site_id=SITE_ID, mailnames=accounts("a", "b", "c", "d", "e"))
+    [progress] = caught.value.progress
+    assert [r.mailname.name for r in progress.results] == ["a", "b", "c", "d"]
+    assert (progress.in_flight, progress.unsent) == ((4,), ())
+
+
+def test_progress_of_a_single_packet_names_every_item(
+    server: Emulator, kind: str
+) -> None:
+    """Catches a one-packet call whose failure puts only its first item in flight."""
+    server.scripted.append(RawAnswer(b"", 502))
+    client = inproc(server, kind=kind, retry=None)
+    with client, pytest.raises(plesk_mail.ResponseError) as caught:
+        client.create(site_id=SITE_ID, mailnames=accounts("a", "b", "c"))
+    [progress] = caught.value.progress
+    assert (progress.in_flight, progress.unsent) == ((0, 1, 2), ())
+
+
+def test_progress_of_an_empty_list_call_stopped_before_sending(
+    server: Emulator, kind: str
+) -> None:
+    """Catches a call with an empty list counted as no item when its lookup fails."""
+    with inproc(server, kind=kind) as client, pytest.raises(UnknownSiteError) as caught:
+        client.get_info(site="nowhere.example", names=[])
+    assert caught.value.progress[0].unsent == (0,)
+
+
+def test_a_batch_of_calls_by_id_and_by_name_looks_the_names_up(
+    server: Emulator, kind: str
+) -> None:
+    """Catches the domains of a batch's later calls missed after a call that names its site by id."""
+    with inproc(server, kind=kind) as client, client.batch() as batch:
+        batch.enable(site_id=SITE_ID)
+        batch.enable(site="two.example")
+        batch.enable(site="three.example")
+    lookup, sent = server.exchanges
+    assert lookup.body.count(b"<name>") == 2
+    ids = [e.text for e in etree.fromstring(sent.body).iter("site-id")]
+    assert ids == ["1", "2", "3"]
+
+
+def test_a_packet_refused_without_a_text_says_so(server: Emulator, kind: str) -> None:
+    """Catches a <system> error without errtext shown as an empty message."""
+    server.scripted.append(
+        RawAnswer(
+            f'<packet version="{LATEST}"><system><status>error</status>'
+            "<errcode>1023</errcode></system></packet>".encode()
+        )
+    )
+    with (
+        inproc(server, kind=kind) as client,
+        pytest.raises(plesk_mail.PacketError) as caught,
+    ):
+        client.enable(site_id=SITE_ID)
+    assert str(caught.value) == "Plesk error 1023: packet refused"
+
+
+ACCOUNT_PW = "Acct-Secret-7781"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        RawAnswer(f"<html>failed for {ACCOUNT_PW}</html>".encode(), 500),
+        RawAnswer(f"<packet>{ACCOUNT_PW}".encode()),
+    ],
+    ids=["http-500", "not-xml"],
+)
+def test_an_account_password_echoed_in_a_failed_answer_is_hidden(
+    server: Emulator, kind: str, answer: RawAnswer
+) -> None:
+    """Catches the packet's own secrets (account passwords) left out of what an error shows."""
+    server.scripted.append(answer)
+    account = plesk_mail.NewMailAccount(
+        name="a", password=plesk_mail.Password(value=ACCOUNT_PW)
+    )
+    client = inproc(server, kind=kind, retry=None)
+    with client, pytest.raises(plesk_mail.ResponseError) as caught:
+        client.create(site_id=SITE_ID, mailnames=[account])
+    assert ACCOUNT_PW not in str(caught.value) + repr(caught.value.excerpt)
+    assert "***" in str(caught.value)
+
+
+def test_a_closed_client_says_so_exactly(server: Emulator, kind: str) -> None:
+    """Catches the closed-client refusal with other words (or none)."""
+    client = inproc(server, kind=kind)
+    client.close()
+    with pytest.raises(plesk_mail.ClientClosedError) as caught:
+        client.enable(site_id=SITE_ID)
+    block = "with" if kind == "sync" else "async with"
+    assert str(caught.value) == (
+        f"this client was closed; make a new one (or use it inside '{block}')"
+    )
+
+
+def test_an_operation_limited_to_some_versions_is_refused_elsewhere(
+    server: Emulator,
+) -> None:
+    """Catches the operation-level version gate inverted (no operation of today's schemas is limited: a made-up one is)."""
+    import dataclasses
+
+    from plesk_mail.client import _ENABLE
+
+    limited = dataclasses.replace(_ENABLE, versions=frozenset({"1.6.6.0"}))
+    request = plesk_mail.EnableRequest(site_id=SITE_ID)
+    with inproc(server, protocol="1.6.6.0") as client:
+        assert client._call(limited, request).ok
+    with inproc(server) as client, pytest.raises(plesk_mail.ValidationError) as caught:
+        client._call(limited, request)
+    assert_clean_exception(
+        caught.value,
+        plesk_mail.ValidationError,
+        f"enable: the operation needs protocol 1.6.6.0 only; this connection speaks protocol {LATEST}",
+    )
+    assert len(server.exchanges) == 1
+
+
+def test_a_package_without_a_site_lookup_refuses_names(server: Emulator) -> None:
+    """Catches a call by name in a package that cannot look names up (a lock without <site>)."""
+    import dataclasses
+
+    from plesk_mail.client import CODEC, MailClient
+
+    class NoLookup(MailClient):
+        _codec = dataclasses.replace(CODEC, lookup=None)
+
+    client = inproc(server)
+    bare = NoLookup(client.transport, protocol=LATEST)
+    with pytest.raises(plesk_mail.ValidationError) as caught:
+        bare.enable(site="two.example")
+    assert str(caught.value) == "site: this package has no site lookup"
+    assert server.exchanges == []
+
+
+def test_negotiation_is_labelled_in_the_log(
+    server: Emulator, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Catches the negotiation packet logged under another label than server.get_protos."""
+    caplog.set_level(logging.DEBUG, logger="plesk_mail")
+    with inproc(server, kind=kind, protocol="auto") as client:
+        assert client.protocol_version == LATEST
+    assert any(
+        r.getMessage().startswith("server.get_protos -> ") for r in caplog.records
+    )
+
+
+def test_an_empty_results_list_names_no_operation() -> None:
+    """Catches a default operation name on results made without one."""
+    from plesk_mail.runtime.client import Results
+
+    assert Results().operation == ""
