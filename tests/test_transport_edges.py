@@ -586,6 +586,7 @@ class Backend(httpcore.NetworkBackend):
         socket_options: Any = None,
     ) -> Recorded:
         self.timeouts.append(timeout)
+        self.options = (local_address, socket_options)
         return self.stream
 
     def connect_unix_socket(
@@ -655,7 +656,7 @@ def test_a_step_after_the_deadline_fails_at_once(
     stream = layer.connect_tcp("h", 1)
     with (
         deadline.deadline(0.0),
-        pytest.raises(error, match="the deadline of the exchange passed"),
+        pytest.raises(error, match=r"^the deadline of the exchange passed$"),
     ):
         step(layer, stream)
 
@@ -669,6 +670,12 @@ def test_a_callers_pool_gets_the_deadline_layer_once() -> None:
     backend = pool._network_backend
     assert isinstance(backend, deadline.DeadlineBackend)
     assert not isinstance(backend._inner, deadline.DeadlineBackend)
+    custom = Backend()
+    mine = httpx.Client(transport=httpx.HTTPTransport())
+    mine._transport._pool._network_backend = custom  # type: ignore[attr-defined]
+    Transport("h", LOGIN, http_client=mine)
+    layer = mine._transport._pool._network_backend  # type: ignore[attr-defined]
+    assert isinstance(layer, deadline.DeadlineBackend) and layer._inner is custom
     own.close()
 
 
@@ -695,3 +702,157 @@ def test_a_retry_waits_doubling_capped_and_jittered(
     assert Retry().wait(attempt) == pytest.approx(wait)
     assert Retry() == Retry(attempts=3, backoff=0.25, cap=4.0, jitter=0.5)
     assert NO_RETRY.attempts == 1
+
+
+def test_a_shorter_timeout_of_a_step_is_kept_and_its_options_passed() -> None:
+    """Catches a step's own shorter timeout replaced by the time left, or a connection's options dropped."""
+    inner = Backend()
+    layer = deadline.DeadlineBackend(inner)
+    with deadline.deadline(30.0):
+        stream = layer.connect_tcp("h", 1, 0.25, "127.0.0.2", [(1, 2, 3)])
+        stream.write(b"x", timeout=0.25)
+        stream.start_tls(ssl.create_default_context(), "h", timeout=0.25)
+        layer.connect_unix_socket("/s", timeout=0.25)
+    assert inner.timeouts == [0.25, 0.25]
+    assert inner.stream.timeouts == [0.25, 0.25]
+    assert inner.options == ("127.0.0.2", [(1, 2, 3)])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_transport_made_without_options(kind: str) -> None:
+    """Catches defaults of a transport made directly: verification off, another User-Agent, another pool."""
+    made: Any = Transport("h", LOGIN) if kind == "sync" else AsyncTransport("h", LOGIN)
+    pool = made._client._transport._pool
+    assert pool._ssl_context.verify_mode == ssl.CERT_REQUIRED
+    assert (pool._max_connections, pool._max_keepalive_connections) == (10, 10)
+    assert pool._keepalive_expiry == 5.0
+    assert made._headers["User-Agent"] == "plesk-mail"
+    assert Transport("h", LOGIN, scheme="http").url == (
+        "http://h:8443/enterprise/control/agent.php"
+    )
+
+
+def test_a_post_without_a_label_or_read_only_is_a_write_called_packet(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Catches a post that defaults to read-only (a write retried) or logs under another label."""
+    caplog.set_level(logging.DEBUG, logger="plesk_mail")
+    mocked = Mocked(
+        kind, answering(503), retry=Retry(attempts=3, backoff=0.001, cap=0.001)
+    )
+    with pytest.raises(plesk_mail.ResponseError):
+        if kind == "sync":
+            mocked.transport.post(b"<packet/>")
+        else:
+            asyncio.run(mocked.transport.post(b"<packet/>"))
+    assert len(mocked.requests) == 1
+    assert any(r.getMessage().startswith(f"packet -> {URL}: ") for r in caplog.records)
+
+
+def test_a_redirect_is_never_followed_even_by_an_own_client_that_would(
+    kind: str,
+) -> None:
+    """Catches the packet sent on to where a redirect points (a caller's client set to follow them)."""
+    requests: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "https://elsewhere.example/"})
+
+    if kind == "sync":
+        own: Any = httpx.Client(
+            transport=httpx.MockTransport(handler), follow_redirects=True
+        )
+        transport: Any = Transport("h", LOGIN, http_client=own)
+        call = lambda: transport.post(b"<packet/>")  # noqa: E731
+    else:
+
+        async def ahandler(request: httpx.Request) -> httpx.Response:
+            return handler(request)
+
+        own = httpx.AsyncClient(
+            transport=httpx.MockTransport(ahandler), follow_redirects=True
+        )
+        transport = AsyncTransport("h", LOGIN, http_client=own)
+        call = lambda: asyncio.run(transport.post(b"<packet/>"))  # noqa: E731
+    with pytest.raises(plesk_mail.ResponseError, match="HTTP 302"):
+        call()
+    assert len(requests) == 1
+
+
+def test_a_body_that_is_not_utf8_is_traced_readably(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Catches a traced answer that is not UTF-8 failing the call instead of showing replacement characters."""
+    caplog.set_level(transport.TRACE, logger="plesk_mail")
+    assert Mocked(kind, answering(body=b"<p>\xff</p>")).post() == b"<p>\xff</p>"
+    assert "mail.enable x1 response body: <p>\ufffd</p>" in [
+        r.getMessage() for r in caplog.records
+    ]
+
+
+def test_the_exchange_time_is_logged_in_milliseconds(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Catches the time of an exchange logged in another unit (or from another start)."""
+    caplog.set_level(logging.DEBUG, logger="plesk_mail")
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.06)
+        return httpx.Response(200, content=b"<ok/>")
+
+    Mocked(kind, slow).post()
+    [line] = [r.getMessage() for r in caplog.records if " ms" in r.getMessage()]
+    spent = float(line.rsplit(" in ", 1)[1].removesuffix(" ms"))
+    assert 55 <= spent < 5000
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "tries"),
+    [
+        ("hostname mismatch, certificate is not valid for 'x'", plesk_mail.TLSError, 1),
+        ("[SSL] handshake failure", plesk_mail.TLSError, 1),
+        ("[Errno -2] Name or service not known", plesk_mail.TransportError, 3),
+    ],
+    ids=["certificate-without-ssl", "ssl-without-certificate", "dns"],
+)
+def test_a_tls_problem_is_named_by_either_word(
+    kind: str, text: str, error: type[Exception], tries: int
+) -> None:
+    """Catches a TLS problem recognised only when both "SSL" and "certificate" are in its text."""
+    mocked = Mocked(
+        kind,
+        raising(httpx.ConnectError(text)),
+        retry=Retry(attempts=3, backoff=0.001, cap=0.001),
+    )
+    with pytest.raises(error) as caught:
+        mocked.post()
+    assert type(caught.value) is error
+    assert len(mocked.requests) == tries
+
+
+def test_an_async_retry_gets_only_what_is_left_of_the_deadline() -> None:
+    """Catches an async attempt given at least a second whatever is left of the deadline."""
+    calls: list[float] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            await asyncio.sleep(0.7)
+            return httpx.Response(503)
+        await asyncio.sleep(5)
+        return httpx.Response(200)
+
+    own = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    made = AsyncTransport(
+        "h",
+        LOGIN,
+        http_client=own,
+        timeout=1.0,
+        retry=Retry(attempts=3, backoff=0.001, cap=0.001),
+    )
+    started = time.monotonic()
+    with pytest.raises(plesk_mail.DeadlineExceededError):
+        asyncio.run(made.post(b"<packet/>", read_only=True))
+    assert time.monotonic() - started < 1.45
+    assert len(calls) == 2
