@@ -18,21 +18,31 @@ category      where                                                cases
 generator     test_generator_bad_input.py                             24
 generator     this file                                               23
 generator     test_hostile_input.py                                    4
-client        test_client_errors.py                                   32
-client        this file                                               15
-client        test_hostile_input.py                                   35
+generator     test_guards.py (issue 18)                                9
+client        test_client_errors.py                                   64
+client        this file                                               30
+client        test_hostile_input.py                                   48
 client        test_trust.py (issue 23)                                60
 client        test_addressing.py (issue 19)                            4
+client        test_guards.py (issue 18)                               53
+client        test_retries.py (issue 18)                              64
+client        test_hard_paths.py (issue 18)                            8
+client        test_lexical_edges.py (issue 18)                       118
 CLI           test_cli.py                                             19
 CLI           this file                                               24
 CLI           test_hostile_input.py                                   15
 CLI           test_trust.py (issue 23)                                54
 CLI           test_addressing.py (issue 19)                            7
 CLI           test_signals.py (issue 23: 3 stops x 3 scenarios)        9
-total                                                                325
+CLI           test_guards.py (issue 18)                               28
+total                                                                665
 ============  ===================================================  =====
 
-Counted as collected by pytest: one per parametrized case. Six CLI cases of
+Counted as collected by pytest: one per parametrized case; since issue 18
+every client case of test_client_errors.py, this file and
+test_hostile_input.py runs the synchronous and the async client (two cases
+each), and the guards' tables hold the accepted neighbour of each refusal
+beside it. Six CLI cases of
 this file (from-file-missing, csv-not-utf8, csv-column-of-newer-version,
 negative-timeout, host-not-a-name, set-prefs-without-preferences) began as
 strict ``xfail`` reproducers of bugs in the generated CLI and are regression
@@ -63,10 +73,11 @@ from plesk_mail.cli import main as plesk_mail_main
 from plesk_mailgen import cli as mailgen_cli
 from plesk_mailgen import pipeline, writing
 
-from tests.emulator.fixtures import PINNED, SITE_ID, cli_env, new_emulator
+from tests.emulator.fixtures import PINNED, SITE_ID, cli_env, connect_to, new_emulator
 from tests.emulator.server import Emulator, RawAnswer
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
+from tests.support.both import KINDS, Blocking
 from tests.support.corpus import (
     assert_clean_exception,
     assert_clean_exit,
@@ -97,6 +108,7 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
             "test_black_workers_die_with_a_killed_generator",
             "test_the_emulator_ca_folder_is_ignored",
         ),
+        "tests/test_guards.py": ("test_a_schema_include_stays_in_its_version_folder",),
     },
     "client": {
         "tests/test_client_errors.py": (
@@ -152,6 +164,29 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
         "tests/test_addressing.py": (
             "test_an_unknown_name_is_an_error_that_names_it_and_sends_nothing",
             "test_a_site_given_twice_or_not_at_all_is_refused",
+        ),
+        "tests/test_guards.py": (
+            "test_a_file_holding_a_secret_is_for_its_owner_only",
+            "test_tls_is_verified_unless_switched_off_or_given_the_ca",
+            "test_a_named_server_verifies_tls_unless_its_entry_says_otherwise",
+            "test_a_call_on_everything_needs_the_flag",
+            "test_an_answer_field_is_read_from_the_version_that_has_it",
+        ),
+        "tests/test_retries.py": (
+            "test_a_failed_first_attempt_is_retried_only_where_safe",
+            "test_a_read_that_keeps_failing_is_tried_exactly_attempts_times",
+            "test_no_retry_means_one_attempt_for_reads_too",
+            "test_a_certificate_problem_is_not_tried_again",
+            "test_every_slow_attempt_of_a_read_fits_in_one_deadline",
+            "test_a_retry_gets_only_what_is_left_of_the_deadline",
+            "test_a_slow_failing_write_is_not_tried_again_within_its_deadline",
+            "test_a_backoff_that_would_pass_the_deadline_is_not_waited",
+        ),
+        "tests/test_hard_paths.py": (
+            "test_a_write_ends_by_its_deadline_and_says_whether_it_was_sent",
+        ),
+        "tests/test_lexical_edges.py": (
+            "test_an_answer_value_at_the_edge_of_its_type",
         ),
     },
     "CLI": {
@@ -209,9 +244,19 @@ CORPUS: dict[str, dict[str, tuple[str, ...]]] = {
             "test_a_stopped_bulk_run_says_which_rows_were_applied",
             "test_a_stopped_fleet_says_what_each_server_applied",
         ),
+        "tests/test_guards.py": (
+            "test_an_exported_password_never_reaches_a_named_server",
+            "test_without_a_named_server_the_exported_password_is_the_one_used",
+            "test_a_fleets_exit_code_counts_failed_servers",
+            "test_a_fleet_with_a_failed_item_but_no_failed_server_exits_1",
+            "test_a_fleet_where_one_write_may_have_applied_exits_4",
+            "test_the_cli_verifies_tls_unless_told_otherwise",
+            "test_the_cli_wants_all_for_everything",
+            "test_a_cli_option_is_taken_from_the_version_that_has_it",
+        ),
     },
 }
-DOCUMENTED = {"generator": 51, "client": 146, "CLI": 128}
+DOCUMENTED = {"generator": 60, "client": 449, "CLI": 156}
 DOCUMENTED_XFAIL = 0
 
 
@@ -681,18 +726,7 @@ def kept(emulator: Emulator) -> Iterator[Account]:
     assert [a.name for a in emulator.store.all_accounts()].count("kept") == 1
 
 
-def client_for(emulator: Emulator, tls: TestTLS, **options: Any) -> Any:
-    return plesk_mail.connect(
-        "127.0.0.1",
-        login=emulator.login,
-        password=emulator.password,
-        port=emulator.port,
-        verify=str(tls.ca_file),
-        timeout=5,
-        **{"protocol": PINNED, **options},
-    )
-
-
+@pytest.mark.parametrize("client_kind", KINDS)
 @pytest.mark.parametrize(("answer", "call", "kind", "names"), CLIENT_CASES)
 def test_client_bad_response(
     emulator: Emulator,
@@ -702,9 +736,13 @@ def test_client_bad_response(
     call: Callable[[Any], Any],
     kind: type[Exception],
     names: list[str],
+    client_kind: str,
 ) -> None:
     emulator.scripted.append(answer)
-    with client_for(emulator, tls, max_response_size=2000) as client:
+    client = connect_to(
+        emulator, tls, kind=client_kind, timeout=5, max_response_size=2000
+    )
+    with client:
         with pytest.raises(kind) as info:
             call(client)
         assert_clean_exception(info.value, kind, *names)
@@ -735,8 +773,9 @@ def other_host_certificate(tmp_path: Path) -> tuple[TestTLS, Path]:
         ),
     ],
 )
+@pytest.mark.parametrize("kind", KINDS)
 def test_client_tls_mismatch(
-    tmp_path: Path, tls: TestTLS, server: str, names: list[str]
+    tmp_path: Path, tls: TestTLS, server: str, names: list[str], kind: str
 ) -> None:
     if server == "other-host":
         server_tls, ca_file = other_host_certificate(tmp_path)
@@ -746,12 +785,16 @@ def test_client_tls_mismatch(
     emulator.start()
     try:
         stored = emulator.store.add_account(SITE_ID, Account(name="kept"))
-        client = plesk_mail.connect(
-            "127.0.0.1",
-            secret_key=emulator.secret_key,
-            port=emulator.port,
-            verify=str(ca_file),
-            protocol=PINNED,
+        options: dict[str, Any] = {
+            "secret_key": emulator.secret_key,
+            "port": emulator.port,
+            "verify": str(ca_file),
+            "protocol": PINNED,
+        }
+        client = (
+            plesk_mail.connect("127.0.0.1", **options)
+            if kind == "sync"
+            else Blocking(plesk_mail.connect_async("127.0.0.1", **options))
         )
         with client, pytest.raises(plesk_mail.TLSError) as info:
             client.enable(site_id=SITE_ID)

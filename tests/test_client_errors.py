@@ -25,6 +25,7 @@ from tests.emulator.fixtures import PINNED, SITE_ID, connect_to
 from tests.emulator.server import Emulator, RawAnswer
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
+from tests.support.both import KINDS, Blocking
 from tests.support.corpus import assert_clean_exception
 from tests.support.protocols import VERSIONS, generated_module
 
@@ -33,6 +34,19 @@ LATEST = VERSIONS[-1]
 
 def connect(emulator: Emulator, tls: TestTLS, **kwargs: object) -> Any:
     return connect_to(emulator, tls, **{"timeout": 5, **kwargs})
+
+
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Every case runs the synchronous and the async client (issue 18)."""
+    return str(request.param)
+
+
+def make(kind: str, host: str, **options: Any) -> Any:
+    """``plesk_mail.connect`` or, for ``async``, ``connect_async`` driven blocking."""
+    if kind == "sync":
+        return plesk_mail.connect(host, **options)
+    return Blocking(plesk_mail.connect_async(host, **options))
 
 
 def script(emulator: Emulator, body: bytes, **kwargs: object) -> None:
@@ -56,10 +70,10 @@ def nothing_lost(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def test_wrong_password_raises_authentication_error(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     with (
-        connect(emulator, tls, password="wrong") as client,
+        connect(emulator, tls, kind=kind, password="wrong") as client,
         pytest.raises(plesk_mail.AuthenticationError) as info,
     ):
         client.enable(site_id=SITE_ID)
@@ -69,9 +83,11 @@ def test_wrong_password_raises_authentication_error(
 
 
 def test_bad_secret_key_raises_authentication_error(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
-    client = connect(emulator, tls, login=None, password=None, secret_key="nope")
+    client = connect(
+        emulator, tls, kind=kind, login=None, password=None, secret_key="nope"
+    )
     with client, pytest.raises(plesk_mail.AuthenticationError) as info:
         client.enable(site_id=SITE_ID)
     assert info.value.errcode == plesk_mail.ErrorCode.SECRET_KEY_VALIDATION_FAILED
@@ -83,21 +99,21 @@ def test_bad_secret_key_raises_authentication_error(
     [(401, plesk_mail.AuthenticationError, 1001), (403, plesk_mail.PacketError, 1006)],
 )
 def test_http_401_403_raise_packet_errors(
-    emulator: Emulator, tls: TestTLS, status: int, error: type, code: int
+    emulator: Emulator, tls: TestTLS, status: int, error: type, code: int, kind: str
 ) -> None:
     script(emulator, b"<html>denied</html>", status=status, content_type="text/html")
-    with connect(emulator, tls) as client, pytest.raises(error) as info:
+    with connect(emulator, tls, kind=kind) as client, pytest.raises(error) as info:
         client.enable(site_id=SITE_ID)
     assert info.value.errcode == code and info.value.http_status == status
     assert_clean_exception(info.value, error, f"HTTP {status}")
 
 
 def test_unsupported_protocol_version_on_the_server(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     emulator.versions.remove(LATEST)
     with (
-        connect(emulator, tls) as client,
+        connect(emulator, tls, kind=kind) as client,
         pytest.raises(plesk_mail.ProtocolVersionError) as info,
     ):
         client.enable(site_id=SITE_ID)
@@ -167,12 +183,12 @@ MALFORMED = [
 
 @pytest.mark.parametrize(("body", "status", "message"), MALFORMED)
 def test_malformed_responses_raise_response_error(
-    emulator: Emulator, tls: TestTLS, body: bytes, status: int, message: str
+    emulator: Emulator, tls: TestTLS, body: bytes, status: int, message: str, kind: str
 ) -> None:
     script(emulator, body, status=status)
     started = time.perf_counter()
     with (
-        connect(emulator, tls) as client,
+        connect(emulator, tls, kind=kind) as client,
         pytest.raises(plesk_mail.ResponseError) as info,
     ):
         client.rename(site_id=SITE_ID, name="a", new_name="b")
@@ -181,7 +197,7 @@ def test_malformed_responses_raise_response_error(
 
 
 def test_external_entity_is_not_read(
-    emulator: Emulator, tls: TestTLS, tmp_path: Path
+    emulator: Emulator, tls: TestTLS, tmp_path: Path, kind: str
 ) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-FILE-CONTENT")
@@ -192,7 +208,7 @@ def test_external_entity_is_not_read(
     ).encode()
     script(emulator, body)
     with (
-        connect(emulator, tls) as client,
+        connect(emulator, tls, kind=kind) as client,
         pytest.raises(plesk_mail.ResponseError) as info,
     ):
         client.rename(site_id=SITE_ID, name="a", new_name="b")
@@ -200,10 +216,12 @@ def test_external_entity_is_not_read(
     assert_clean_exception(info.value, plesk_mail.ResponseError, "DOCTYPE")
 
 
-def test_response_over_the_size_cap(emulator: Emulator, tls: TestTLS) -> None:
+def test_response_over_the_size_cap(
+    emulator: Emulator, tls: TestTLS, kind: str
+) -> None:
     m = generated_module(LATEST)
     names = [f"user{i}" for i in range(50)]
-    with connect(emulator, tls, max_response_size=2_000) as client:
+    with connect(emulator, tls, kind=kind, max_response_size=2_000) as client:
         client.transport.max_response_size = 10**9
         client.create(
             site_id=SITE_ID, mailnames=[m.NewMailAccount(name=n) for n in names]
@@ -219,22 +237,27 @@ def test_response_over_the_size_cap(emulator: Emulator, tls: TestTLS) -> None:
 # -- transport failures -------------------------------------------------------
 
 
-def test_connection_refused(tls: TestTLS) -> None:
+def test_connection_refused(tls: TestTLS, kind: str) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = plesk_mail.connect(
-        "127.0.0.1", secret_key="k", port=port, verify=str(tls.ca_file), protocol=PINNED
+    client = make(
+        kind,
+        "127.0.0.1",
+        secret_key="k",
+        port=port,
+        verify=str(tls.ca_file),
+        protocol=PINNED,
     )
     with client, pytest.raises(plesk_mail.TransportError) as info:
         client.enable(site_id=1)
     assert_clean_exception(info.value, plesk_mail.TransportError, "cannot connect")
 
 
-def test_timeout(emulator: Emulator, tls: TestTLS) -> None:
+def test_timeout(emulator: Emulator, tls: TestTLS, kind: str) -> None:
     script(emulator, b"", delay=2.0)
     with (
-        connect(emulator, tls, timeout=0.3) as client,
+        connect(emulator, tls, kind=kind, timeout=0.3) as client,
         pytest.raises(plesk_mail.DeadlineExceededError) as info,
     ):
         client.enable(site_id=SITE_ID)
@@ -244,9 +267,15 @@ def test_timeout(emulator: Emulator, tls: TestTLS) -> None:
     )
 
 
-def test_tls_failure_with_an_untrusted_certificate(emulator: Emulator) -> None:
-    client = plesk_mail.connect(
-        "127.0.0.1", secret_key=emulator.secret_key, port=emulator.port, protocol=PINNED
+def test_tls_failure_with_an_untrusted_certificate(
+    emulator: Emulator, kind: str
+) -> None:
+    client = make(
+        kind,
+        "127.0.0.1",
+        secret_key=emulator.secret_key,
+        port=emulator.port,
+        protocol=PINNED,
     )
     with client, pytest.raises(plesk_mail.TLSError) as info:
         client.enable(site_id=SITE_ID)
@@ -255,19 +284,17 @@ def test_tls_failure_with_an_untrusted_certificate(emulator: Emulator) -> None:
 
 
 def test_tls_success_with_its_ca_file_and_insecure_switch(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
-    with connect(emulator, tls) as client:
+    with connect(emulator, tls, kind=kind) as client:
         assert client.enable(site_id=SITE_ID).ok
-    with connect(emulator, tls, verify=False) as client:
+    with connect(emulator, tls, kind=kind, verify=False) as client:
         assert client.enable(site_id=SITE_ID).ok
 
 
-def test_missing_ca_file_is_a_tls_error(tmp_path: Path) -> None:
+def test_missing_ca_file_is_a_tls_error(tmp_path: Path, kind: str) -> None:
     with pytest.raises(plesk_mail.TLSError) as info:
-        plesk_mail.connect(
-            "127.0.0.1", secret_key="k", verify=str(tmp_path / "none.pem")
-        )
+        make(kind, "127.0.0.1", secret_key="k", verify=str(tmp_path / "none.pem"))
     assert_clean_exception(info.value, plesk_mail.TLSError, "cannot load CA file")
 
 
@@ -350,10 +377,10 @@ def invalid_requests() -> list[object]:
 
 @pytest.mark.parametrize(("call", "path", "problem"), invalid_requests())
 def test_invalid_requests_are_refused_before_sending(
-    emulator: Emulator, tls: TestTLS, call: object, path: str, problem: str
+    emulator: Emulator, tls: TestTLS, call: object, path: str, problem: str, kind: str
 ) -> None:
     with (
-        connect(emulator, tls) as client,
+        connect(emulator, tls, kind=kind) as client,
         pytest.raises(plesk_mail.ValidationError) as info,
     ):
         call(client)  # type: ignore[operator]
@@ -362,9 +389,11 @@ def test_invalid_requests_are_refused_before_sending(
     assert not emulator.exchanges, "an invalid request reached the network"
 
 
-def test_validation_can_be_switched_off(emulator: Emulator, tls: TestTLS) -> None:
+def test_validation_can_be_switched_off(
+    emulator: Emulator, tls: TestTLS, kind: str
+) -> None:
     with (
-        connect(emulator, tls, validate=False) as client,
+        connect(emulator, tls, kind=kind, validate=False) as client,
         pytest.raises(plesk_mail.PacketError) as info,
     ):
         client.enable(site_id=0)
@@ -383,10 +412,10 @@ NEWER_PREFS = (
 
 
 def test_element_of_a_newer_schema_names_the_version_that_has_it(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     script(emulator, NEWER_PREFS)
-    client = connect(emulator, tls, protocol="1.6.6.0")
+    client = connect(emulator, tls, kind=kind, protocol="1.6.6.0")
     with client, pytest.raises(plesk_mail.UnexpectedElementError) as info:
         client.get_prefs(site_ids=[1])
     assert info.value.since == "1.6.8.0"
@@ -401,10 +430,10 @@ def test_element_of_a_newer_schema_names_the_version_that_has_it(
 
 
 def test_lenient_client_keeps_a_newer_element_on_the_model(
-    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     script(emulator, NEWER_PREFS)
-    with connect(emulator, tls, protocol="1.6.6.0", lenient=True) as client:
+    with connect(emulator, tls, kind=kind, protocol="1.6.6.0", lenient=True) as client:
         results = client.get_prefs(site_ids=[1])
     assert results[0].prefs is not None
     assert results[0].prefs.webmail_certificate == "cert-1"
@@ -420,16 +449,16 @@ UNKNOWN_ELEMENT = (
 
 
 def test_element_no_version_has_is_refused_or_kept_reachable(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     script(emulator, UNKNOWN_ELEMENT)
     with (
-        connect(emulator, tls) as client,
+        connect(emulator, tls, kind=kind) as client,
         pytest.raises(plesk_mail.UnexpectedElementError, match="quantum-filter"),
     ):
         client.get_prefs(site_ids=[1])
     script(emulator, UNKNOWN_ELEMENT)
-    with connect(emulator, tls, lenient=True) as client:
+    with connect(emulator, tls, kind=kind, lenient=True) as client:
         results = client.get_prefs(site_ids=[1])
     assert results[0].prefs is not None and results[0].prefs.greylisting is True
     [unknown] = results.unknown_elements
@@ -446,7 +475,7 @@ MAILBOX_PASSWORD = "Mailbox-S3cret-9999"
 
 
 def test_secrets_never_appear_in_logs_exceptions_or_reprs(
-    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     m = generated_module(LATEST)
     caplog.set_level(TRACE, logger="plesk_mail")
@@ -457,8 +486,9 @@ def test_secrets_never_appear_in_logs_exceptions_or_reprs(
         {"password": PASSWORD},
         {"login": None, "password": None, "secret_key": SECRET_KEY},
     ):
-        client = connect(emulator, tls, **options)
-        texts += [repr(client), repr(client.transport)]  # type: ignore[attr-defined]
+        client = connect(emulator, tls, kind=kind, **options)
+        shown = getattr(client, "_target", client)  # the async client, not its wrapper
+        texts += [repr(shown), repr(client.transport)]  # type: ignore[attr-defined]
         with client, pytest.raises(plesk_mail.AuthenticationError) as info:  # type: ignore[attr-defined]
             client.create(site_id=SITE_ID, mailnames=[account])  # type: ignore[attr-defined]
         texts += [str(info.value), repr(info.value), repr(info.value.__dict__)]
@@ -472,10 +502,10 @@ def test_secrets_never_appear_in_logs_exceptions_or_reprs(
 
 
 def test_debug_log_names_operations_sizes_and_timings(
-    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="plesk_mail")
-    with connect(emulator, tls) as client:
+    with connect(emulator, tls, kind=kind) as client:
         client.enable(site_id=SITE_ID)
     [record] = [r for r in caplog.records if r.levelno == logging.DEBUG]
     message = record.getMessage()

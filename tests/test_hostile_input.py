@@ -32,6 +32,7 @@ from tests.emulator.fixtures import PINNED, SITE_ID, cli_env, connect_to, new_em
 from tests.emulator.server import Emulator, RawAnswer
 from tests.emulator.store import Account
 from tests.emulator.tls import TestTLS
+from tests.support.both import KINDS
 from tests.support.corpus import (
     assert_clean_exception,
     assert_clean_exit,
@@ -163,13 +164,14 @@ CLIENT_CASES = [
 ]
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("case", CLIENT_CASES)
 def test_client_hostile(
-    emulator: Emulator, tls: TestTLS, kept: Account, case: ClientCase
+    emulator: Emulator, tls: TestTLS, kept: Account, case: ClientCase, kind: str
 ) -> None:
     emulator.scripted += case.answers
     started = time.monotonic()
-    with connect_to(emulator, tls, **case.options) as client:
+    with connect_to(emulator, tls, kind=kind, **case.options) as client:
         with pytest.raises(case.kind) as info:
             case.call(client)
         if case.within is not None:
@@ -221,19 +223,24 @@ def test_non_ascii_password_is_sent_as_utf8(tls: TestTLS) -> None:
         emulator.stop()
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_an_echoed_secret_never_reaches_the_trace_log(
-    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     emulator.scripted.append(RawAnswer(PASSWORD_ECHO, 500, content_type="text/html"))
     caplog.set_level(TRACE, logger="plesk_mail")
-    with connect_to(emulator, tls) as client, pytest.raises(plesk_mail.ResponseError):
+    with (
+        connect_to(emulator, tls, kind=kind) as client,
+        pytest.raises(plesk_mail.ResponseError),
+    ):
         client.enable(site_id=SITE_ID)
     assert "Login failed for password ***" in caplog.text
     assert emulator.password not in caplog.text
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_secret_echoed_in_an_item_error_is_masked(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     """Found by the review: a per-item errtext carried the password to the output.
 
@@ -246,7 +253,7 @@ def test_a_secret_echoed_in_an_item_error_is_masked(
         "</result></enable></mail></packet>"
     ).encode()
     emulator.scripted.append(RawAnswer(echo))
-    with connect_to(emulator, tls) as client:
+    with connect_to(emulator, tls, kind=kind) as client:
         results = client.enable(site_id=SITE_ID)
     assert results[0].errtext == f"no site for {emulator.password}"
     with pytest.raises(plesk_mail.ItemErrors) as caught:
@@ -301,8 +308,9 @@ def test_host_with_its_port_reaches_the_server(
         assert client.enable(site_id=SITE_ID).ok
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_interrupted_call_says_what_was_applied(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     """The second of three packets fails: the first 100 were applied, the next
     100 were in flight, the last 50 never left."""
@@ -312,7 +320,7 @@ def test_interrupted_call_says_what_was_applied(
     ]
     accounts = names(*(f"u{i:03d}" for i in range(250)))
     with (
-        connect_to(emulator, tls, chunk_size=100) as client,
+        connect_to(emulator, tls, kind=kind, chunk_size=100) as client,
         pytest.raises(plesk_mail.ResponseError) as info,
     ):
         client.create(site_id=SITE_ID, mailnames=accounts)
@@ -326,17 +334,19 @@ def test_interrupted_call_says_what_was_applied(
     assert len(emulator.store.accounts(SITE_ID)) == 100
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_results_out_of_order_are_matched_to_their_items(
-    emulator: Emulator, tls: TestTLS
+    emulator: Emulator, tls: TestTLS, kind: str
 ) -> None:
     emulator.scripted.append(RawAnswer(results_xml("create", "b", "a")))
-    with connect_to(emulator, tls) as client:
+    with connect_to(emulator, tls, kind=kind) as client:
         results = client.create(site_id=SITE_ID, mailnames=names("a", "b"))
     assert [r.mailname.name for r in results if r.mailname] == ["a", "b"]
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_answer_in_another_version_is_logged(
-    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, tls: TestTLS, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     emulator.scripted.append(
         RawAnswer(
@@ -344,7 +354,7 @@ def test_answer_in_another_version_is_logged(
             b"</result></enable></mail></packet>"
         )
     )
-    with connect_to(emulator, tls) as client:
+    with connect_to(emulator, tls, kind=kind) as client:
         assert client.enable(site_id=SITE_ID).ok
     assert f"asked in protocol {LATEST}, answered in '1.6.7.0'" in caplog.text
 
@@ -369,16 +379,18 @@ def test_answer_in_another_version_is_logged(
     ],
     ids=["malformed-errcode", "200000-versions"],
 )
+@pytest.mark.parametrize("client_kind", KINDS)
 def test_negotiation_with_a_hostile_server(
     emulator: Emulator,
     tls: TestTLS,
     answer: bytes,
     kind: type[Exception],
     names: list[str],
+    client_kind: str,
 ) -> None:
     emulator.scripted.append(RawAnswer(answer))
     with pytest.raises(kind) as info:
-        connect_to(emulator, tls, protocol="auto")
+        connect_to(emulator, tls, kind=client_kind, protocol="auto")
     message = assert_clean_exception(info.value, kind, *names)
     assert len(message) < 1000
 

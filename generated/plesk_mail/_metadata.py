@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "401aad1ac714d994c22da5ffa37793da072c73d6fdef3936bb66a017b51fa2bc"
+INPUTS_FINGERPRINT = "7acec92442778dab80ae013d1d95e21a7330b96141938f7a0701a327d40fb339"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -62,7 +62,7 @@ FILES: dict[str, str] = {
     "plesk_mail/_fleet.py": "028428fa0fc22d339ec4bb3bce061bf4a76e10760bb3eb590d3ce5858e335772",
     "plesk_mail/cli.py": "0ac33594da6f11c3c68c70da47594957a7179468dd6a49bb23faf13b0e8d8463",
     "plesk_mail/client.py": "6233ddcc9264ef6e581751dc529cf0c199bca7df829501da7fc64d16c808e7df",
-    "plesk_mail/codec.py": "9494978240b08882b1dd7a4a4a3b6cc5db3477c2c4e4788777e39adec1f57e48",
+    "plesk_mail/codec.py": "36202b50708315cae354c147f7007598ccdddc8cdeb702cf57e09e11ac617b95",
     "plesk_mail/compatibility.py": "f6c7484ce3857d0266b2a817649ff518ebb28fe74582d38afdf092f651b6a1a3",
     "plesk_mail/models.py": "2a09105de8f2746037549ef11e705ca8a55b4d9a485abeeb6cbbcfead7658b4b",
     "plesk_mail/py.typed": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -100,9 +100,9 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/routing.py": "4db869d3f5860e3328b7202d8045f6ea1bdaed3efd2810b9e4f4f6d672c7ecd5",
     "plesk_mail/runtime/signatures.py": "f6bb07e80b9d545df2324079420c59c229bc80a07f452d75e24082521a256ef8",
     "plesk_mail/runtime/start.py": "4d6aba501581417d1b1d22f2045bba9a8c76d0b4eac1972ae514d7cede2d5cd7",
-    "plesk_mail/runtime/transport.py": "08b1ade9dfd2fda68a36b13ba4bc6708cffab5e17eda9bca9f085aaf52cbb1a3",
+    "plesk_mail/runtime/transport.py": "6fc2d949523291679f93c2d51ef3b5ab797493b5c0031920fac0fd0bf8f0c627",
     "plesk_mail/runtime/validate.py": "7792bc3b6a99e620b67120900e68fc5585e2642b32549ee3dcd003bbb5617dcf",
-    "plesk_mail/runtime/xml.py": "ac2d49c38e32b13bf18a8612b3fc8dc8db590b1db3c2a5ee05d13020ebf68545",
+    "plesk_mail/runtime/xml.py": "25e6c4a63347c812cb9bde1352d837732e74190cfdded347f9e5b38d89b52d25",
     "plesk_mail/v1_6_6_0/__init__.py": "a89fca8c4a5511c8595f85f487ee6ba24d1255520471d2bb7ffd861eb0c3ac33",
     "plesk_mail/v1_6_7_0/__init__.py": "5beae2086f7fea85a06ec06f39d543d524864b099fa6937e63f107ca331070b6",
     "plesk_mail/v1_6_8_0/__init__.py": "10fb22703e5f08becea34ad9d02191e3e036552e2691f2e08bca109e23f398fb",

@@ -195,7 +195,8 @@ def _decode_create_request(el: rt.Element) -> CreateRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_new_mail_account(sub))
@@ -245,8 +246,8 @@ def _read_result(child: rt.Element, tag: object, values: dict[str, Any]) -> bool
     elif tag == "errcode":
         values["errcode"] = (
             int(t)
-            if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-            else rt.to_int(child)
+            if (t := child.text) and len(t) < 10 and t.isdigit() and t.isascii()
+            else rt.to_int(child, 0, 4294967295)
         )
     elif tag == "errtext":
         values["errtext"] = child.text or ""
@@ -313,8 +314,12 @@ def _decode_created_mailname(el: rt.Element) -> CreatedMailname:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "name":
             v_name = _collapse(t) if (t := child.text) else ""
@@ -348,8 +353,12 @@ def _decode_disable_request(
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         else:
             rt.unexpected(child)
@@ -396,8 +405,12 @@ def _read_filter_result(child: rt.Element, tag: object, values: dict[str, Any]) 
     elif tag == "id":
         values["id"] = (
             int(t)
-            if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-            else rt.to_int(child)
+            if (t := child.text)
+            and len(t) < 19
+            and t.isdigit()
+            and t.isascii()
+            and t[0] != "0"
+            else rt.to_int(child, 1, None)
         )
     else:
         return _read_result(child, tag, values)
@@ -633,7 +646,8 @@ def _decode_get_info_request(el: rt.Element) -> GetInfoRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "name":
                     v_names.append(_collapse(t) if (t := sub.text) else "")
@@ -729,7 +743,8 @@ def _decode_get_prefs_request(el: rt.Element) -> GetPrefsRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 else:
                     rt.unexpected(sub)
@@ -775,8 +790,12 @@ def _decode_get_prefs_result(el: rt.Element) -> GetPrefsResult:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "prefs":
             v_prefs = _decode_mail_preferences(child)
@@ -843,7 +862,8 @@ def _decode_get_sites_request(el: rt.Element) -> GetSitesRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "parent-id":
                     v_parent_ids.append(
@@ -994,8 +1014,12 @@ def _decode_mail_account_info(el: rt.Element) -> MailAccountInfo:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "name":
             v_name = _collapse(t) if (t := child.text) else ""
@@ -1141,8 +1165,12 @@ def _decode_mail_account_update(el: rt.Element) -> MailAccountUpdate:
         if tag == "id":
             v_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "name":
             v_name = _collapse(t) if (t := child.text) else ""
@@ -1329,7 +1357,7 @@ def _decode_mailbox(el: rt.Element) -> Mailbox:
             v_quota = (
                 int(t)
                 if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                else rt.to_int(child, -9223372036854775808, 9223372036854775807)
             )
         else:
             rt.unexpected(child)
@@ -1368,7 +1396,7 @@ def _decode_mailbox_info(el: rt.Element) -> MailboxInfo:
             v_quota = (
                 int(t)
                 if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                else rt.to_int(child, -9223372036854775808, 9223372036854775807)
             )
         elif tag == "usage":
             v_usage = (
@@ -1411,7 +1439,7 @@ def _decode_mailbox_update(el: rt.Element) -> MailboxUpdate:
             v_quota = (
                 int(t)
                 if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                else rt.to_int(child, -9223372036854775808, 9223372036854775807)
             )
         else:
             rt.unexpected(child)
@@ -1696,7 +1724,8 @@ def _decode_remove_request(el: rt.Element) -> RemoveRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "name":
                     v_names.append(_collapse(t) if (t := sub.text) else "")
@@ -1731,8 +1760,12 @@ def _decode_rename_request(el: rt.Element) -> RenameRequest:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "name":
             v_name = _collapse(t) if (t := child.text) else ""
@@ -1802,7 +1835,8 @@ def _decode_set_prefs_request(el: rt.Element) -> SetPrefsRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 else:
                     rt.unexpected(sub)
@@ -1850,8 +1884,12 @@ def _decode_set_prefs_result(el: rt.Element) -> SetPrefsResult:
         if tag == "site-id":
             v_site_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif not _read_result(child, tag, values):
             rt.unexpected(child)
@@ -1917,7 +1955,7 @@ def _decode_site_gen_info(el: rt.Element) -> SiteGenInfo:
             v_real_size = (
                 int(t)
                 if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                else rt.to_int(child, 0, 18446744073709551615)
             )
         elif tag == "dns_ip_address":
             v_dns_ip_addresses.append(_collapse(t) if (t := child.text) else "")
@@ -1936,8 +1974,12 @@ def _decode_site_gen_info(el: rt.Element) -> SiteGenInfo:
         elif tag == "webspace-id":
             v_webspace_id = (
                 int(t)
-                if (t := child.text) and len(t) < 19 and t.isdigit() and t.isascii()
-                else rt.to_int(child)
+                if (t := child.text)
+                and len(t) < 19
+                and t.isdigit()
+                and t.isascii()
+                and t[0] != "0"
+                else rt.to_int(child, 1, None)
             )
         elif tag == "description":
             v_description = _collapse(t) if (t := child.text) else ""
@@ -2018,7 +2060,8 @@ def _decode_update_add_request(
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_list_change(sub))
@@ -2060,7 +2103,8 @@ def _decode_update_set_request(el: rt.Element) -> UpdateSetRequest:
                         and len(t) < 19
                         and t.isdigit()
                         and t.isascii()
-                        else rt.to_int(sub)
+                        and t[0] != "0"
+                        else rt.to_int(sub, 1, None)
                     )
                 elif tag == "mailname":
                     v_mailnames.append(_decode_mail_account_update(sub))

@@ -143,16 +143,34 @@ def from_xml(field: Field, element: str, api: Api, scope: Sequence[Field] = ()) 
             return f'_collapse(t) if (t := {element}.text) else ""'
         return f'{element}.text or ""'
     if scalar == "int":
-        return (
-            f"int(t) if (t := {element}.text) and len(t) < 19 and t.isdigit()"
-            f" and t.isascii() else rt.to_int({element})"
-        )
+        return _int_from_xml(field.type, element)
     if scalar == "bool":
         return (
             f'True if (t := {element}.text) == "true" else False if t == "false"'
             f" else rt.to_bool({element})"
         )
     return _FROM_XML[str(scalar)].format(e=element)
+
+
+def _int_from_xml(field_type: FieldType, element: str) -> str:
+    """An integer within the type's range: plain digits short enough to be in
+    range are read inline; anything else (a sign, leading zeros, white space, a
+    value at the edge of the range) by ``rt.to_int``, which checks the range."""
+    low, high = field_type.min_value, field_type.max_value
+    strict = (
+        f"rt.to_int({element}, {low}, {high})"
+        if (low, high) != (None, None)
+        else f"rt.to_int({element})"
+    )
+    if (low is not None and low > 1) or (high is not None and high < 1):
+        return strict  # no plain digit string is sure to be in range
+    # Fewer digits than the upper bound has: below it. No leading zero: at least 1.
+    digits = 19 if high is None else min(19, len(str(high)))
+    first = ' and t[0] != "0"' if low == 1 else ""
+    return (
+        f"int(t) if (t := {element}.text) and len(t) < {digits} and t.isdigit()"
+        f" and t.isascii(){first} else {strict}"
+    )
 
 
 def elements(names: Sequence[str], opening: str = "``", closing: str = "``") -> str:

@@ -228,6 +228,7 @@ def include_closure(version: LockedVersion) -> list[str]:
     seen: set[str] = set()
     pending = list(version.entry)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    home = version.folder.resolve()
     while pending:
         name = pending.pop()
         if name in seen:
@@ -236,6 +237,10 @@ def include_closure(version: LockedVersion) -> list[str]:
         path = version.folder / name
         if not path.is_file():
             raise GeneratorError(f"schema file of {version.protocol} not found: {path}")
+        if path.resolve().parent != home:  # a symlink to a file elsewhere
+            raise GeneratorError(
+                f"schema file {path} is a link to {path.resolve()}, outside its folder"
+            )
         try:
             root = etree.parse(str(path), parser).getroot()
         except etree.XMLSyntaxError as exc:

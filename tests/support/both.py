@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import threading
 from collections.abc import Coroutine
 from types import TracebackType
@@ -23,6 +24,7 @@ class _Loop:
     """An event loop running in a daemon thread, shared by the blocking wrappers."""
 
     def __init__(self) -> None:
+        self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
 
@@ -34,8 +36,10 @@ _LOOP: _Loop | None = None
 
 
 def loop() -> _Loop:
+    """The shared loop; a new one in a forked process (a mutation run forks its
+    test runs), where the parent's loop is there but its thread is not."""
     global _LOOP
-    if _LOOP is None:
+    if _LOOP is None or _LOOP.pid != os.getpid():
         _LOOP = _Loop()
     return _LOOP
 
@@ -73,6 +77,9 @@ class Blocking:
 class BlockingBatch(Blocking):
     """An async batch: collects like a sync one, sent on leaving ``with``."""
 
+    def __len__(self) -> int:
+        return len(self._target)
+
     def __enter__(self) -> BlockingBatch:
         return self
 
@@ -82,5 +89,4 @@ class BlockingBatch(Blocking):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is None and not self._target.sent:
-            loop().run(self._target.send())
+        loop().run(self._target.__aexit__(exc_type, exc, tb))  # sends, as async with

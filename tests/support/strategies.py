@@ -261,3 +261,93 @@ def reachable_structs(protocol: Protocol) -> set[str]:
         todo.extend(str(f.type.ref) for f in struct.fields if f.type.kind == "struct")
         todo.extend([struct.base] if struct.base else [])
     return seen
+
+
+# -- lexical forms at the edge of the schema (issue 18) ------------------------------
+#
+# What a server may write for one value, drawn as text: every form the XSD type's
+# lexical space has (``1`` and `` true `` for xs:boolean; a sign, leading zeros and
+# white space around an integer; a time zone on a date) and near misses it does
+# not (``TRUE``, ``1.0``, ``2024-02-30``). ``lexical_verdict`` says, from the XSD
+# specification and independently of the runtime, what the text means.
+
+XSD_SPACE = st.sampled_from(["", " ", "\t", "\n", " \r\n "])
+BOOLEAN_FORMS = ["true", "false", "1", "0"]
+BOOLEAN_MISSES = ["TRUE", "True", "FALSE", "yes", "no", "on", "t", "f", "1.0", "01"]
+BOOLEAN_MISSES += ["+1", "-0", "true false", "", "\u00a0true"]
+INTEGER_MISSES = ["1.0", "1e3", "0x10", "1_000", "\uff11", "\u0661", "--1", "+-1"]
+INTEGER_MISSES += ["1 2", "", "+", "-", "1,000", "one", "\u00a01"]
+DATE_MISSES = ["20240101", "2024-W01-1", "2024-001", "2024-1-01", "24-01-01"]
+DATE_MISSES += ["+2024-01-01", "2024-01-01T00:00:00", "2024/01/01", "2024-01-01 Z"]
+DATE_MISSES += ["\uff12024-01-01", "2024-01-01+2:00", "2024-01-01+0200"]
+
+
+@st.composite
+def boolean_text(draw: st.DrawFn) -> str:
+    """A form of xs:boolean or a near miss, with white space around it or not."""
+    core = draw(st.sampled_from(BOOLEAN_FORMS + BOOLEAN_MISSES))
+    return draw(XSD_SPACE) + core + draw(XSD_SPACE)
+
+
+@st.composite
+def integer_text(draw: st.DrawFn, low: int | None, high: int | None) -> str:
+    """An integer at or around the type's bounds (or anywhere), written with a sign,
+    leading zeros and white space as the lexical space allows; or a near miss."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.sampled_from(INTEGER_MISSES))
+    edges = [e for b in (low, high) if b is not None for e in (b - 1, b, b + 1)]
+    value = draw(st.sampled_from([*edges, 0, 1, -1]) | st.integers(-(2**70), 2**70))
+    sign = "-" if value < 0 else draw(st.sampled_from(["", "+"]))
+    digits = "0" * draw(st.integers(0, 3)) + str(abs(value))
+    return draw(XSD_SPACE) + sign + digits + draw(XSD_SPACE)
+
+
+@st.composite
+def date_text(draw: st.DrawFn) -> str:
+    """An xs:date (any day of years 1 to 9999, maybe with a time zone), a day that
+    does not exist (2023-02-29, month 13), or a near miss."""
+    if draw(st.integers(0, 7)) == 0:
+        return draw(st.sampled_from(DATE_MISSES))
+    year = draw(st.integers(0, 9999))
+    month = draw(st.integers(0, 13))
+    day = draw(st.integers(0, 32))
+    zone = draw(
+        st.sampled_from(["", "", "Z", "+00:00", "+02:00", "-05:30", "+14:00", "-14:00"])
+        | st.sampled_from(["+14:01", "-15:00", "+02:60", "+24:00"])
+    )
+    return draw(XSD_SPACE) + f"{year:04d}-{month:02d}-{day:02d}{zone}" + draw(XSD_SPACE)
+
+
+def lexical_verdict(
+    kind: str, text: str, low: int | None = None, high: int | None = None
+) -> object:
+    """What the XSD specification makes of ``text`` as ``kind`` ("boolean",
+    "integer" with ``low``/``high``, "date"): the value, or ``None`` when the
+    type refuses it. Written from the specification, not from the runtime."""
+    import datetime
+    import re
+
+    value = text.strip(" \t\r\n")  # whiteSpace="collapse": only these four
+    if kind == "boolean":
+        return {"true": True, "1": True, "false": False, "0": False}.get(value)
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?[0-9]+", value):
+            return None
+        number = int(value)
+        if (low is not None and number < low) or (high is not None and number > high):
+            return None
+        return number
+    found = re.fullmatch(
+        r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?", value
+    )
+    if found is None:
+        return None
+    year, month, day, zone = found.groups()
+    if zone not in (None, "Z"):
+        hours, minutes = int(zone[1:3]), int(zone[4:6])
+        if minutes > 59 or hours * 60 + minutes > 14 * 60:
+            return None
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return None  # year 0 (XSD 1.0 has none), 2023-02-29, month 13

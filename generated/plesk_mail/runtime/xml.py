@@ -195,16 +195,32 @@ def _token(element: Element) -> str:
     return (element.text or "").strip(_XML_SPACE_CHARS)
 
 
-def to_int(element: Element) -> int:
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_MOST_DIGITS = 40
+"""Significant digits of the longest integer read: thousands of digits are no
+value Plesk sends (and ``int()`` would refuse them)."""
+
+
+def to_int(element: Element, low: int | None = None, high: int | None = None) -> int:
+    """The element's xs:integer, within the type's range (``low``, ``high``: the
+    bounds of ``xs:long``, ``xs:positiveInteger``, ...): a sign, ASCII digits,
+    leading zeros and white space around it are all the lexical space allows."""
     text = _token(element)
-    # int() would also take "1_000" and non-ASCII digits; xs:integer does not;
-    # and thousands of digits are no value Plesk sends (int() would refuse them).
-    if text.isascii() and "_" not in text and len(text) <= 40:
-        try:
-            return int(text)
-        except ValueError:
-            pass
+    # int() would also take "1_000", inner spaces and non-ASCII digits; xs:integer does not.
+    if _INTEGER.fullmatch(text) and len(text.lstrip("+-0")) <= _MOST_DIGITS:
+        value = int(text)
+        if (low is None or value >= low) and (high is None or value <= high):
+            return value
+        _bad(element, f"integer {_range(low, high)}")
     _bad(element, "integer")
+
+
+def _range(low: int | None, high: int | None) -> str:
+    if high is None:
+        return f"(at least {low})"
+    if low is None:
+        return f"(at most {high})"
+    return f"(from {low} to {high})"
 
 
 def to_bool(element: Element) -> bool:
@@ -225,8 +241,33 @@ def _parsed(element: Element, parse: Callable[[str], T], kind: str) -> T:
     _bad(element, kind)
 
 
+_DATE = re.compile(
+    r"(?P<year>-?[0-9]{4,})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
+    r"(?P<zone>Z|[+-](?P<hours>[0-9]{2}):(?P<minutes>[0-9]{2}))?"
+)
+
+
+def _xs_date(text: str) -> datetime.date:
+    """An xs:date: ``2024-02-29``, with an optional time zone (``Z``, ``+02:00``),
+    which names the day's zone and is dropped. ``date.fromisoformat`` alone would
+    also take ``20240229`` and week dates (``2024-W09-4``), which xs:date does not;
+    years outside 1 to 9999 (``-0044-03-15``, ``12024-01-01``) are valid there but
+    no ``datetime.date``."""
+    found = _DATE.fullmatch(text)
+    if found is None:
+        raise ValueError(text)
+    year = found["year"]
+    if len(year.lstrip("-")) > 4 and year.lstrip("-").startswith("0"):
+        raise ValueError(text)  # more than four digits only without leading zeros
+    if found["zone"] not in (None, "Z"):
+        hours, minutes = int(found["hours"]), int(found["minutes"])
+        if minutes > 59 or hours > 14 or (hours == 14 and minutes):
+            raise ValueError(text)
+    return datetime.date(int(year), int(found["month"]), int(found["day"]))
+
+
 def to_date(element: Element) -> datetime.date:
-    return _parsed(element, datetime.date.fromisoformat, "date")
+    return _parsed(element, _xs_date, "date")
 
 
 def to_datetime(element: Element) -> datetime.datetime:

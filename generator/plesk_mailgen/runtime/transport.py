@@ -539,7 +539,7 @@ class AsyncTransport(_Http):
             stage = _Stage()
             try:
                 with anyio.fail_after(max(ends - time.monotonic(), 0.001)):
-                    status, data = await self._exchange(body, stage)
+                    status, data = await self._exchange(body, ends, stage)
             except PleskError as exc:
                 raise masked(exc, mask) from None
             except (httpx.HTTPError, TimeoutError) as exc:
@@ -564,12 +564,18 @@ class AsyncTransport(_Http):
             await anyio.sleep(wait)
             attempt += 1
 
-    async def _exchange(self, body: bytes, stage: _Stage) -> tuple[int, bytes]:
+    async def _exchange(
+        self, body: bytes, ends: float, stage: _Stage
+    ) -> tuple[int, bytes]:
+        # The time left, as httpx's timeout of every step: the deadline governs,
+        # also over the shorter timeouts of a caller's own client (as in ``Transport``).
+        left = max(ends - time.monotonic(), 0.001)
         async with self._client.stream(
             "POST",
             self.url,
             content=body,
             headers=self._request_headers(),
+            timeout=left,
             follow_redirects=False,
             extensions={"trace": stage.asee},
         ) as response:
