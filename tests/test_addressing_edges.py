@@ -1,4 +1,4 @@
-"""Addressing's edges: domains, addresses, lookups and routes (``runtime/addressing.py``, issue 18).
+"""Addressing's edges: domains, addresses, lookups and routes (``runtime/engine/addressing.py``, issue 18).
 
 The pure part of mail by domain and address: how a domain is written for
 Plesk, what is an address, which names still need a lookup, how a lookup's
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from plesk_mail.runtime.addressing import (
+from plesk_mail.runtime.base.errors import ResponseError, ValidationError
+from plesk_mail.runtime.engine.addressing import (
     Address,
     Lookup,
     UnknownSiteError,
@@ -29,7 +30,6 @@ from plesk_mail.runtime.addressing import (
     split_address,
     wanted,
 )
-from plesk_mail.runtime.errors import ResponseError, ValidationError
 
 from tests.support.corpus import assert_clean_exception
 

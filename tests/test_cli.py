@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from plesk_mail.cli import COMMANDS, main
-from plesk_mail.runtime.cli import Command, Option
+from plesk_mail.runtime.cli.main import Command, Option
 
 from tests.emulator.fixtures import SITE_ID, cli_env
 from tests.emulator.server import Emulator

@@ -13,7 +13,7 @@ from typing import Any
 
 import plesk_mail
 import pytest
-from plesk_mail.runtime.client import Results
+from plesk_mail.runtime.engine.results import Results
 
 from tests.emulator.fixtures import SITE_ID, connect_to
 from tests.emulator.server import Emulator

@@ -19,7 +19,7 @@ from typing import Any
 
 import plesk_mail
 import pytest
-from plesk_mail.runtime.transport import TRACE
+from plesk_mail.runtime.transport.http import TRACE
 
 from tests.emulator.fixtures import PINNED, SITE_ID, connect_to
 from tests.emulator.server import Emulator, RawAnswer

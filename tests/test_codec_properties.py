@@ -544,7 +544,7 @@ class TestFoundBugs:
 
     def test_validation_refuses_what_the_xsd_refuses(self) -> None:
         from plesk_mail import codec
-        from plesk_mail.runtime.errors import ValidationError
+        from plesk_mail.runtime.base.errors import ValidationError
 
         m = generated_module(LATEST)
         account = m.NewMailAccount(

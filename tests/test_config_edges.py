@@ -1,4 +1,4 @@
-"""The config file's edges: what ``runtime/config.py`` reads, refuses and says (issue 18).
+"""The config file's edges: what ``runtime/fleet/config.py`` reads, refuses and says (issue 18).
 
 Named servers, groups and defaults; every value checked as the options are,
 just inside and just outside its range; where a secret comes from and how it
@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from plesk_mail.runtime import config
-from plesk_mail.runtime.config import Server, load, program_of
-from plesk_mail.runtime.errors import ConfigurationError
+from plesk_mail.runtime.base.errors import ConfigurationError
+from plesk_mail.runtime.fleet import config, credential_commands
+from plesk_mail.runtime.fleet.config import Server, load, program_of
 
 from tests.support.corpus import assert_clean_exception
 
@@ -398,7 +398,7 @@ def test_a_command_that_never_answers_is_given_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Catches a credential command that holds a call forever (its time limit ignored)."""
-    monkeypatch.setattr(config, "COMMAND_TIMEOUT", 0.3)
+    monkeypatch.setattr(credential_commands, "COMMAND_TIMEOUT", 0.3)
     slow = f"{PY} -c 'import time; time.sleep(30)'"
     server = Server(
         "web", "h", secret_source=("password_command", slow), origin=Path("c.toml")

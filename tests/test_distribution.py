@@ -130,7 +130,7 @@ def test_wheel_carries_license_classifiers_and_types(dist: Path) -> None:
     names, metadata = _wheel_metadata(wheel)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "plesk_mail/py.typed" in names
-    assert "plesk_mail/runtime/client.py" in names
+    assert "plesk_mail/runtime/engine/client.py" in names
     assert metadata["License-Expression"] == "MIT"
     assert "Typing :: Typed" in metadata.get_all("Classifier", [])
     assert metadata["Description-Content-Type"] == "text/markdown"

@@ -1,6 +1,6 @@
 """The client engine's edges, both clients, against the emulator in this process.
 
-What ``runtime/client.py`` and ``runtime/aio.py`` decide besides moving bytes:
+What ``runtime/engine/client.py`` and ``runtime/engine/aio.py`` decide besides moving bytes:
 results and their errors, pending answers and batches, how items are packed
 into packets and results matched back to them, what ``.progress`` says when
 a packet fails, sites by name and accounts by address, answers in another
@@ -21,8 +21,9 @@ from typing import Any
 import plesk_mail
 import pytest
 from lxml import etree
-from plesk_mail.runtime.addressing import UnknownSiteError
-from plesk_mail.runtime.client import CallProgress, reached_server
+from plesk_mail.runtime.base.errors import CallProgress
+from plesk_mail.runtime.engine.addressing import UnknownSiteError
+from plesk_mail.runtime.engine.calls import reached_server
 
 from tests.emulator.fixtures import PINNED, SITE_ID, new_emulator
 from tests.emulator.server import Emulator, RawAnswer
@@ -91,7 +92,7 @@ def test_results_say_which_items_failed_and_raise_them_all(
 
 def test_an_empty_results_list_is_ok() -> None:
     """Catches ``ok`` computed as "some item ok" (false for no items)."""
-    from plesk_mail.runtime.client import Results
+    from plesk_mail.runtime.engine.results import Results
 
     assert Results().ok is True
     assert Results().failed == []
@@ -244,7 +245,7 @@ def test_a_read_only_batch_is_labelled_and_retried_as_reading(
     server: Emulator, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Catches a packet of reads and a write marked read-only (it would be retried)."""
-    from plesk_mail.runtime.retry import Retry
+    from plesk_mail.runtime.transport.retry import Retry
 
     caplog.set_level(logging.DEBUG, logger="plesk_mail")
     server.scripted += [RawAnswer(b"", 503), None, RawAnswer(b"", 503)]
@@ -888,6 +889,6 @@ def test_negotiation_is_labelled_in_the_log(
 
 def test_an_empty_results_list_names_no_operation() -> None:
     """Catches a default operation name on results made without one."""
-    from plesk_mail.runtime.client import Results
+    from plesk_mail.runtime.engine.results import Results
 
     assert Results().operation == ""

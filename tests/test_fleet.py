@@ -342,7 +342,7 @@ def test_config_problems_are_one_line(
 def test_config_location_honours_xdg_and_the_override(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plesk_mail.runtime.config import default_path
+    from plesk_mail.runtime.fleet.config import default_path
 
     monkeypatch.delenv("PLESK_MAIL_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))

@@ -1,4 +1,4 @@
-"""The fleet's edges: what ``runtime/fleet.py`` reports for each server (issue 18).
+"""The fleet's edges: what ``runtime/fleet/servers.py`` reports for each server (issue 18).
 
 Outcomes of servers that answered, failed before the call, failed during it,
 or raised something unexpected; how many run at once; calls routed to where
@@ -22,9 +22,9 @@ from typing import Any
 import httpx
 import plesk_mail
 import pytest
-from plesk_mail.runtime.config import Server
-from plesk_mail.runtime.errors import StoppedError, Terminated
-from plesk_mail.runtime.fleet import Outcome, stoppable
+from plesk_mail.runtime.base.errors import StoppedError, Terminated
+from plesk_mail.runtime.fleet.config import Server
+from plesk_mail.runtime.fleet.servers import Outcome, stoppable
 
 from tests.emulator.fixtures import SITE_ID, new_emulator
 from tests.emulator.server import RawAnswer

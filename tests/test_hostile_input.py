@@ -25,7 +25,7 @@ import plesk_mail
 import pytest
 from click.testing import CliRunner, Result
 from plesk_mail.cli import main as plesk_mail_main
-from plesk_mail.runtime.transport import TRACE
+from plesk_mail.runtime.transport.http import TRACE
 from plesk_mailgen.schemalock import SCHEMA_ROOT_ENV, verified_lock
 
 from tests.emulator.fixtures import PINNED, SITE_ID, cli_env, connect_to, new_emulator

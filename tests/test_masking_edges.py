@@ -1,4 +1,4 @@
-"""The masker's edges: what ``runtime/masking.py`` hides, how, and what it leaves (issue 18).
+"""The masker's edges: what ``runtime/base/masking.py`` hides, how, and what it leaves (issue 18).
 
 The rule (README, "Secrets: masking is presentation"): a secret of at least
 ``MIN_IN_PLACE`` characters is replaced by ``***`` where it stands, in every
@@ -14,8 +14,8 @@ import dataclasses
 import logging
 
 import pytest
-from plesk_mail.runtime import masking
-from plesk_mail.runtime.masking import (
+from plesk_mail.runtime.base import masking
+from plesk_mail.runtime.base.masking import (
     MASK,
     MIN_IN_PLACE,
     NO_SECRETS,

@@ -12,12 +12,12 @@ import typing
 
 import pytest
 from plesk_mail.codec import decode_response
-from plesk_mail.runtime.envelope import SystemResult
-from plesk_mail.runtime.errors import (
+from plesk_mail.runtime.base.errors import (
     ResponseError,
     UnexpectedElementError,
     ValidationError,
 )
+from plesk_mail.runtime.engine.envelope import SystemResult
 
 from tests.support.protocols import VERSIONS, generated_module
 from tests.support.xsd import assert_valid

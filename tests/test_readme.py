@@ -292,7 +292,7 @@ def three_servers(tls: TestTLS, tmp_path: Path) -> Iterator[tuple[ManyServers, P
 
 
 def test_readme_config_example_is_a_valid_config(tmp_path: Path) -> None:
-    from plesk_mail.runtime.config import load
+    from plesk_mail.runtime.fleet.config import load
 
     text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     match = re.search(r"```toml\n(.*?)```", text, re.S)

@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from lxml import etree
 from plesk_mail import codec
 from plesk_mail.cli import main
-from plesk_mail.runtime.masking import escaped_forms
-from plesk_mail.runtime.negotiate import server_protocols
-from plesk_mail.runtime.recording import MARKER, Recorder, scrub
+from plesk_mail.runtime.base.masking import escaped_forms
+from plesk_mail.runtime.engine.negotiate import server_protocols
+from plesk_mail.runtime.transport.recording import MARKER, Recorder, scrub
 
 from tests.emulator import protos
 from tests.emulator.fixtures import cli_env, new_emulator

@@ -12,9 +12,9 @@ import enum
 from dataclasses import dataclass, field
 
 import pytest
-from plesk_mailgen.runtime.checks import FieldRule, Rules, check
-from plesk_mailgen.runtime.errors import ValidationError
-from plesk_mailgen.runtime.protocols import Conflict, availability
+from plesk_mailgen.runtime.base.errors import ValidationError
+from plesk_mailgen.runtime.base.protocols import Conflict, availability
+from plesk_mailgen.runtime.engine.checks import FieldRule, Rules, check
 
 VERSIONS = ("1.0", "2.0", "3.0")
 NEWER = frozenset({"2.0", "3.0"})

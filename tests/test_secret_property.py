@@ -9,7 +9,7 @@ data that contains it:
   in any form a server may echo it in (HTML-escaped the ways PHP and Python
   do, as character references, URL-encoded, JSON-escaped).
 
-The forms are written here, independently of ``runtime/masking.py``, so a
+The forms are written here, independently of ``runtime/base/masking.py``, so a
 form the runtime forgets fails this test. The server is an
 ``httpx.MockTransport``: no network, so Hypothesis can draw many examples.
 """
@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plesk_mail.codec import encode_response
-from plesk_mail.runtime.transport import TRACE
+from plesk_mail.runtime.transport.http import TRACE
 
 LATEST = plesk_mail.PROTOCOL_VERSIONS[-1]
 ENVELOPE = (
@@ -230,7 +230,7 @@ def test_the_property_sees_a_masker_that_does_nothing(
     secret: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The property can fail: with masking switched off, the secret shows."""
-    from plesk_mail.runtime import masking
+    from plesk_mail.runtime.base import masking
 
     monkeypatch.setattr(masking.Masker, "text", lambda self, text: text)
     with pytest.raises(AssertionError, match="shows in"):

@@ -12,7 +12,7 @@ import ssl
 import httpx
 import plesk_mail
 import pytest
-from plesk_mail.runtime.retry import Retry
+from plesk_mail.runtime.transport.retry import Retry
 
 from tests.emulator.fixtures import SITE_ID, connect_to
 from tests.emulator.server import Emulator, RawAnswer

@@ -1,4 +1,4 @@
-"""The transport's edges: what ``runtime/transport.py``, ``deadline.py`` and ``retry.py``
+"""The transport's edges: what ``runtime/transport/http.py``, ``deadline.py`` and ``retry.py``
 decide about one exchange (issue 18).
 
 Limits at their edge (a response exactly at ``max_response_size`` and one byte
@@ -25,16 +25,17 @@ import httpx
 import plesk_mail
 import pytest
 import trustme
-from plesk_mail.runtime import deadline, retry, transport
-from plesk_mail.runtime.credentials import Credentials
-from plesk_mail.runtime.errors import ErrorCode
-from plesk_mail.runtime.retry import NO_RETRY, Retry
-from plesk_mail.runtime.transport import (
+from plesk_mail.runtime.base.errors import ErrorCode
+from plesk_mail.runtime.transport import deadline, retry
+from plesk_mail.runtime.transport import http as transport
+from plesk_mail.runtime.transport.credentials import Credentials
+from plesk_mail.runtime.transport.http import (
     AsyncTransport,
     Transport,
     mask_secrets,
     ssl_context,
 )
+from plesk_mail.runtime.transport.retry import NO_RETRY, Retry
 
 from tests.support.both import KINDS
 from tests.support.corpus import assert_clean_exception

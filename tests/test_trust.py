@@ -25,9 +25,9 @@ import plesk_mail
 import pytest
 from click.testing import CliRunner, Result
 from plesk_mail.cli import main
-from plesk_mail.runtime.config import load
-from plesk_mail.runtime.envelope import SystemResult
-from plesk_mail.runtime.transport import TRACE
+from plesk_mail.runtime.engine.envelope import SystemResult
+from plesk_mail.runtime.fleet.config import load
+from plesk_mail.runtime.transport.http import TRACE
 
 from tests.emulator.fixtures import SITE_ID, cli_env, connect_to, new_emulator
 from tests.emulator.server import Emulator, RawAnswer
@@ -1128,7 +1128,7 @@ def test_ctrl_c_at_a_prompt_says_nothing_was_sent(
 ) -> None:
     """review 15: click's "Aborted!" and exit 1 at an interrupted prompt."""
     import click
-    from plesk_mail.runtime import cli_run
+    from plesk_mail.runtime.cli import connection
 
     def interrupted(settings: Any) -> str:  # what click.prompt does on Ctrl-C
         try:
@@ -1136,7 +1136,7 @@ def test_ctrl_c_at_a_prompt_says_nothing_was_sent(
         except KeyboardInterrupt:
             raise click.exceptions.Abort() from None
 
-    monkeypatch.setattr(cli_run, "password_of", interrupted)
+    monkeypatch.setattr(connection, "password_of", interrupted)
     result = cli(emulator, tls, "enable", "--site-id", "1", env={"PLESK_PASSWORD": ""})
     assert_clean_exit(result, 130, "interrupted; nothing was sent")
     assert not emulator.exchanges

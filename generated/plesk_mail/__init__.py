@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Final
 
-from .runtime.retry import Retry
-from .runtime.signatures import arguments, same_parameters
+from .runtime.transport.retry import Retry
+from .runtime.base.signatures import arguments, same_parameters
 
 if TYPE_CHECKING:
     import httpx
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
     from .client import AsyncBatch, AsyncMailClient, Batch, MailClient
     from .models import *  # noqa: F403  (every model class, enum and alias)
     from .versions import LATEST_PROTOCOL, PLESK_RELEASES, PROTOCOL_VERSIONS
-    from .runtime.client import Pending, Results
-    from .runtime.config import Server
-    from .runtime.errors import (
+    from .runtime.engine.results import Pending, Results
+    from .runtime.fleet.config import Server
+    from .runtime.base.errors import (
         AuthenticationError,
         ClientClosedError,
         ConfigurationError,
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
         UnknownProtocolError,
         ValidationError,
     )
-    from .runtime.fleet import Outcome
+    from .runtime.fleet.servers import Outcome
 
 _MODELS = [
     "Antivirus",
@@ -162,7 +162,7 @@ DEFAULT_RETRY: Final = Retry()
 DEFAULT_PARALLEL: Final = 64
 _LAZY = {
     **dict.fromkeys(_MODELS, "models"),
-    **dict.fromkeys(_ERRORS, "runtime.errors"),
+    **dict.fromkeys(_ERRORS, "runtime.base.errors"),
     "LATEST_PROTOCOL": "versions",
     "PLESK_RELEASES": "versions",
     "PROTOCOL_VERSIONS": "versions",
@@ -172,10 +172,10 @@ _LAZY = {
     "AsyncBatch": "client",
     "Fleet": "_fleet",
     "AsyncFleet": "_fleet",
-    "Results": "runtime.client",
-    "Pending": "runtime.client",
-    "Outcome": "runtime.fleet",
-    "Server": "runtime.config",
+    "Results": "runtime.engine.results",
+    "Pending": "runtime.engine.results",
+    "Outcome": "runtime.fleet.servers",
+    "Server": "runtime.fleet.config",
 }
 
 
@@ -230,10 +230,10 @@ def connect(
     own ``httpx.Client`` (proxies, TLS, event hooks), which is then not closed.
     ``record`` is a folder to write each request and answer into, numbered,
     with the login secrets and account passwords replaced by ``***``
-    (``plesk_mail.runtime.recording``).
+    (``plesk_mail.runtime.transport.recording``).
     """
     from .client import MailClient
-    from .runtime.connecting import open_sync
+    from .runtime.fleet.connecting import open_sync
 
     return open_sync(MailClient, dict(locals()), __version__)
 
@@ -246,7 +246,7 @@ def connect_async(*args: Any, **kwargs: Any) -> AsyncMailClient:
     ``http_client`` is then an ``httpx.AsyncClient``.
     """
     from .client import AsyncMailClient
-    from .runtime.connecting import open_async
+    from .runtime.fleet.connecting import open_async
 
     return open_async(AsyncMailClient, arguments(connect, args, kwargs), __version__)
 

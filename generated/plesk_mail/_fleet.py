@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from . import connect_async
 from .client import CODEC, MailClient
-from .runtime.fleet import AsyncFleetBase, FleetBase, async_fleet_call, fleet_call
+from .runtime.fleet.servers import (
+    AsyncFleetBase,
+    FleetBase,
+    async_fleet_call,
+    fleet_call,
+)
 
 
 class Fleet(FleetBase):

@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from . import AUTO, connect, connect_async, fleet, versions
-from .runtime.cli import App, Command, Option, make_main
+from .runtime.cli.main import App, Command, Option, make_main
 
 
 def _models() -> ModuleType:

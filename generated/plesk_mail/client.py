@@ -20,19 +20,11 @@ from typing import Any
 from . import rules
 from .codec import decode_response, encode_request
 from .models import *  # noqa: F403
-from .runtime.aio import AsyncBaseBatch, AsyncBaseClient, asynchronous
-from .runtime.addressing import NO_SITE, Address, Lookup, Named
-from .runtime.client import (
-    BaseBatch,
-    BaseClient,
-    Codec,
-    Collector,
-    Everything,
-    LookupResults,
-    OperationSpec,
-    Results,
-    deferred,
-)
+from .runtime.engine.aio import AsyncBaseBatch, AsyncBaseClient, asynchronous
+from .runtime.engine.addressing import NO_SITE, Address, Lookup, Named
+from .runtime.engine.calls import Codec, Everything, OperationSpec
+from .runtime.engine.client import BaseBatch, BaseClient, Collector, deferred
+from .runtime.engine.results import LookupResults, Results
 
 
 class CreateResults(Results[CreateResult]):

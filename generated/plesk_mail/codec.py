@@ -20,11 +20,11 @@ from lxml import etree
 from .models import *  # noqa: F403
 from .rules import RULES
 from .versions import LATEST_PROTOCOL, PROTOCOL_VERSIONS
-from .runtime import envelope
-from .runtime import xml as rt
-from .runtime.checks import check
-from .runtime.errors import ResponseError, ValidationError
-from .runtime.protocols import availability
+from .runtime.engine import envelope
+from .runtime.base import xml as rt
+from .runtime.engine.checks import check
+from .runtime.base.errors import ResponseError, ValidationError
+from .runtime.base.protocols import availability
 
 SubElement = etree.SubElement
 _collapse = rt.collapse

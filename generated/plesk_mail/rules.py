@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import models as _models
 from .models import *  # noqa: F403
-from .runtime.checks import FieldRule, Rules
+from .runtime.engine.checks import FieldRule, Rules
 from .versions import (
     PROTOCOL_VERSIONS,
     UNTIL_1_6_6_0,

@@ -13,7 +13,7 @@ from typing import Literal
 from .errors import GeneratorError
 from .model import Api, ByName, Field, Operation, Versions
 from .naming import Overrides, snake
-from .runtime.protocols import availability
+from .runtime.base.protocols import availability
 
 OptionKind = Literal["text", "int", "size", "bool", "flag", "enum", "date"]
 Target = Literal["request", "item"]

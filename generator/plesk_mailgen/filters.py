@@ -15,7 +15,7 @@ from .errors import GeneratorError
 from .matrix import Row
 from .model import Api, ByName, Field, FieldType, Operation
 from .naming import snake
-from .runtime.protocols import availability as said_availability
+from .runtime.base.protocols import availability as said_availability
 
 _PY_SCALARS = {
     "str": "str",

@@ -88,12 +88,11 @@ def exports(api: Api) -> list[str]:
 
 def runtime_files() -> dict[str, str]:
     """The runtime modules, copied verbatim with a header naming their source."""
-    folder = resources.files("plesk_mailgen") / "runtime"
+    root = Path(str(resources.files("plesk_mailgen") / "runtime"))
     return {
-        f"{PACKAGE}/runtime/{item.name}": RUNTIME_HEADER.format(name=item.name)
-        + item.read_text(encoding="utf-8")
-        for item in sorted(folder.iterdir(), key=lambda i: i.name)
-        if item.name.endswith(".py")
+        f"{PACKAGE}/runtime/{name}": RUNTIME_HEADER.format(name=name)
+        + (root / name).read_text(encoding="utf-8")
+        for name in sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
     }
 
 

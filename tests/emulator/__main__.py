@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             latency=args.latency_ms / 1000,
             protos=args.protos,
             versions=args.protos,
+            **({"plesk_version": args.plesk_version} if args.plesk_version else {}),
         )
     except (UnknownParent, SiteNameTaken) as exc:
         return _bad_site(exc)

@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lxml import etree
-from plesk_mail.runtime.errors import PleskError
+from plesk_mail.runtime.base.errors import PleskError
 
 from . import dispatch
 from . import protos as get_protos

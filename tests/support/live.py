@@ -115,8 +115,8 @@ class Sandbox:
 def open_sandbox(client: Any, site_name: str, force: bool) -> Sandbox:
     """Find the sandbox site, clear an earlier run's accounts, refuse others."""
     import plesk_mail
-    from plesk_mail.runtime.negotiate import server_protocols
-    from plesk_mail.runtime.protocols import version_key
+    from plesk_mail.runtime.base.protocols import version_key
+    from plesk_mail.runtime.engine.negotiate import server_protocols
 
     spoken = set(server_protocols(client.transport))
     protocols = tuple(

@@ -79,7 +79,7 @@ def run(client: Any, site_id: int, site_name: str) -> list[Any]:
 
 def scrubbed(secrets: tuple[str, ...]) -> Callable[[bytes], bytes]:
     """How the recorder writes a request of a client with these login secrets."""
-    from plesk_mail.runtime.recording import request_secrets, scrub
+    from plesk_mail.runtime.transport.recording import request_secrets, scrub
 
     def clean(body: bytes) -> bytes:
         found = scrub(body, [*secrets, *request_secrets(body)])

@@ -15,10 +15,10 @@ from ..codec import encode_request as _encode_request
 from ..codec import encode_response as _encode_response
 from ..models import *  # noqa: F403  (the version-neutral models)
 from ..rules import RULES as _RULES
-from ..runtime.checks import answer_conflict as _answer_conflict
-from ..runtime.client import unexpected_answer as _unexpected_answer
-from ..runtime.envelope import SystemResult as SystemResult
-from ..runtime.xml import DEFAULT_MAX_SIZE as _DEFAULT_MAX_SIZE
+from ..runtime.engine.checks import answer_conflict as _answer_conflict
+from ..runtime.engine.answers import unexpected_answer as _unexpected_answer
+from ..runtime.engine.envelope import SystemResult as SystemResult
+from ..runtime.base.xml import DEFAULT_MAX_SIZE as _DEFAULT_MAX_SIZE
 
 PROTOCOL_VERSION: Final = "1.6.8.0"
 connect = functools.partial(_connect, protocol=PROTOCOL_VERSION)
