@@ -154,15 +154,36 @@ FLEET_CONFIG = tuple(
     )
 )
 GROUPS = (
-    Group("engine", (f"{RT}/client.py", f"{RT}/aio.py"), ENGINE_TESTS),
+    Group(
+        "engine",
+        (
+            *(
+                f"{RT}/engine/{name}.py"
+                for name in (
+                    "client",
+                    "aio",
+                    "calls",
+                    "results",
+                    "answers",
+                    "packing",
+                    "sites",
+                )
+            ),
+        ),
+        ENGINE_TESTS,
+    ),
     Group(
         "transport",
-        (f"{RT}/transport.py", f"{RT}/deadline.py", f"{RT}/retry.py"),
+        (
+            f"{RT}/transport/http.py",
+            f"{RT}/transport/deadline.py",
+            f"{RT}/transport/retry.py",
+        ),
         TRANSPORT_TESTS,
     ),
     Group(
         "config",
-        (f"{RT}/config.py",),
+        (f"{RT}/fleet/config.py", f"{RT}/fleet/credential_commands.py"),
         (
             "tests/test_config_edges.py",
             "tests/test_guards.py::test_a_file_holding_a_secret_is_for_its_owner_only",
@@ -179,7 +200,7 @@ GROUPS = (
     ),
     Group(
         "fleet",
-        (f"{RT}/fleet.py",),
+        (f"{RT}/fleet/servers.py", f"{RT}/fleet/routing.py"),
         (
             "tests/test_fleet_edges.py",
             "tests/test_guards.py::test_a_fleets_exit_code_counts_failed_servers",
@@ -201,7 +222,7 @@ GROUPS = (
     ),
     Group(
         "masking",
-        (f"{RT}/masking.py",),
+        (f"{RT}/base/masking.py",),
         (
             "tests/test_masking_edges.py",
             "tests/test_secret_property.py",
@@ -224,7 +245,7 @@ GROUPS = (
     ),
     Group(
         "addressing",
-        (f"{RT}/addressing.py",),
+        (f"{RT}/engine/addressing.py",),
         (
             "tests/test_addressing_edges.py",
             "tests/test_addressing.py",
