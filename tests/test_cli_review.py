@@ -429,3 +429,40 @@ def test_the_table_has_the_csvs_columns_in_the_csvs_order(fleet: Fleet) -> None:
     header = csv_out.stdout.splitlines()[0].split(",")
     shown = table.stdout.splitlines()[0].split()
     assert shown == [c for c in header if c in shown]
+
+
+# -- 7. an export by address reads back ----------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["--server=old", "--servers=all"])
+def test_an_export_by_address_names_each_account_whole_and_reads_back(
+    fleet: Fleet, where: str
+) -> None:
+    """Rows of ``get-info info@a info@b`` named ``info`` twice: no domain, no way back."""
+    fleet.servers["old"].store.add_account(1, Account(name="info"))
+    fleet.servers["old"].store.add_account(1, Account(name="post"))
+    exported = fleet.cli(
+        where, "get-info", "info@alpha.example", "post@alpha.example", "--mailbox",
+        "--format", "csv", "--fields", "address,mailbox-enabled,mailbox-quota",
+    )  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    lines = exported.stdout.splitlines()
+    assert lines[0] == "address,mailbox-enabled,mailbox-quota"
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        "info@alpha.example",
+        "post@alpha.example",
+    ]
+    edited = fleet.file("back.csv", "\n".join(lines).replace(",-1", ",1G") + "\n")
+    applied = fleet.cli(where, "update-set", "--from-file", edited)
+    assert applied.exit_code == 0, applied.output
+    stored = fleet.servers["old"].store.accounts(1)
+    assert {stored[n].quota for n in ("info", "post")} == {1 << 30}
+
+
+def test_a_file_that_names_no_site_is_refused_before_sending(fleet: Fleet) -> None:
+    """It reached the client's wording ("is no address ...") as a server failure, exit 3."""
+    rows = fleet.file("n.csv", "name,mailbox-quota\ninfo,1G\n")
+    for where in ("--server=old", "--servers=all"):
+        result = fleet.cli(where, "update-set", "--from-file", rows)
+        assert_clean_exit(result, 2, "name no site", "--site-id", "address column")
+    assert fleet.sent() == 0

@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "892eba3632044311184eaa32ae4e29862ba24a165a1e3410629b87f0d5c9bc87"
+INPUTS_FINGERPRINT = "8f4e72e2d25f154bd06d823648f00f8f063fab6bf093aa038c14492159cb3216"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -80,19 +80,19 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/complete.py": "69d51f9cad31c3ab6d0e3a46fb193801245173467bdc1429964d4186107189da",
     "plesk_mail/runtime/cli/connection.py": "ce22e01a6bf6851661923606a49c159a1e092a338d39fda42244b101b3110afc",
     "plesk_mail/runtime/cli/dryrun.py": "770a7ce7672012f093002eb8e9d186d6117076a02d35ce0d837ffdaa2e48539f",
-    "plesk_mail/runtime/cli/filejob.py": "46c7d2da94736e5839a6722a15cc517a6024ae0c72e83a437dac73048820c59f",
-    "plesk_mail/runtime/cli/fleet.py": "91675667121e2c1ab43b664351cd1f04bb35fc2f04fb1a3a3f98579f526eceb5",
+    "plesk_mail/runtime/cli/filejob.py": "27bfdded694194e2a612e901ba0df2f9af58e156603d677261ab2323487a3f52",
+    "plesk_mail/runtime/cli/fleet.py": "79f90413333536ed0bc33c3f0ec75970ae6196783bb42c8aca9eea69f798df69",
     "plesk_mail/runtime/cli/ledger.py": "07528105ee9b22b389c9e272edbe7c77857d32040f31aaa0b9eb11747676f5fb",
     "plesk_mail/runtime/cli/main.py": "8cb81a889bca93c2fc0e62776280c0a45dcb9df4b08f368c9f0da36d2d7eca51",
     "plesk_mail/runtime/cli/options.py": "03270bb58af13ef88dd626139e52972edcdcea02b3609703d6ce5f9e32a9d3dd",
-    "plesk_mail/runtime/cli/output.py": "93e0f50a53aa9f29fb31ac3eee57915f1ede0a5acbf48005af8dcdec08296b89",
+    "plesk_mail/runtime/cli/output.py": "4b3976bef07b47ae474d01a1edf051dda1b6acef32de4f02891abe219de0521f",
     "plesk_mail/runtime/cli/rows.py": "849bd71ab6110b513e194b2a8992e91259b36ac72c7bf8dfa5427a5a8398a5a9",
-    "plesk_mail/runtime/cli/run.py": "e83976d9ce86863b1e3e53eedef71b30b26b5287bac94f82d2b0221ba346b880",
+    "plesk_mail/runtime/cli/run.py": "f55ba33f1750b1ec05cfe759e1eb4e47b754d4202e8e4193bc6ffd3f289e477d",
     "plesk_mail/runtime/cli/servers.py": "7c945ac763780e8a1651c4bb22a00bf2dad33aeece46c56ab1684276e128df9e",
-    "plesk_mail/runtime/cli/shape.py": "d64a4ef04cdd9eeb7976980287dff3306d65c7dc29f4d791778579b4d6d8e4dc",
+    "plesk_mail/runtime/cli/shape.py": "10b6ac62ee0184649a10eae13233c918035802e68e37f46fcd2d8a8a34ab41a8",
     "plesk_mail/runtime/cli/sites.py": "36c727ce21ba4fc47771b4ec267a5c75fb143ad2a74a6cd8b284988192de5483",
     "plesk_mail/runtime/cli/start.py": "d9fbf0ef6a4383a3ddde087a7bbdcbd0e29cb1cd4bde3d0c22a91f58db736adf",
-    "plesk_mail/runtime/cli/values.py": "04b67f9c365f716ce1b4d187b199aa32fcabddde5bdea97295bafd33703696f0",
+    "plesk_mail/runtime/cli/values.py": "d22b860907a8a78c467227c5e800fb7fcb79cac676cfc3f7c3b59b44b890a1dc",
     "plesk_mail/runtime/engine/__init__.py": "433a141c19963adf9138050a79a60f1c3aa7100b924db8f8854c1a9fd72d1c6a",
     "plesk_mail/runtime/engine/addressing.py": "a1c53b8e19ccf19a54e9bf195119a6c6c038689119309500ad8a003239d2599e",
     "plesk_mail/runtime/engine/aio.py": "81ddf71f773fa9d85e4b6e5d6bf7221c38977ec044b2ea3c51c1280267b89f9f",

@@ -26,6 +26,9 @@ SERVER = "server"
 """The lead column of a fleet's output; in a file, the server a row goes to."""
 ROW = "row"
 """The lead column of a run from a file: the row's line."""
+ADDRESS = "address"
+"""The column that names an account with its domain (``info@example.com``): read
+from a file, and written for a command given addresses, so its output reads back."""
 
 
 def result_columns(
@@ -57,6 +60,7 @@ class Shape:
         *,
         bulk: bool = False,
         servers: bool = False,
+        addresses: bool = False,
     ) -> None:
         self.names: dict[str, str] = {}
         """Dotted result path -> column name."""
@@ -70,6 +74,7 @@ class Shape:
                 continue
             self.names[dotted] = inputs.get(path[1:]) or inputs.get(path) or dotted
         lead = ([SERVER] if servers else []) + ([ROW] if bulk else [])
+        lead += [ADDRESS] if addresses else []
         self.columns = lead + list(self.names.values())
 
     def row(self, record: Mapping[str, Any], typed: bool) -> dict[str, Any]:

@@ -36,9 +36,8 @@ from .ledger import (
 )
 from .output import Output
 from .rows import ERROR, Rows
-from .shape import SERVER, Shape
+from .shape import ADDRESS, SERVER, Shape
 from .values import (
-    ADDRESS,
     check_versions,
     item_of,
     option_problem,
@@ -46,10 +45,12 @@ from .values import (
 )
 
 
-def shape_of(command: Command, app: App, bulk: bool, servers: bool) -> Shape:
+def shape_of(
+    command: Command, app: App, bulk: bool, servers: bool, addresses: bool = False
+) -> Shape:
     """The columns of the command's output (the same in every format)."""
     result = getattr(app.models, command.result_class) if command.result_class else None
-    return Shape(result, app.inputs, bulk=bulk, servers=servers)
+    return Shape(result, app.inputs, bulk=bulk, servers=servers, addresses=addresses)
 
 
 def all_rows(
@@ -129,6 +130,8 @@ class FileJob:
         """The servers of ``--servers``, for a file whose rows name theirs."""
         self.targets: dict[int, str] = {}
         """File row -> the server its ``server`` cell names (fleets only)."""
+        self.addresses: tuple[str, ...] = ()
+        """The accounts named by address as arguments: a column of the output."""
 
     def has(self, cls: type, name: str) -> bool:
         return self.app.supports(self.settings.protocol, cls, name)
@@ -155,7 +158,13 @@ class FileJob:
                     command=self.command.name,
                     protocol=self.settings.protocol,
                     fields=self.settings.fields,
-                    shape=shape_of(self.command, self.app, rows is not None, False),
+                    shape=shape_of(
+                        self.command,
+                        self.app,
+                        rows is not None,
+                        False,
+                        bool(self.addresses),
+                    ),
                     quiet=self.settings.quiet,
                     mask=client.mask,
                     already_done=self.already_done,
@@ -183,7 +192,7 @@ class FileJob:
         except PleskError as exc:
             return self._stop(exc, bulk=False)
         answers = self.answers
-        self.out.results(answers, None, self.has)
+        self.out.results(answers, None, self.has, self.addresses)
         self.out.finish()
         return EXIT_ITEMS_FAILED if self.out.failed else EXIT_OK
 

@@ -41,6 +41,7 @@ from .output import (
     plain,
     table,
 )
+from .shape import ADDRESS
 
 if TYPE_CHECKING:  # asyncio and the config are loaded by the commands that use them
     pass
@@ -59,6 +60,7 @@ def run_fleet(
     rows: list[tuple[int, Any]] | None = None,
     targets: dict[int, str] | None = None,
     refused: Sequence[dict[str, Any]] = (),
+    addresses: Sequence[str] = (),
 ) -> int:
     """Run one command on every selected server; print per server; the exit code.
 
@@ -100,8 +102,17 @@ def run_fleet(
         settings.accounted = True
         if numbers is None:
             numbers = _row_numbers(command, kwargs, rows, fleet.last_plan, outcomes)
+        named = _addressed(addresses, fleet.last_plan, outcomes)
         return _report(
-            settings, command, app, outcomes, stop, already_done, numbers, refused
+            settings,
+            command,
+            app,
+            outcomes,
+            stop,
+            already_done,
+            numbers,
+            refused,
+            named,
         )
 
 
@@ -132,11 +143,13 @@ def _report(
     already_done: int | None,
     numbers: dict[str, list[int]] | None = None,
     refused: Sequence[dict[str, Any]] = (),
+    named: dict[str, list[str]] | None = None,
 ) -> int:
     records = []
     for name, outcome in outcomes.items():
         rows = (numbers or {}).get(name, [])
-        record = _record(command, app, name, outcome, already_done, rows)
+        addresses = (named or {}).get(name, [])
+        record = _record(command, app, name, outcome, already_done, rows, addresses)
         records.append(record)
         if outcome.error is not None:
             said = _ledger_line(command, record["applied"], outcome.error, rows)
@@ -166,6 +179,7 @@ def _record(
     outcome: Any,
     already_done: int | None,
     rows: list[int],
+    addresses: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One server's part of the report: its results, or its error."""
 
@@ -179,6 +193,8 @@ def _record(
         result = plain(answer, has, _mask_of(outcome))
         if already_there(answer, already_done):
             result["status"] = "exists"
+        if index < len(addresses):
+            result = {ADDRESS: addresses[index], **result}
         if index < len(rows):
             result = {"row": rows[index], **result}
         results.append(result)
@@ -232,6 +248,23 @@ def _row_numbers(
             if split_address(str(item_name(item, address)))[1] in hosted
         ]
     return found
+
+
+def _addressed(
+    addresses: Sequence[str], plan: Any, outcomes: dict[str, Any]
+) -> dict[str, list[str]] | None:
+    """The addresses each server answered for, in its order (each went where
+    its domain is), so every result row names its account whole."""
+    if not addresses:
+        return None
+    if plan is None:
+        return {name: list(addresses) for name in outcomes}
+    from ..engine.addressing import split_address
+
+    return {
+        server: [a for a in addresses if split_address(a)[1] in hosted]
+        for server, hosted in plan.hosted.items()
+    }
 
 
 def _applied(outcome: Any, writes: bool) -> str | None:
@@ -331,8 +364,13 @@ def _print(
         return
     from .filejob import shape_of
 
+    results = [r for x in records for r in x["results"]]
     shape = shape_of(
-        command, app, any("row" in r for x in records for r in x["results"]), True
+        command,
+        app,
+        any("row" in r for r in results),
+        True,
+        any(ADDRESS in r for r in results),
     )
     typed = settings.format == "jsonl"
     rows = []

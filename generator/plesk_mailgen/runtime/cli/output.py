@@ -21,7 +21,7 @@ from typing import IO, Any
 import click
 
 from .commands import FORMATS, Settings
-from .shape import Shape, spelled
+from .shape import ADDRESS, Shape, spelled
 
 MAX_CELL = 120
 """Longest table cell; the rest is cut and counted."""
@@ -157,9 +157,14 @@ class Output:
             self.stream.write(header[:-1] + ', "results": [')
 
     def results(
-        self, answers: Sequence[Any], rows: Sequence[int] | None, has: Has
+        self,
+        answers: Sequence[Any],
+        rows: Sequence[int] | None,
+        has: Has,
+        addresses: Sequence[str] = (),
     ) -> None:
-        """Write ``answers`` (results, or one response); ``rows`` are their file rows.
+        """Write ``answers`` (results, or one response); ``rows`` are their file
+        rows, ``addresses`` the accounts they answer for, when named so.
 
         Results know their call's secrets (account passwords too): a server
         that echoes one in an error text finds it hidden here.
@@ -179,6 +184,8 @@ class Output:
                 record = {"value": record}
             if exists:
                 record["status"] = "exists"
+            if index < len(addresses):
+                record = {ADDRESS: addresses[index], **record}
             if rows is not None:
                 record = {"row": rows[index], **record}
             self._one(record)

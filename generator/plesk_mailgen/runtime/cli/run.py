@@ -30,15 +30,15 @@ from .dryrun import dry_run
 from .filejob import FileJob, all_rows, shape_of
 from .fleet import run_fleet
 from .rows import Rows
+from .shape import ADDRESS
+from .values import build as build_values
 from .values import (
-    ADDRESS,
     check_columns,
     check_versions,
     given,
     item_of,
     singles,
 )
-from .values import build as build_values
 
 
 def _confirm_everything(
@@ -109,7 +109,7 @@ def run(
     if rows is None and command.item_field is not None:
         kwargs[command.item_field] = _items(command, values, app)
     extra = {} if rows is not None else _confirm_everything(command, kwargs, values)
-    _check_fields(settings, command, app, rows is not None)
+    _check_fields(settings, command, app, rows is not None, bool(addresses))
     configure_logging(settings.verbose)
     if settings.dry_run:
         dry_run(settings, command, kwargs, rows, start_at, app)
@@ -123,10 +123,20 @@ def run(
             )
             kwargs[str(command.item_field)] = [item for _, item in pairs]
         code = run_fleet(
-            settings, command, kwargs, extra, app, already_done, pairs, targets, refused
+            settings,
+            command,
+            kwargs,
+            extra,
+            app,
+            already_done,
+            pairs,
+            targets,
+            refused,
+            addresses,
         )
         sys.exit(code)
     job = FileJob(settings, command, app, skip_existing)
+    job.addresses = addresses
     code = job.run(kwargs, extra, values, rows, start_at, negotiate)
     settings.accounted = True
     sys.exit(code)
@@ -159,9 +169,11 @@ def _file_options(
     return from_file, file_format, start_at, skip_existing, addresses
 
 
-def _check_fields(settings: Settings, command: Command, app: App, bulk: bool) -> None:
+def _check_fields(
+    settings: Settings, command: Command, app: App, bulk: bool, addresses: bool
+) -> None:
     """``--fields`` names columns this command's output has."""
-    columns = shape_of(command, app, bulk, bool(settings.servers)).columns
+    columns = shape_of(command, app, bulk, bool(settings.servers), addresses).columns
     unknown = [f for f in settings.fields if f not in columns]
     if unknown and columns:
         raise click.UsageError(

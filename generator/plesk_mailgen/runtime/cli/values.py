@@ -16,7 +16,7 @@ import click
 
 from ..base.protocols import availability
 from .commands import App, Command, Option, RowError, VersionError
-from .shape import SERVER
+from .shape import ADDRESS, SERVER
 
 _SIZE = re.compile(r"^\s*(-?\d+)\s*([KMGT]?)(?:I?B)?\s*$", re.I)
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -61,8 +61,6 @@ def click_type(option: Option) -> Any:
     return str
 
 
-ADDRESS = "address"
-"""The file column that names an account with its domain (``info@example.com``)."""
 LONG = 2**63
 """Integers beyond xs:long are no value any Plesk field takes."""
 
