@@ -50,13 +50,14 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "8f4e72e2d25f154bd06d823648f00f8f063fab6bf093aa038c14492159cb3216"
+INPUTS_FINGERPRINT = "6cb37fea2d9a83982ed9ab5c84c3ff1406543e49f4fccbe3dce71498ff60b1b4"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "c9afff46b3ed8c6ff95db11a05360abf9f9c5525123bce8e3cfb18a9c298f387",
     "LICENSE": "5a1b2f4d4c5557c2b0f3fa35c7c7be06b70505a29ea1a0d6565abac6f9fa1138",
     "README.md": "2d2ca41dd5199654f47f29bf9f8d1004f28e7d4351a7f7410f06d94e1387d2cf",
+    "REFERENCE.md": "62d2702c78532bf749cec3e111f032661451e637c8a55238847136eada28e11b",
     "plesk_mail/__init__.py": "2103a4b2ea527e0eabd1b95e164824fa35f517c69b0375baf163ad56c4707268",
     "plesk_mail/__main__.py": "235993bb1a2920e3e617c8a1f5469c3fc4588f399316517a36599ec60020ceb6",
     "plesk_mail/_fleet.py": "1b8d8fc1a58d9add499c903c0a6a355aea8b3d3b994f78978d06a82745e065db",

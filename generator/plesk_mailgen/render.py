@@ -30,6 +30,7 @@ PACKAGE_FILES = {
     "README.md": "README.md.jinja",
     "LICENSE": "LICENSE.jinja",
     "COMPATIBILITY.md": "COMPATIBILITY.md.jinja",
+    "REFERENCE.md": "REFERENCE.md.jinja",
     f"{PACKAGE}/__init__.py": "package/__init__.py.jinja",
     f"{PACKAGE}/__main__.py": "package/__main__.py.jinja",
     f"{PACKAGE}/py.typed": "package/py.typed.jinja",
