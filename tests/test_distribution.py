@@ -1,7 +1,7 @@
 """The generated distribution as its users meet it: the page, the wheel, the sdist.
 
-Its README's Python examples run against the emulator and pass ``mypy
---strict``; its CLI session prints what the page shows; the wheel and sdist
+Its README (the user guide) is run by ``tests/test_readme.py``; here the
+page names every protocol version, and the wheel and sdist
 build from a copy of ``generated/`` and pass ``twine check --strict``, with the
 license file, the classifiers and ``py.typed`` where installers look.
 """
@@ -9,9 +9,7 @@ license file, the classifiers and ``py.typed`` where installers look.
 from __future__ import annotations
 
 import email
-import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -24,9 +22,6 @@ from pathlib import Path
 import plesk_mail
 import pytest
 
-from tests.emulator.fixtures import cli_env
-from tests.emulator.server import Emulator
-from tests.emulator.tls import TestTLS
 from tests.support.paths import GENERATED_DIR
 
 README = GENERATED_DIR / "README.md"
@@ -43,45 +38,6 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> str:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
-
-
-def test_python_examples_run_as_written(emulator: Emulator, tls: TestTLS) -> None:
-    connect, batch = _blocks("python")
-    env = {**os.environ, "PYTHONPATH": str(GENERATED_DIR), **cli_env(emulator, tls)}
-    printed = _run([sys.executable, "-c", connect], env)
-    assert printed.splitlines() == ["info []", "sales ['orders']"]
-    printed = _run([sys.executable, "-c", batch], env)
-    assert printed.splitlines()[:2] == ["renamed: True", "preferences of 1 site(s)"]
-    assert "quota=1073741824" in printed.splitlines()[2]
-    assert sorted(emulator.store.accounts(1)) == ["info", "team"]
-    batch_packets = [e.body for e in emulator.exchanges if b"<rename>" in e.body]
-    assert len(batch_packets) == 1 and b"<get_prefs>" in batch_packets[0]
-
-
-def test_python_examples_pass_mypy_strict(tmp_path: Path) -> None:
-    for number, block in enumerate(_blocks("python")):
-        (tmp_path / f"example_{number}.py").write_text(block, encoding="utf-8")
-    _run(
-        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / ".c")]
-        + [str(p) for p in sorted(tmp_path.glob("example_*.py"))],
-        {**os.environ, "MYPYPATH": str(GENERATED_DIR)},
-    )
-
-
-def test_cli_session_prints_what_the_page_shows(
-    emulator: Emulator, tls: TestTLS
-) -> None:
-    (session,) = _blocks("console")
-    script = str(Path(sys.executable).with_name("plesk-mail"))
-    env = {**os.environ, **cli_env(emulator, tls)}
-    lines = session.splitlines()
-    prompts = [i for i, line in enumerate(lines) if line.startswith("$ ")]
-    assert len(prompts) == 3
-    for start, end in zip(prompts, [*prompts[1:], len(lines)], strict=True):
-        words = shlex.split(lines[start][2:])
-        assert words[0] == "plesk-mail"
-        shown = "".join(f"{line}\n" for line in lines[start + 1 : end])
-        assert _run([script, *words[1:]], env) == shown
 
 
 def test_version_table_names_every_protocol() -> None:

@@ -1,6 +1,6 @@
 """The masker's edges: what ``runtime/base/masking.py`` hides, how, and what it leaves (issue 18).
 
-The rule (README, "Secrets: masking is presentation"): a secret of at least
+The rule (the user guide, generated/README.md, "Secrets: masking is presentation"): a secret of at least
 ``MIN_IN_PLACE`` characters is replaced by ``***`` where it stands, in every
 escaped form; a text in which a secret can still be read once unescaped, or
 that holds a shorter secret, is replaced whole, by a mask that is no secret

@@ -1,4 +1,7 @@
-"""The README's examples run as written, and type-check as a user's code would.
+"""The user guide's examples run as written, and type-check as a user's code would.
+
+The guide is the generated package's page (``generated/README.md``, rendered
+from ``templates/README.md.jinja``); the top-level README keeps the generator.
 
 The client example and the CLI session run against the loopback emulator;
 every Python block (and the fleet example it shows) passes ``mypy --strict``
@@ -28,10 +31,12 @@ from tests.support.paths import GENERATED_DIR, PROJECT_DIR
 from tests.support.protocols import VERSIONS
 
 LATEST = VERSIONS[-1]
+GUIDE = GENERATED_DIR / "README.md"
+"""The user guide: the generated package's page, where the examples live."""
 
 
 def readme_block(marker: str) -> str:
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     match = re.search(
         rf"<!-- example: {marker}\b.*?-->\s*```python\n(.*?)```", text, re.S
     )
@@ -123,7 +128,7 @@ def test_readme_fleet_block_is_the_tested_example() -> None:
 
 
 def python_blocks() -> list[str]:
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     return re.findall(r"```python\n(.*?)```", text, re.S)
 
 
@@ -157,7 +162,7 @@ def test_readme_python_blocks_pass_mypy_strict(tmp_path: Path) -> None:
 
 def test_readme_cli_session(example_com: Emulator, tls: TestTLS) -> None:
     emulator = example_com
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     match = re.search(r"<!-- example: cli -->\s*```console\n(.*?)```", text, re.S)
     assert match, "README has no CLI session"
     commands = [
@@ -207,7 +212,7 @@ def test_readme_round_trip_session(
     example_com.store.add_account(
         1, Account(name="info", mailbox_enabled=True, quota=500 * 2**20)
     )
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     match = re.search(
         r"<!-- example: round-trip -->\s*```console\n(.*?)```", text, re.S
     )
@@ -253,7 +258,7 @@ def _shown_output(session: str, command: str) -> str:
 
 def test_readme_dry_run_session(tmp_path: Path) -> None:
     """Exactly the packet shown, with no server, host or credentials about."""
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     match = re.search(r"<!-- example: dry-run -->\s*```console\n(.*?)```", text, re.S)
     assert match, "README has no dry-run session"
     (command,) = [
@@ -294,7 +299,7 @@ def three_servers(tls: TestTLS, tmp_path: Path) -> Iterator[tuple[ManyServers, P
 def test_readme_config_example_is_a_valid_config(tmp_path: Path) -> None:
     from plesk_mail.runtime.fleet.config import load
 
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     match = re.search(r"```toml\n(.*?)```", text, re.S)
     assert match, "README has no config example"
     path = tmp_path / "config.toml"
@@ -331,7 +336,7 @@ def test_readme_fleet_python_example(three_servers: tuple[ManyServers, Path]) ->
 
 def test_readme_fleet_cli_session(three_servers: tuple[ManyServers, Path]) -> None:
     servers, config = three_servers
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     match = re.search(r"<!-- example: fleet-cli -->\s*```console\n(.*?)```", text, re.S)
     assert match, "README has no fleet session"
     commands = [

@@ -50,13 +50,13 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "6cb37fea2d9a83982ed9ab5c84c3ff1406543e49f4fccbe3dce71498ff60b1b4"
+INPUTS_FINGERPRINT = "d47752f7e56a95dc4c51048b77225a8e098d6a92fc74eb9a873b815027658e1d"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
     "COMPATIBILITY.md": "c9afff46b3ed8c6ff95db11a05360abf9f9c5525123bce8e3cfb18a9c298f387",
     "LICENSE": "5a1b2f4d4c5557c2b0f3fa35c7c7be06b70505a29ea1a0d6565abac6f9fa1138",
-    "README.md": "2d2ca41dd5199654f47f29bf9f8d1004f28e7d4351a7f7410f06d94e1387d2cf",
+    "README.md": "1e0a0d641b8557d135e73a92c7d2db1e916ead7fda542a837b8ac5ab4bc69b39",
     "REFERENCE.md": "62d2702c78532bf749cec3e111f032661451e637c8a55238847136eada28e11b",
     "plesk_mail/__init__.py": "2103a4b2ea527e0eabd1b95e164824fa35f517c69b0375baf163ad56c4707268",
     "plesk_mail/__main__.py": "235993bb1a2920e3e617c8a1f5469c3fc4588f399316517a36599ec60020ceb6",
@@ -80,18 +80,20 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/commands.py": "1555ee4dadefc06a88ff598f637aa5d28a4d45095db0a6f5b28256971ea142c7",
     "plesk_mail/runtime/cli/complete.py": "69d51f9cad31c3ab6d0e3a46fb193801245173467bdc1429964d4186107189da",
     "plesk_mail/runtime/cli/connection.py": "ce22e01a6bf6851661923606a49c159a1e092a338d39fda42244b101b3110afc",
-    "plesk_mail/runtime/cli/dryrun.py": "770a7ce7672012f093002eb8e9d186d6117076a02d35ce0d837ffdaa2e48539f",
-    "plesk_mail/runtime/cli/filejob.py": "27bfdded694194e2a612e901ba0df2f9af58e156603d677261ab2323487a3f52",
-    "plesk_mail/runtime/cli/fleet.py": "79f90413333536ed0bc33c3f0ec75970ae6196783bb42c8aca9eea69f798df69",
+    "plesk_mail/runtime/cli/dryrun.py": "33fa190588a9b1ccc85bea14453d8a5fc8694db962f4065725f0593eed3d03a2",
+    "plesk_mail/runtime/cli/filejob.py": "fab4c8baa1859caa3eb08106b84906e6be079596f7f0fa94f13d05dd33300773",
+    "plesk_mail/runtime/cli/fleet.py": "b457567368d532d6680d1965203ea61f3ccbcd1b9c2686402c87f53bb01305e3",
+    "plesk_mail/runtime/cli/fleet_report.py": "3e595a1568ab4680b68caf9c945caff45116efb0e2161ccdd80ce0d1c4162c24",
+    "plesk_mail/runtime/cli/fleet_rows.py": "f35771a023234c37da096f84b590398dbc61d40af85900a8d549551903be8dd6",
     "plesk_mail/runtime/cli/ledger.py": "07528105ee9b22b389c9e272edbe7c77857d32040f31aaa0b9eb11747676f5fb",
     "plesk_mail/runtime/cli/main.py": "8cb81a889bca93c2fc0e62776280c0a45dcb9df4b08f368c9f0da36d2d7eca51",
     "plesk_mail/runtime/cli/options.py": "03270bb58af13ef88dd626139e52972edcdcea02b3609703d6ce5f9e32a9d3dd",
     "plesk_mail/runtime/cli/output.py": "4b3976bef07b47ae474d01a1edf051dda1b6acef32de4f02891abe219de0521f",
     "plesk_mail/runtime/cli/rows.py": "849bd71ab6110b513e194b2a8992e91259b36ac72c7bf8dfa5427a5a8398a5a9",
-    "plesk_mail/runtime/cli/run.py": "f55ba33f1750b1ec05cfe759e1eb4e47b754d4202e8e4193bc6ffd3f289e477d",
-    "plesk_mail/runtime/cli/servers.py": "7c945ac763780e8a1651c4bb22a00bf2dad33aeece46c56ab1684276e128df9e",
+    "plesk_mail/runtime/cli/run.py": "b2f9f815d19b36ace6f875c943894614419c29514663b4f441d9ed53954f8ec6",
+    "plesk_mail/runtime/cli/servers.py": "6073c53d244aa633a38d566e25f04041f92332baaf6e4d05eb1e0abce4f3e0ec",
     "plesk_mail/runtime/cli/shape.py": "10b6ac62ee0184649a10eae13233c918035802e68e37f46fcd2d8a8a34ab41a8",
-    "plesk_mail/runtime/cli/sites.py": "36c727ce21ba4fc47771b4ec267a5c75fb143ad2a74a6cd8b284988192de5483",
+    "plesk_mail/runtime/cli/sites.py": "aaba6d69c71063ff1440524aaeda37b29b656afb548309cafd928fbd7e85ebb0",
     "plesk_mail/runtime/cli/start.py": "d9fbf0ef6a4383a3ddde087a7bbdcbd0e29cb1cd4bde3d0c22a91f58db736adf",
     "plesk_mail/runtime/cli/values.py": "d22b860907a8a78c467227c5e800fb7fcb79cac676cfc3f7c3b59b44b890a1dc",
     "plesk_mail/runtime/engine/__init__.py": "433a141c19963adf9138050a79a60f1c3aa7100b924db8f8854c1a9fd72d1c6a",

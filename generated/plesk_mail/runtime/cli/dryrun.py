@@ -19,13 +19,8 @@ from .commands import (
     Settings,
 )
 from .connection import fail
-from .filejob import (
-    FileJob,
-    fleet_rows,
-    in_chunks,
-    option_message,
-    selected_servers,
-)
+from .filejob import FileJob, in_chunks, option_message
+from .fleet_rows import fleet_rows, selected_servers
 from .output import Output
 from .rows import Rows
 

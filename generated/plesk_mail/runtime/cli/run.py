@@ -28,8 +28,9 @@ from .commands import (
 )
 from .connection import configure_logging, dry_run_protocol, fail, protocol_of
 from .dryrun import dry_run
-from .filejob import FileJob, all_rows, shape_of
+from .filejob import FileJob, shape_of
 from .fleet import run_fleet
+from .fleet_rows import all_rows
 from .rows import Rows
 from .shape import ADDRESS
 from .values import build as build_values
@@ -116,31 +117,47 @@ def run(
         dry_run(settings, command, kwargs, rows, start_at, app)
     if settings.servers:
         already_done = command.already_done if skip_existing else None
-        pairs, targets = None, None
-        refused: list[dict[str, Any]] = []
-        if rows is not None:  # every row first: each goes to the server of its domain
-            pairs, targets, refused = all_rows(
-                settings, command, kwargs, rows, start_at, app
-            )
-            kwargs[str(command.item_field)] = [item for _, item in pairs]
-        code = run_fleet(
-            settings,
-            command,
-            kwargs,
-            extra,
-            app,
-            already_done,
-            pairs,
-            targets,
-            refused,
-            addresses,
-        )
-        sys.exit(code)
+        on_fleet = (settings, command, kwargs, extra, app, already_done)
+        sys.exit(_on_fleet(*on_fleet, rows, start_at, addresses))
     job = FileJob(settings, command, app, skip_existing)
     job.addresses = addresses
     code = job.run(kwargs, extra, values, rows, start_at, negotiate)
     settings.accounted = True
     sys.exit(code)
+
+
+def _on_fleet(
+    settings: Settings,
+    command: Command,
+    kwargs: dict[str, Any],
+    extra: dict[str, Any],
+    app: App,
+    already_done: int | None,
+    rows: Rows | None,
+    start_at: int | None,
+    addresses: tuple[str, ...],
+) -> int:
+    """The run on every server of ``--servers``: a file's rows are all read
+    and checked first, each then goes to its server."""
+    pairs, targets = None, None
+    refused: list[dict[str, Any]] = []
+    if rows is not None:
+        pairs, targets, refused = all_rows(
+            settings, command, kwargs, rows, start_at, app
+        )
+        kwargs[str(command.item_field)] = [item for _, item in pairs]
+    return run_fleet(
+        settings,
+        command,
+        kwargs,
+        extra,
+        app,
+        already_done,
+        pairs,
+        targets,
+        refused,
+        addresses,
+    )
 
 
 def _file_options(

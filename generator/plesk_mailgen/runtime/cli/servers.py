@@ -31,7 +31,8 @@ from .output import (
 if TYPE_CHECKING:  # asyncio and the config are loaded by the commands that use them
     from ..fleet.config import Config, Server
 
-from .fleet import EXIT_SOME_SERVERS, overrides
+from .fleet import overrides
+from .fleet_report import EXIT_SOME_SERVERS
 
 
 def servers_command(app: App) -> click.Group:

@@ -96,7 +96,7 @@ def _exit_code(
 ) -> int:
     """Exit code: 5 when some servers did not answer (each said on stderr: a
     name may be there), else 1 (a line each) for the names no site has."""
-    from .fleet import EXIT_SOME_SERVERS
+    from .fleet_report import EXIT_SOME_SERVERS
 
     missing = _missing(names, found)
     return EXIT_SOME_SERVERS if silent else missing
