@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "d47752f7e56a95dc4c51048b77225a8e098d6a92fc74eb9a873b815027658e1d"
+INPUTS_FINGERPRINT = "f7807c1ab6a936fc624e1e028f4552ef0e39ed0683e89e09ac8daa5e1e0735b1"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -82,7 +82,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/connection.py": "ce22e01a6bf6851661923606a49c159a1e092a338d39fda42244b101b3110afc",
     "plesk_mail/runtime/cli/dryrun.py": "33fa190588a9b1ccc85bea14453d8a5fc8694db962f4065725f0593eed3d03a2",
     "plesk_mail/runtime/cli/filejob.py": "fab4c8baa1859caa3eb08106b84906e6be079596f7f0fa94f13d05dd33300773",
-    "plesk_mail/runtime/cli/fleet.py": "b457567368d532d6680d1965203ea61f3ccbcd1b9c2686402c87f53bb01305e3",
+    "plesk_mail/runtime/cli/fleet.py": "415367ac9f866183e6314ea39cd9cd440f55b1dcb7e6d7a5653c12b5e6d3f23a",
     "plesk_mail/runtime/cli/fleet_report.py": "3e595a1568ab4680b68caf9c945caff45116efb0e2161ccdd80ce0d1c4162c24",
     "plesk_mail/runtime/cli/fleet_rows.py": "f35771a023234c37da096f84b590398dbc61d40af85900a8d549551903be8dd6",
     "plesk_mail/runtime/cli/ledger.py": "07528105ee9b22b389c9e272edbe7c77857d32040f31aaa0b9eb11747676f5fb",
@@ -93,7 +93,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/run.py": "b2f9f815d19b36ace6f875c943894614419c29514663b4f441d9ed53954f8ec6",
     "plesk_mail/runtime/cli/servers.py": "6073c53d244aa633a38d566e25f04041f92332baaf6e4d05eb1e0abce4f3e0ec",
     "plesk_mail/runtime/cli/shape.py": "10b6ac62ee0184649a10eae13233c918035802e68e37f46fcd2d8a8a34ab41a8",
-    "plesk_mail/runtime/cli/sites.py": "aaba6d69c71063ff1440524aaeda37b29b656afb548309cafd928fbd7e85ebb0",
+    "plesk_mail/runtime/cli/sites.py": "483dd7a9864e5dbf57f324ea05df01033026155c51922055a07dc8619bbba963",
     "plesk_mail/runtime/cli/start.py": "d9fbf0ef6a4383a3ddde087a7bbdcbd0e29cb1cd4bde3d0c22a91f58db736adf",
     "plesk_mail/runtime/cli/values.py": "d22b860907a8a78c467227c5e800fb7fcb79cac676cfc3f7c3b59b44b890a1dc",
     "plesk_mail/runtime/engine/__init__.py": "433a141c19963adf9138050a79a60f1c3aa7100b924db8f8854c1a9fd72d1c6a",

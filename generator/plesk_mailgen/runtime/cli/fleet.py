@@ -52,7 +52,7 @@ def run_fleet(
     However the run ends, each server that did not answer gets a line on
     stderr saying whether the command may have been applied there.
     """
-    fleet = _fleet(settings, app)
+    fleet = open_fleet(settings, app)
     fleet.stop_signals = ALL_STOPS  # handled in the event loop, never inside a task
     stop: BaseException | None = None
     numbers: dict[str, list[int]] | None = None
@@ -110,7 +110,7 @@ def _by_target(
     return numbers, work
 
 
-def _fleet(settings: Settings, app: App) -> Any:
+def open_fleet(settings: Settings, app: App) -> Any:
     """The fleet ``--servers`` selects; a config problem is one line, as with --server."""
     try:
         fleet = app.fleet(
@@ -180,14 +180,3 @@ def overrides(settings: Settings) -> dict[str, Any]:
     elif settings.ca_file:
         found["verify"] = settings.ca_file
     return found
-
-
-def _summary(counts: dict[str, int], servers: int) -> str:
-    failed = counts["servers_failed"]
-    summary = (
-        f"{counts['ok']} ok, {counts['failed']} failed on {servers - failed} "
-        f"server(s); {failed} server(s) failed"
-    )
-    if counts["bad_rows"]:
-        summary += f"; {counts['bad_rows']} bad row(s) not sent"
-    return summary

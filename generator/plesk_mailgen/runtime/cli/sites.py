@@ -142,16 +142,9 @@ def _on_fleet(
     app: App, settings: Settings, asked: list[str]
 ) -> tuple[list[tuple[str | None, Any]], int]:
     from ..engine.addressing import site_of
+    from .fleet import open_fleet
 
-    try:
-        fleet = app.fleet(
-            list(settings.servers),
-            config=settings.config,
-            parallel=settings.parallel,
-            timeout=settings.timeout,
-        )
-    except PleskError as exc:
-        raise click.UsageError(str(exc)) from None
+    fleet = open_fleet(settings, app)
     outcomes = fleet.get_sites(names=asked, gen_info=True)
     found: list[tuple[str | None, Any]] = []
     failed = 0
