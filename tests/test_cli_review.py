@@ -212,7 +212,7 @@ def test_a_dry_run_of_a_fleet_file_routes_rows_as_the_run_would(fleet: Fleet) ->
     )
     assert result.exit_code == 1, result.output
     assert result.stdout.strip() == (
-        "dry run: 2 packet(s) would be sent to 3 server(s); "
+        "dry run: 2 packet(s) would be sent to 2 server(s); "
         "2 row(s) valid, 1 refused (rows: 4)"
     )
     assert "row 4: server ghost is not one of --servers" in result.stderr
@@ -466,3 +466,109 @@ def test_a_file_that_names_no_site_is_refused_before_sending(fleet: Fleet) -> No
         result = fleet.cli(where, "update-set", "--from-file", rows)
         assert_clean_exit(result, 2, "name no site", "--site-id", "address column")
     assert fleet.sent() == 0
+
+
+# -- the second review ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["--server=old", "--servers=all"])
+def test_a_whole_export_by_address_reads_back_unchanged(
+    fleet: Fleet, where: str
+) -> None:
+    """The export had both name and address; reading it back said "not both"."""
+    fleet.servers["old"].store.add_account(1, Account(name="info"))
+    fleet.servers["new"].store.add_account(1, Account(name="info"))
+    args = ("get-info", "info@alpha.example", "info@gamma.example", "--mailbox")
+    if where == "--server=old":
+        args = args[:2] + args[3:]
+    for fmt, suffix in (("csv", "csv"), ("jsonl", "jsonl")):
+        exported = fleet.cli(where, *args, "--format", fmt)
+        assert exported.exit_code == 0, exported.output
+        back = fleet.file(f"back.{suffix}", exported.stdout)
+        applied = fleet.cli(where, "update-set", "--from-file", back)
+        assert applied.exit_code == 0, applied.output
+
+
+def test_a_name_that_is_not_the_addresss_mail_name_is_refused(fleet: Fleet) -> None:
+    fleet.servers["old"].store.add_account(1, Account(name="info"))
+    rows = fleet.file("x.csv", "address,name,description\ninfo@alpha.example,post,x\n")
+    result = fleet.cli("--server", "old", "update-set", "--from-file", rows)
+    assert result.exit_code == 1, result.output
+    assert "not the mail name of address" in result.stderr
+    assert fleet.sent() == 0
+
+
+def test_a_file_by_address_gives_an_address_column(fleet: Fleet) -> None:
+    fleet.servers["old"].store.add_account(1, Account(name="info"))
+    rows = fleet.file("ga.csv", "address\ninfo@alpha.example\n")
+    result = fleet.cli(
+        "--server", "old", "get-info", "--from-file", rows, "--format", "csv"
+    )
+    assert result.exit_code == 0, result.output
+    header, line = result.stdout.splitlines()
+    assert header.startswith("row,address,")
+    assert line.startswith("2,info@alpha.example,")
+
+
+def test_a_file_by_address_with_a_site_too_is_refused_before_sending(
+    fleet: Fleet,
+) -> None:
+    rows = fleet.file("sa.csv", "address,mailbox-enabled\nx@alpha.example,true\n")
+    result = fleet.cli(
+        "--server", "old", "create", "--site-id", "1", "--from-file", rows
+    )
+    assert_clean_exit(result, 2, "address column", "leave out --site-id")
+    assert fleet.sent() == 0
+
+
+def test_a_dry_run_refusal_is_the_only_line_and_says_what_works(fleet: Fleet) -> None:
+    result = fleet.cli("--server", "old", "create", "q3@alpha.example", "--dry-run")
+    line = assert_clean_exit(result, 2, "--dry-run", "--name")
+    assert result.stderr.strip() == line.strip()
+
+
+def test_a_dry_run_counts_the_servers_that_get_a_packet(fleet: Fleet) -> None:
+    rows = fleet.file("one.csv", "server,name\nold,r1\nold,r2\n")
+    result = fleet.cli(
+        "--servers", "all", "create", "--site-id", "1", "--from-file", rows,
+        "--dry-run", "--quiet",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("dry run: 1 packet(s) would be sent to 1 server(s)")
+
+
+def test_odd_server_cells_are_refused_in_row_order(fleet: Fleet) -> None:
+    rows = fleet.file(
+        "s.jsonl",
+        "\n".join(
+            json.dumps({"server": server, "name": f"n{i}"}) if server != "-" else
+            json.dumps({"name": f"n{i}"})
+            for i, server in enumerate([" ", "old", "-", ["old"], "old"], start=1)
+        ) + "\n",
+    )  # fmt: skip
+    result = fleet.cli(
+        "--servers", "all", "create", "--site-id", "1", "--from-file", rows,
+        "--dry-run", "--quiet",
+    )  # fmt: skip
+    assert "row 1: server: empty" in result.stderr
+    assert "row 4: server: a name (text), not list" in result.stderr
+    assert "refused (rows: 1, 3, 4)" in result.stdout
+
+
+def test_servers_check_reports_a_pin_the_server_does_not_speak(
+    tls: TestTLS, tmp_path: Path
+) -> None:
+    made = make_fleet(tls, tmp_path)
+    try:
+        text = made.config.read_text(encoding="utf-8").replace(
+            "[servers.old]", f'[servers.old]\nprotocol = "{VERSIONS[-1]}"'
+        )
+        made.config.write_text(text, encoding="utf-8")
+        result = made.cli("--format", "json", "servers", "check")
+        rows = {row["server"]: row for row in json.loads(result.stdout)}
+        assert rows["old"]["status"] == "error"
+        assert f"protocol {VERSIONS[-1]} is pinned" in rows["old"]["error"]
+        assert rows["new"]["status"] == "ok"
+    finally:
+        for server in made.servers.values():
+            server.stop()

@@ -370,3 +370,15 @@ def test_readme_fleet_cli_session(three_servers: tuple[ManyServers, Path]) -> No
     document = json.loads(outputs[2])
     assert document["ok"] is True and sorted(document["servers"]) == ["emu1", "emu2"]
     assert document["servers"]["emu1"]["results"][0]["mailname"]["name"] == "info"
+
+
+@pytest.mark.parametrize(
+    "page", ["README.md", "generated/README.md", "generated/REFERENCE.md"]
+)
+def test_code_fences_stand_alone(page: str) -> None:
+    """Catches a fence with text after it (the rest of the page renders as code)."""
+    text = (PROJECT_DIR / page).read_text(encoding="utf-8")
+    fences = [line for line in text.splitlines() if line.lstrip().startswith("```")]
+    bad = [line for line in fences if not re.fullmatch(r"\s*```[a-z]*", line)]
+    assert bad == []
+    assert len(fences) % 2 == 0

@@ -47,6 +47,24 @@ def test_every_option_has_its_meaning_and_versions(name: str) -> None:
     assert callable(getattr(plesk_mail.AsyncMailClient, command.operation))
 
 
+OUTPUT = {"--format", "--json", "--fields", "--quiet", "--dry-run"}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_option_of_the_command_line_is_on_the_page(name: str) -> None:
+    """Catches an option ``--help`` lists (``--skip-existing``, ``--all``, a
+    secret's ``-env``) that the page leaves out."""
+    text = section(name)
+    for param in main.commands[name].params:
+        flag = param.opts[0]
+        if flag in OUTPUT:
+            assert flag in TEXT.split("## ", 2)[0] or flag in text
+        elif flag == "addresses":
+            assert "`ADDRESS...` (arguments)" in text
+        else:
+            assert f"| `{flag}`" in text, f"{name}: {flag} is not on the page"
+
+
 def test_a_limited_option_names_its_versions() -> None:
     text = section("create")
     [row] = [r for r in text.splitlines() if "`--autoresponder-end-date`" in r]

@@ -102,11 +102,11 @@ def protocol_of(settings: Settings, app: App) -> str:
     return app.auto
 
 
-def dry_run_protocol(settings: Settings, app: App) -> str:
+def dry_run_protocol(settings: Settings, app: App) -> tuple[str, str]:
     """A dry run asks no server: the protocol given, the one every named server
-    pins, else the newest, said on stderr."""
+    pins, else the newest; and the note that says so (for stderr), if any."""
     if settings.protocol != app.auto:
-        return settings.protocol
+        return settings.protocol, ""
     if settings.servers:
         from ..fleet.config import load
 
@@ -116,11 +116,9 @@ def dry_run_protocol(settings: Settings, app: App) -> str:
             raise click.UsageError(str(exc)) from None
         pinned = {entry.protocol for entry in entries}
         if len(pinned) == 1 and None not in pinned:
-            return str(pinned.pop())
+            return str(pinned.pop()), ""
     newest = app.versions[-1]
-    click.echo(
+    return newest, (
         f"plesk-mail: --dry-run: protocol {newest}, the newest (no server is "
-        "asked; --protocol picks another)",
-        err=True,
+        "asked; --protocol picks another)"
     )
-    return newest

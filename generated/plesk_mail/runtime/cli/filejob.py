@@ -108,7 +108,7 @@ class FileJob:
                         self.app,
                         rows is not None,
                         False,
-                        bool(self.addresses),
+                        bool(self.addresses) or _by_address(rows),
                     ),
                     quiet=self.settings.quiet,
                     mask=client.mask,
@@ -193,8 +193,10 @@ class FileJob:
         if SERVER not in row:
             return
         cell = row[SERVER]
-        if cell is None or str(cell) == "":
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
             raise RowError("server: empty; name the server this row goes to")
+        if not isinstance(cell, str):
+            raise RowError(f"server: a name (text), not {type(cell).__name__}")
         named, fleet, settings = str(cell), self.fleet, self.settings
         if fleet is not None:
             if named not in fleet:
@@ -227,7 +229,8 @@ class FileJob:
                     **kwargs, **{str(self.command.item_field): [i for _, i in chunk]}
                 )
                 ledger.answered(numbers)
-                out.results(answer, numbers, self.has)
+                named = [address_of(item) for _, item in chunk]
+                out.results(answer, numbers, self.has, named)
                 sent += len(chunk)
                 if show:
                     click.echo(
@@ -297,6 +300,17 @@ class FileJob:
         record = {"reason": reason_of(stop), "may_have_applied": maybe}
         code = stop_code(stop) or (EXIT_STOPPED if maybe else EXIT_CONNECTION)
         return line, record, code
+
+
+def _by_address(rows: Rows | None) -> bool:
+    """A file whose header has an ``address`` column: its output has one too."""
+    return rows is not None and ADDRESS in (rows.columns or ())
+
+
+def address_of(item: Any) -> str:
+    """The address an item names its account by (``info@example.com``), or ''."""
+    name = item if isinstance(item, str) else getattr(item, "name", None)
+    return str(name) if name and "@" in str(name) else ""
 
 
 def row_request(

@@ -101,7 +101,7 @@ def _record(
         result = plain(answer, has, _mask_of(outcome))
         if already_there(answer, already_done):
             result["status"] = "exists"
-        if index < len(addresses):
+        if index < len(addresses) and addresses[index]:
             result = {ADDRESS: addresses[index], **result}
         if index < len(rows):
             result = {"row": rows[index], **result}

@@ -185,7 +185,7 @@ class Output:
                 record = {"value": record}
             if exists:
                 record["status"] = "exists"
-            if index < len(addresses):
+            if index < len(addresses) and addresses[index]:
                 record = {ADDRESS: addresses[index], **record}
             if rows is not None:
                 record = {"row": rows[index], **record}

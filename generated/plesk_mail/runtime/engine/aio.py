@@ -35,6 +35,8 @@ class AsyncBaseClient(Core):
     """Sends requests in one protocol version, awaiting the network."""
 
     transport: AsyncTransport
+    server_protocols: tuple[str, ...] = ()
+    """The versions the server said it speaks, once negotiated (``auto``)."""
 
     async def open(self) -> Self:
         """Negotiate the protocol version if it is ``auto``; harmless otherwise."""
@@ -46,6 +48,7 @@ class AsyncBaseClient(Core):
             data = await self.transport.post(GET_PROTOS, "server.get_protos")
             try:
                 offered = protocols_in(data, self.transport.max_response_size)
+                self.server_protocols = tuple(offered)
                 self._protocol = choose(offered, self._codec.rules.versions)
             except PleskError as exc:  # the versions it lists are the server's words
                 raise masked(exc, self.transport.masker) from None

@@ -31,6 +31,7 @@ def dry_run(
     rows: Rows | None,
     start_at: int | None,
     app: App,
+    note: str = "",
 ) -> NoReturn:
     """Print the packets the command would send (secrets masked) and stop.
 
@@ -56,12 +57,16 @@ def dry_run(
         valid = len(pairs)
         groups = _by_server(pairs, job.targets, servers)
     _no_domains(command, kwargs, groups)
+    if note:  # the version it checks against, once nothing stops it
+        click.echo(note, err=True)
     packets = 0
+    reached: set[str] = set()
     try:
         for where, pairs in groups.items():
             for request in _requests(command, app, kwargs, pairs, settings.chunk_size):
                 app.validate(request, settings.protocol)
                 packets += len(where)
+                reached.update(s for s in where if s is not None)
                 if not settings.quiet:
                     if where != (None,):
                         click.echo(f"# to {', '.join(map(str, where))}", err=True)
@@ -69,7 +74,7 @@ def dry_run(
                     click.echo(indented(mask_secrets(packet)))
     except ValidationError as exc:
         fail(option_message(command, str(exc), exc), EXIT_USAGE)
-    _summary(settings, rows is not None, out, packets, valid)
+    _summary(settings, rows is not None, out, packets, valid, len(reached))
     sys.exit(EXIT_ITEMS_FAILED if out.bad else EXIT_OK)
 
 
@@ -118,24 +123,33 @@ def _no_domains(
     if named is None and address is None:
         return
     domain = str(named) if named else str(address).rpartition("@")[2]
+    if named:
+        advice = "give --site-id instead of --site"
+    else:
+        advice = "give --site-id and the mail name (--name, or a name column)"
     what = f"site {domain}" if named else f"address {address}"
     fail(
         f"--dry-run: the {what} names its site by domain, and a dry run asks no "
-        f"server for its id; give --site-id (plesk-mail sites {domain} tells it)",
+        f"server for its id; {advice} (plesk-mail sites {domain} tells the id)",
         EXIT_USAGE,
     )
 
 
 def _summary(
-    settings: Settings, bulk: bool, out: Output, packets: int, valid: int
+    settings: Settings,
+    bulk: bool,
+    out: Output,
+    packets: int,
+    valid: int,
+    servers: int,
 ) -> None:
     if not (bulk or settings.quiet):
         return
     summary = f"dry run: {packets} packet(s) would be sent"
     if settings.servers:
-        summary += f" to {len(selected_servers(settings))} server(s)"
+        summary += f" to {servers} server(s)"
     if bulk:
-        numbers = [str(r["row"]) for r in out.bad_rows]
+        numbers = [str(r["row"]) for r in sorted(out.bad_rows, key=lambda r: r["row"])]
         refused = ", ".join(numbers[:20]) or "none"
         refused += f" and {len(numbers) - 20} more" if len(numbers) > 20 else ""
         summary += f"; {valid} row(s) valid, {out.bad} refused (rows: {refused})"

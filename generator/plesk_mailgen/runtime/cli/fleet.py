@@ -75,7 +75,9 @@ def run_fleet(
         settings.accounted = True
         if numbers is None:
             numbers = _row_numbers(command, kwargs, rows, fleet.last_plan, outcomes)
-        named = _addressed(addresses, fleet.last_plan, outcomes)
+        named = _addressed(addresses, fleet.last_plan, outcomes) or _row_addresses(
+            rows, numbers
+        )
         return report(
             settings,
             command,
@@ -168,6 +170,20 @@ def _addressed(
         server: [a for a in addresses if split_address(a)[1] in hosted]
         for server, hosted in plan.hosted.items()
     }
+
+
+def _row_addresses(
+    rows: list[tuple[int, Any]] | None, numbers: dict[str, list[int]] | None
+) -> dict[str, list[str]] | None:
+    """The address of each file row each server got, where rows named accounts so."""
+    from .filejob import address_of
+
+    if not rows or not numbers:
+        return None
+    by_number = {number: address_of(item) for number, item in rows}
+    if not any(by_number.values()):
+        return None
+    return {name: [by_number[n] for n in got] for name, got in numbers.items()}
 
 
 def overrides(settings: Settings) -> dict[str, Any]:

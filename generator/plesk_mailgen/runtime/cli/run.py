@@ -89,8 +89,9 @@ def run(
     values = singles(command, values)
     if addresses:
         _by_address(command, values, addresses)
+    note = ""
     if settings.dry_run:
-        settings.protocol = dry_run_protocol(settings, app)
+        settings.protocol, note = dry_run_protocol(settings, app)
     negotiate = settings.protocol == app.auto
     if not negotiate:
         check_versions(command, values, settings.protocol, app)
@@ -105,6 +106,17 @@ def run(
         _needs_a_site(command, kwargs)
     elif rows is not None and rows.columns is not None and ADDRESS not in rows.columns:
         _needs_a_site(command, kwargs, in_file=True)
+    elif rows is not None and rows.columns is not None and command.site_field:
+        given = [
+            f
+            for f, k in (("--site-id", command.site_field), ("--site", "site"))
+            if kwargs.get(k)
+        ]
+        if given:
+            raise click.UsageError(
+                f"the file's address column names each account's site: leave out "
+                f"{' and '.join(given)}"
+            )
     if rows is not None and rows.columns is not None:
         check_columns(command, rows.columns, app)
     if rows is None and command.item_field is not None:
@@ -113,7 +125,7 @@ def run(
     _check_fields(settings, command, app, rows is not None, bool(addresses))
     configure_logging(settings.verbose)
     if settings.dry_run:
-        dry_run(settings, command, kwargs, rows, start_at, app)
+        dry_run(settings, command, kwargs, rows, start_at, app, note)
     if settings.servers:
         already_done = command.already_done if skip_existing else None
         on_fleet = (settings, command, kwargs, extra, app, already_done)

@@ -151,8 +151,15 @@ async def _check_all(
                     **{k: v for k, v in overrides(settings).items() if k == "verify"},
                 )
                 async with client:
-                    version = client.protocol_version
+                    version = _pinned(server, settings) or client.protocol_version
                     ms = round((time.perf_counter() - started) * 1000)
+                    spoken = client.server_protocols
+                    if version not in spoken:
+                        raise PleskError(
+                            f"protocol {version} is pinned, which the server does "
+                            f"not speak (it speaks {', '.join(spoken)}); pin one of "
+                            "those, or leave the protocol out to negotiate"
+                        )
                     said = await _plesk_version(client, version)
                     from ..engine.negotiate import release
 
@@ -171,6 +178,15 @@ async def _check_all(
             return row
 
     return list(await asyncio.gather(*(one(s) for s in servers)))
+
+
+def _pinned(server: Server, settings: Settings) -> str | None:
+    """The version commands will speak to ``server`` if one is pinned: a typed
+    ``--protocol`` (over every entry), else the entry's own."""
+    typed = settings.protocol_typed
+    if typed:
+        return None if typed == "auto" else typed
+    return None if server.protocol in (None, "auto") else server.protocol
 
 
 async def _plesk_version(client: Any, version: str) -> str | None:

@@ -227,10 +227,8 @@ def check_columns(command: Command, columns: Sequence[str], app: App) -> None:
     row by row, once the version is known: empty, it is no error.
     """
     by_column = {o.column: o for o in command.item_options}
-    if command.addresses and ADDRESS in columns:
-        if "name" in columns:
-            raise click.UsageError("a file gives name or address, not both")
-        columns = [c for c in columns if c != ADDRESS]
+    if command.addresses and ADDRESS in columns:  # name too: an export, checked by row
+        columns = [c for c in columns if c not in (ADDRESS, "name")]
     ignored = [
         c for c in columns if c not in by_column and c in app.outputs and c != SERVER
     ]
@@ -320,10 +318,17 @@ def row_values(
     typed: bool = False,
 ) -> dict[str, Any]:
     """Option values (by dest) of one file row; raises ``RowError`` naming the column."""
+    if command.addresses and row.get(ADDRESS) in (None, ""):
+        row = {k: v for k, v in row.items() if k != ADDRESS}  # named by name, if at all
     if command.addresses and ADDRESS in row:  # the account, named with its site
-        if row.get("name") not in (None, ""):
-            raise RowError("give name or address, not both")
-        row = {**{k: v for k, v in row.items() if k != ADDRESS}, "name": row[ADDRESS]}
+        address, name = str(row[ADDRESS]), row.get("name")
+        local = address.rpartition("@")[0]
+        if name not in (None, "") and str(name).casefold() != local.casefold():
+            raise RowError(
+                f"name {name!r} is not the mail name of address {address!r}; "
+                "give one of them"
+            )
+        row = {**{k: v for k, v in row.items() if k != ADDRESS}, "name": address}
     by_column = {o.column: o for o in command.item_options}
     unknown = sorted(set(row) - set(by_column) - app.outputs)
     if unknown:
