@@ -305,3 +305,24 @@ def test_a_stopped_fleet_says_what_each_server_applied(
 def test_the_matrix_covers_every_scenario_and_stop() -> None:
     """The runs above are what issue 23 asks: three scenarios, three stops."""
     assert set(STOPS) == {"int", "term", "pipe"} and RUNS >= 1
+
+
+@pytest.mark.parametrize(("settle", "code"), [(True, 0), (False, 1)])
+def test_a_stop_after_the_run_changes_nothing_in_the_console_script(
+    settle: bool, code: int
+) -> None:
+    """Catches a Ctrl-C that lands after the run said what it did and turns its
+    exit code into click's "Aborted!" (1): the console script settles the signals."""
+    script = (
+        "import os, signal, sys, time\n"
+        "from plesk_mail.runtime.cli.ledger import stop_signals\n"
+        f"with stop_signals(settle={settle}):\n"
+        "    pass\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(0.2)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(1)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
+    assert done.returncode == code

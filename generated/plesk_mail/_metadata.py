@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "b91c3e425d6af682e10a7aa7019a2219d38f033682f9ecfe4c8b0d95a0d5dbd9"
+INPUTS_FINGERPRINT = "14c617091e4a62a692eaf27353fba7e0d3aa1f413abd308a7781db59479ef3f1"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -85,8 +85,8 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/fleet.py": "6d21bc1cda5e31e0375a6036f46bba6df2be71a183ebfa31728c6b16ceee5e9a",
     "plesk_mail/runtime/cli/fleet_report.py": "6affffbce41ee950bdab9b3708758667b9714befea85ba9721327f98d0c4dd4a",
     "plesk_mail/runtime/cli/fleet_rows.py": "f35771a023234c37da096f84b590398dbc61d40af85900a8d549551903be8dd6",
-    "plesk_mail/runtime/cli/ledger.py": "07528105ee9b22b389c9e272edbe7c77857d32040f31aaa0b9eb11747676f5fb",
-    "plesk_mail/runtime/cli/main.py": "8cb81a889bca93c2fc0e62776280c0a45dcb9df4b08f368c9f0da36d2d7eca51",
+    "plesk_mail/runtime/cli/ledger.py": "c0fe6c97802b18d9e12e6454c26a8dab7336ab7390084c0745eeef53f1dec42d",
+    "plesk_mail/runtime/cli/main.py": "835a4d1d18928c870a4730b127ca90d41e1675bfb8b64da51e0a9d794f5dd822",
     "plesk_mail/runtime/cli/options.py": "03270bb58af13ef88dd626139e52972edcdcea02b3609703d6ce5f9e32a9d3dd",
     "plesk_mail/runtime/cli/output.py": "7fbc133a9174d11abe6d75759892bcd482b808dce5adce146b8fccfef90b54f1",
     "plesk_mail/runtime/cli/rows.py": "849bd71ab6110b513e194b2a8992e91259b36ac72c7bf8dfa5427a5a8398a5a9",
@@ -94,7 +94,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/servers.py": "e4d2d240e560cdca65d0e476d734dc9878852fdf73f0e14b3fa263e8f64436e0",
     "plesk_mail/runtime/cli/shape.py": "10b6ac62ee0184649a10eae13233c918035802e68e37f46fcd2d8a8a34ab41a8",
     "plesk_mail/runtime/cli/sites.py": "483dd7a9864e5dbf57f324ea05df01033026155c51922055a07dc8619bbba963",
-    "plesk_mail/runtime/cli/start.py": "d9fbf0ef6a4383a3ddde087a7bbdcbd0e29cb1cd4bde3d0c22a91f58db736adf",
+    "plesk_mail/runtime/cli/start.py": "b3c2c3d4e361841614fd28a58ff2692e95507a9ff44d82ec1c081f3c4042b1db",
     "plesk_mail/runtime/cli/values.py": "64de94996a3c1d0f7b2caa42f9b0ae37dcdc3339ec76e47cc83402b4f90248f9",
     "plesk_mail/runtime/engine/__init__.py": "433a141c19963adf9138050a79a60f1c3aa7100b924db8f8854c1a9fd72d1c6a",
     "plesk_mail/runtime/engine/addressing.py": "a1c53b8e19ccf19a54e9bf195119a6c6c038689119309500ad8a003239d2599e",

@@ -59,12 +59,16 @@ def stop_code(stop: BaseException) -> int | None:
 
 
 @contextlib.contextmanager
-def stop_signals() -> Iterator[None]:
+def stop_signals(settle: bool = False) -> Iterator[None]:
     """While the block runs, Ctrl-C, SIGTERM and SIGHUP stop it once (main thread only).
 
     The first of them raises (``KeyboardInterrupt``, or ``Terminated``) and
     ignores the others from then on, so the ledger it leads to is written
     whole: a second Ctrl-C cannot cut it short or turn it into a traceback.
+    ``settle`` (a process that ends with the block: the console script)
+    ignores them after the block instead of restoring the handlers before it,
+    so a stop that comes once the run has said what it did changes nothing
+    (click would print "Aborted!" and exit 1).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -82,7 +86,7 @@ def stop_signals() -> Iterator[None]:
         yield
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            signal.signal(sig, signal.SIG_IGN if settle else handler)
 
 
 @contextlib.contextmanager

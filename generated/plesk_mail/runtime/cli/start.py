@@ -34,6 +34,7 @@ def main() -> None:
         sys.exit(128 + signum)
     for signum, handler in previous.items():
         signal.signal(signum, handler)
+    command.settle_signals = True  # this process ends with the run
     try:
         command()
     finally:  # the run said what it did; a signal now must not add a traceback

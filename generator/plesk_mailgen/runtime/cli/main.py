@@ -191,8 +191,12 @@ class _Main(click.Group):
     """The group: SIGTERM and SIGHUP stop a run as Ctrl-C does, from the first
     option parsed; an interrupt no run accounted for sent nothing, and says so."""
 
+    settle_signals = False
+    """Set by the console script, whose process ends with the run: a stop that
+    comes after the run is ignored (see ``stop_signals``)."""
+
     def invoke(self, ctx: click.Context) -> Any:
-        with stop_signals():
+        with stop_signals(settle=self.settle_signals):
             try:
                 return super().invoke(ctx)
             except BrokenPipeError as closed:  # `plesk-mail servers | head -1`
