@@ -425,3 +425,50 @@ def test_the_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ConfigurationError,
         f"no config file at {tmp_path / 'none.toml'} (create it, or point PLESK_MAIL_CONFIG at one)",
     )
+
+
+@pytest.mark.parametrize("how", ["thread", "event loop"])
+@pytest.mark.parametrize(
+    ("command", "ending"),
+    [
+        pytest.param(
+            f"{PY} -c 'import sys; sys.exit(4)'", "exit status 4", id="no-stderr"
+        ),
+        pytest.param(
+            f"{PY} -c 'import sys; sys.stderr.write(\"e\" * 300); sys.exit(2)'",
+            f"exit status 2 ({'e' * 200})",
+            id="stderr-cut-at-200",
+        ),
+        pytest.param(
+            f"{PY} -c 'import sys; sys.stderr.buffer.write(b\"bad \\xff\"); sys.exit(5)'",
+            "exit status 5 (bad \ufffd)",
+            id="stderr-not-utf-8",
+        ),
+    ],
+)
+def test_a_failed_commands_words_end_where_they_should(
+    command: str, ending: str, how: str
+) -> None:
+    """Catches an empty "()" after a silent failure, a stderr line cut elsewhere
+    than at 200 characters, or bytes that are not UTF-8 stopping the message."""
+    server = Server(
+        "web", "h", secret_source=("password_command", command), origin=Path("c.toml")
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        if how == "thread":
+            server.secret()
+        else:
+            asyncio.run(server.secret_async())
+    assert str(caught.value).endswith(ending)
+
+
+@pytest.mark.parametrize("how", ["thread", "event loop"])
+def test_a_secret_that_is_not_utf_8_is_read_with_replacements(how: str) -> None:
+    """Catches output that is not UTF-8 failing the call (it is the person's
+    secret: shown nowhere, sent as the command printed it, replacements marked)."""
+    command = f"{PY} -c 'import sys; sys.stdout.buffer.write(b\"pw\\xff\\n\")'"
+    server = Server(
+        "web", "h", secret_source=("password_command", command), origin=Path("c.toml")
+    )
+    found = server.secret() if how == "thread" else asyncio.run(server.secret_async())
+    assert found == ("password", "pw\ufffd")

@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "14c617091e4a62a692eaf27353fba7e0d3aa1f413abd308a7781db59479ef3f1"
+INPUTS_FINGERPRINT = "937d290a227187774d9654f505197bd78f85e46f0c5dd1cd6ace0457dfa49c4d"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -112,7 +112,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/fleet/__init__.py": "7b72d66e3319ebe5951e29af40211e91eef4d9ffa5f7ea8146eb4a0ab8bcd727",
     "plesk_mail/runtime/fleet/config.py": "a1bfc221768d06f018d7533d5b175de3c6df5f3934a34a2f146303e9a5ff9972",
     "plesk_mail/runtime/fleet/connecting.py": "4225ab4505b0f8d31322a12fc65eae696a956f065650cb881649b372a3ad928d",
-    "plesk_mail/runtime/fleet/credential_commands.py": "a9e516e594cb73d748b4f17c1baf88b3022f972d879a679026fdd981b0deb34c",
+    "plesk_mail/runtime/fleet/credential_commands.py": "7d380aa61da34c0b25c5e68c75db60fbfb2e9865fb170d067f2a0dc43035c110",
     "plesk_mail/runtime/fleet/routing.py": "05f9f6d1966b7f17047c2849f0f55836b0a32593d3cc9b4d8306e91badd9f321",
     "plesk_mail/runtime/fleet/servers.py": "482441335d467e9c6c0f87a619fddc532df431c1f6648485e90b24f7bd04bb63",
     "plesk_mail/runtime/transport/__init__.py": "b90706944c1f37d062f8155f72685935c1c043c923ed65bbbfb32709710fedfc",

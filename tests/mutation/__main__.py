@@ -202,6 +202,7 @@ GROUPS = (
         "fleet",
         (f"{RT}/fleet/servers.py", f"{RT}/fleet/routing.py"),
         (
+            "tests/test_routing.py",
             "tests/test_fleet_edges.py",
             "tests/test_guards.py::test_a_fleets_exit_code_counts_failed_servers",
             "tests/test_guards.py::test_a_fleet_where_one_write_may_have_applied_exits_4",

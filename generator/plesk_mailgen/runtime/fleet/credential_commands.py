@@ -59,6 +59,7 @@ def run_command(command: str, where: str) -> str:
             _words(command, where),
             capture_output=True,
             text=True,
+            errors="replace",  # as the async path reads it: bytes, never a crash
             timeout=COMMAND_TIMEOUT,
             check=False,
         )
