@@ -569,6 +569,10 @@ def test_servers_check_reports_a_pin_the_server_does_not_speak(
         assert rows["old"]["status"] == "error"
         assert f"protocol {VERSIONS[-1]} is pinned" in rows["old"]["error"]
         assert rows["new"]["status"] == "ok"
+        typed = made.cli("--protocol", "auto", "--format", "json", "servers", "check")
+        rows = {row["server"]: row for row in json.loads(typed.stdout)}
+        assert rows["old"]["status"] == "ok"  # a typed 'auto' is over every pin
+        assert rows["old"]["protocol"] == "1.6.6.0"
     finally:
         for server in made.servers.values():
             server.stop()

@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "937d290a227187774d9654f505197bd78f85e46f0c5dd1cd6ace0457dfa49c4d"
+INPUTS_FINGERPRINT = "e5e0dc552cd79275a299eb63ca897d813daaf3c27c12f0f47e30a20da34d113d"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -82,7 +82,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/connection.py": "bcb89247cb025da6b600095b4fe9dcf587b5b6ab67a41128d5fdaf581c0a356a",
     "plesk_mail/runtime/cli/dryrun.py": "d73af3e08f502405841d70e8657f65878df2eac655a4f937720834b5061c4cd0",
     "plesk_mail/runtime/cli/filejob.py": "5ef566de6b65678134c80b5d54eaa912e6d50896c7d622fb3836e0e3203b0f5d",
-    "plesk_mail/runtime/cli/fleet.py": "6d21bc1cda5e31e0375a6036f46bba6df2be71a183ebfa31728c6b16ceee5e9a",
+    "plesk_mail/runtime/cli/fleet.py": "923cb86692379fac9cac912c59700bf7b0925c3676a6258cab3b47295f788dd5",
     "plesk_mail/runtime/cli/fleet_report.py": "6affffbce41ee950bdab9b3708758667b9714befea85ba9721327f98d0c4dd4a",
     "plesk_mail/runtime/cli/fleet_rows.py": "f35771a023234c37da096f84b590398dbc61d40af85900a8d549551903be8dd6",
     "plesk_mail/runtime/cli/ledger.py": "c0fe6c97802b18d9e12e6454c26a8dab7336ab7390084c0745eeef53f1dec42d",
@@ -90,7 +90,7 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/options.py": "03270bb58af13ef88dd626139e52972edcdcea02b3609703d6ce5f9e32a9d3dd",
     "plesk_mail/runtime/cli/output.py": "7fbc133a9174d11abe6d75759892bcd482b808dce5adce146b8fccfef90b54f1",
     "plesk_mail/runtime/cli/rows.py": "849bd71ab6110b513e194b2a8992e91259b36ac72c7bf8dfa5427a5a8398a5a9",
-    "plesk_mail/runtime/cli/run.py": "3005ef5c4dcc42008a4295a64ad220f2054d20db1f590ccb107c83510eb9b7cb",
+    "plesk_mail/runtime/cli/run.py": "6e1c091b61370ce51fff3efd814fc2ca8480edc0bf9ad35f217bc79f87db6d62",
     "plesk_mail/runtime/cli/servers.py": "e4d2d240e560cdca65d0e476d734dc9878852fdf73f0e14b3fa263e8f64436e0",
     "plesk_mail/runtime/cli/shape.py": "10b6ac62ee0184649a10eae13233c918035802e68e37f46fcd2d8a8a34ab41a8",
     "plesk_mail/runtime/cli/sites.py": "483dd7a9864e5dbf57f324ea05df01033026155c51922055a07dc8619bbba963",

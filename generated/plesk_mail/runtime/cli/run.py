@@ -103,21 +103,7 @@ def run(
                 f"{command.name} needs at least one of {', '.join(flags)}"
             )
     rows = Rows(from_file, file_format) if from_file is not None else None
-    if rows is None and not addresses:
-        _needs_a_site(command, kwargs)
-    elif rows is not None and rows.columns is not None and ADDRESS not in rows.columns:
-        _needs_a_site(command, kwargs, in_file=True)
-    elif rows is not None and rows.columns is not None and command.site_field:
-        given = [
-            f
-            for f, k in (("--site-id", command.site_field), ("--site", "site"))
-            if kwargs.get(k)
-        ]
-        if given:
-            raise click.UsageError(
-                f"the file's address column names each account's site: leave out "
-                f"{' and '.join(given)}"
-            )
+    _one_site_source(command, kwargs, rows, addresses)
     if rows is not None and rows.columns is not None:
         check_columns(command, rows.columns, app)
     if rows is None and command.item_field is not None:
@@ -129,8 +115,18 @@ def run(
         dry_run(settings, command, kwargs, rows, start_at, app, note)
     if settings.servers:
         already_done = command.already_done if skip_existing else None
-        on_fleet = (settings, command, kwargs, extra, app, already_done)
-        sys.exit(_on_fleet(*on_fleet, rows, start_at, addresses))
+        code = _on_fleet(
+            settings,
+            command,
+            kwargs,
+            extra,
+            app,
+            already_done,
+            rows,
+            start_at,
+            addresses,
+        )
+        sys.exit(code)
     job = FileJob(settings, command, app, skip_existing)
     job.addresses = addresses
     code = job.run(kwargs, extra, values, rows, start_at, negotiate)
@@ -208,6 +204,32 @@ def _check_fields(
     if unknown and columns:
         raise click.UsageError(
             f"--fields: no column {', '.join(unknown)}; the columns are {', '.join(columns)}"
+        )
+
+
+def _one_site_source(
+    command: Command,
+    kwargs: dict[str, Any],
+    rows: Rows | None,
+    addresses: tuple[str, ...],
+) -> None:
+    """Each account's site comes from exactly one place: an option, the
+    addresses typed, or a file's ``address`` column (a CSV's header says)."""
+    if rows is None:
+        if not addresses:
+            _needs_a_site(command, kwargs)
+        return
+    if rows.columns is None:
+        return  # JSON lines: each row is checked when it is read
+    if ADDRESS not in rows.columns:
+        _needs_a_site(command, kwargs, in_file=True)
+        return
+    pairs = (("--site-id", command.site_field), ("--site", "site"))
+    given = [flag for flag, key in pairs if key and kwargs.get(key)]
+    if given:
+        raise click.UsageError(
+            "the file's address column names each account's site: leave out "
+            f"{' and '.join(given)}"
         )
 
 

@@ -73,10 +73,13 @@ def run_fleet(
         return code
     with held_signals():
         settings.accounted = True
+        plan = fleet.last_plan
         if numbers is None:
-            numbers = _row_numbers(command, kwargs, rows, fleet.last_plan, outcomes)
-        named = _addressed(addresses, fleet.last_plan, outcomes) or _row_addresses(
-            rows, numbers
+            numbers = _row_numbers(command, kwargs, rows, plan, outcomes)
+        items = list(enumerate(kwargs.get(str(command.item_field)) or []))
+        typed = items if addresses else None  # accounts typed by address
+        named = _row_addresses(rows, numbers) or _row_addresses(
+            typed, _row_numbers(command, kwargs, typed, plan, outcomes)
         )
         return report(
             settings,
@@ -155,27 +158,11 @@ def _row_numbers(
     return found
 
 
-def _addressed(
-    addresses: Sequence[str], plan: Any, outcomes: dict[str, Any]
-) -> dict[str, list[str]] | None:
-    """The addresses each server answered for, in its order (each went where
-    its domain is), so every result row names its account whole."""
-    if not addresses:
-        return None
-    if plan is None:
-        return {name: list(addresses) for name in outcomes}
-    from ..engine.addressing import split_address
-
-    return {
-        server: [a for a in addresses if split_address(a)[1] in hosted]
-        for server, hosted in plan.hosted.items()
-    }
-
-
 def _row_addresses(
     rows: list[tuple[int, Any]] | None, numbers: dict[str, list[int]] | None
 ) -> dict[str, list[str]] | None:
-    """The address of each file row each server got, where rows named accounts so."""
+    """The address of each row (of a file, or of the accounts typed) each server
+    got, where they named accounts so: a column of the output."""
     from .filejob import address_of
 
     if not rows or not numbers:
