@@ -326,3 +326,32 @@ def test_a_stop_after_the_run_changes_nothing_in_the_console_script(
     )
     done = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
     assert done.returncode == code
+
+
+@pytest.mark.parametrize(("deferred", "done"), [(True, "block"), (False, "")])
+def test_a_stop_while_modules_load_waits_for_the_load(
+    deferred: bool, done: str
+) -> None:
+    """Catches a Ctrl-C that lands inside an extension module's initialisation
+    (lxml, loaded when the first command connects) and comes out as an
+    ImportError and a traceback: loading defers the stop to right after it."""
+    block = "deferred_stops()" if deferred else "contextlib.nullcontext()"
+    script = (
+        "import contextlib, os, signal, sys, time\n"
+        "from plesk_mail.runtime.cli.ledger import deferred_stops, stop_signals\n"
+        "done = []\n"
+        "try:\n"
+        "    with stop_signals():\n"
+        f"        with {block}:\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "            time.sleep(0.2)\n"
+        "            done.append('block')\n"
+        "        done.append('after')\n"
+        "except KeyboardInterrupt:\n"
+        "    print(','.join(done))\n"
+        "    sys.exit(3)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert (ran.returncode, ran.stdout.strip()) == (3, done)

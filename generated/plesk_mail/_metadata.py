@@ -50,7 +50,7 @@ SCHEMA_PINS: dict[str, dict[str, str]] = {
     },
 }
 
-INPUTS_FINGERPRINT = "e5e0dc552cd79275a299eb63ca897d813daaf3c27c12f0f47e30a20da34d113d"
+INPUTS_FINGERPRINT = "37799f22209a4a054f46e864dba06e7d2066f00c7181b583bdabf9ac1d1221f9"
 """Hash of the generator, templates, lock, override table and tool versions."""
 
 FILES: dict[str, str] = {
@@ -79,13 +79,13 @@ FILES: dict[str, str] = {
     "plesk_mail/runtime/cli/__init__.py": "beb41de7b71881fde363328dbb9b8b46a74cbb511cd634ddbd2506878ea33473",
     "plesk_mail/runtime/cli/commands.py": "1555ee4dadefc06a88ff598f637aa5d28a4d45095db0a6f5b28256971ea142c7",
     "plesk_mail/runtime/cli/complete.py": "69d51f9cad31c3ab6d0e3a46fb193801245173467bdc1429964d4186107189da",
-    "plesk_mail/runtime/cli/connection.py": "bcb89247cb025da6b600095b4fe9dcf587b5b6ab67a41128d5fdaf581c0a356a",
+    "plesk_mail/runtime/cli/connection.py": "d93e81c4e123f4e636a64dc965a4d7f4887618bce746d36869bcb5f7cd0dc02d",
     "plesk_mail/runtime/cli/dryrun.py": "d73af3e08f502405841d70e8657f65878df2eac655a4f937720834b5061c4cd0",
     "plesk_mail/runtime/cli/filejob.py": "5ef566de6b65678134c80b5d54eaa912e6d50896c7d622fb3836e0e3203b0f5d",
-    "plesk_mail/runtime/cli/fleet.py": "923cb86692379fac9cac912c59700bf7b0925c3676a6258cab3b47295f788dd5",
+    "plesk_mail/runtime/cli/fleet.py": "c01cee005f5bccfa720cddb65e1a849919f862d4d1473b4032eb1cec51e6f526",
     "plesk_mail/runtime/cli/fleet_report.py": "6affffbce41ee950bdab9b3708758667b9714befea85ba9721327f98d0c4dd4a",
     "plesk_mail/runtime/cli/fleet_rows.py": "f35771a023234c37da096f84b590398dbc61d40af85900a8d549551903be8dd6",
-    "plesk_mail/runtime/cli/ledger.py": "c0fe6c97802b18d9e12e6454c26a8dab7336ab7390084c0745eeef53f1dec42d",
+    "plesk_mail/runtime/cli/ledger.py": "22d17f2ad2933991f47ff2cbd72305283fd59c7ac8299e84c4f623d205b99a5c",
     "plesk_mail/runtime/cli/main.py": "835a4d1d18928c870a4730b127ca90d41e1675bfb8b64da51e0a9d794f5dd822",
     "plesk_mail/runtime/cli/options.py": "03270bb58af13ef88dd626139e52972edcdcea02b3609703d6ce5f9e32a9d3dd",
     "plesk_mail/runtime/cli/output.py": "7fbc133a9174d11abe6d75759892bcd482b808dce5adce146b8fccfef90b54f1",

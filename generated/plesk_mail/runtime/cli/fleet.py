@@ -11,7 +11,7 @@ server that fails is reported for itself and the others go on. Exit codes:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -24,13 +24,7 @@ from .commands import (
     Settings,
 )
 from .fleet_report import report
-from .ledger import (
-    ALL_STOPS,
-    held_signals,
-)
-
-if TYPE_CHECKING:  # asyncio and the config are loaded by the commands that use them
-    pass
+from .ledger import ALL_STOPS, held_signals, load_quietly
 
 
 def run_fleet(
@@ -118,6 +112,8 @@ def _by_target(
 
 def open_fleet(settings: Settings, app: App) -> Any:
     """The fleet ``--servers`` selects; a config problem is one line, as with --server."""
+    package = app.connect.__module__
+    load_quietly(f"{package}._fleet", f"{package}.runtime.transport.http", "asyncio")
     try:
         fleet = app.fleet(
             list(settings.servers),

@@ -18,6 +18,7 @@ from .commands import (
     App,
     Settings,
 )
+from .ledger import load_quietly
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -63,6 +64,8 @@ def password_of(settings: Settings) -> str | None:
 
 def connect(settings: Settings, app: App) -> Any:
     password = password_of(settings) if not settings.secret_key else None
+    package = app.connect.__module__
+    load_quietly(f"{package}.client", f"{package}.runtime.transport.http")
     try:  # no network traffic yet, unless the version is negotiated
         return app.connect(
             settings.host,

@@ -89,6 +89,40 @@ def stop_signals(settle: bool = False) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def deferred_stops() -> Iterator[None]:
+    """While the block runs, a stop waits and is raised right after it.
+
+    For loading modules: an interrupt inside an extension module's
+    initialisation (lxml, ``_ssl``) comes out as an ``ImportError`` and a
+    traceback, not as the stop it was.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: pending.append(signum))
+        for sig in ALL_STOPS
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if pending:  # as if it had come now: the handler in place decides
+        signal.raise_signal(pending[0])
+
+
+def load_quietly(*modules: str) -> None:
+    """Import ``modules`` with stops deferred (see ``deferred_stops``)."""
+    import importlib
+
+    with deferred_stops():
+        for name in modules:
+            importlib.import_module(name)
+
+
+@contextlib.contextmanager
 def held_signals() -> Iterator[None]:
     """Ignore further stops while the ledger is written: it must come out whole."""
     if threading.current_thread() is not threading.main_thread():
